@@ -1,1 +1,4 @@
-export {};
+export { ShardedMap } from './map.js';
+export type { ShardedMapHandle, ShardedMapOptions } from './buffer.js';
+export type { ShardedMapStats } from './stats.js';
+export type { ShardMapError, ShardMapErrorCode } from './errors.js';

@@ -1,0 +1,171 @@
+/**
+ * Creating and validating shardmap buffers: option parsing, the header, the checksum that lets
+ * `attach` tell a live shardmap buffer from anything else.
+ */
+import {
+  DEFAULT_MAX_BYTES,
+  GROW_STEP_BYTES,
+  HEADER_BYTES,
+  HEADER_IMMUTABLE_WORDS,
+  H_CHECKSUM,
+  H_HASH_MASK,
+  H_HIGH_WATER,
+  H_KEY_CODEC,
+  H_LAYOUT_VERSION,
+  H_MAGIC,
+  H_MAX_BYTES,
+  H_MODE,
+  H_PUBLISHED_LENGTH,
+  H_SEED,
+  H_SHARD_COUNT,
+  H_VALUE_CODEC,
+  LAYOUT_VERSION,
+  MAGIC,
+  MAX_BYTES_LIMIT,
+  arenaStart,
+  tableBytes,
+} from './layout.js';
+import { KEY_CODECS, VALUE_CODECS } from './codecs.js';
+import { badBufferError, noSharedMemoryError, optionError } from './errors.js';
+import { finalize, hashInt32, randomSeed } from './hash.js';
+
+export const MODES = ['striped', 'syncmap'] as const;
+export type ModeName = (typeof MODES)[number];
+
+export interface ShardedMapOptions {
+  keys?: 'any' | 'string' | 'number' | 'int32' | 'bigint' | 'bytes';
+  values?: 'any' | 'string' | 'number' | 'int32' | 'bigint' | 'bytes' | 'json';
+  /** A power of two; default next_pow2(4 × parallelism) (DashMap's rule), 4..64. */
+  shards?: number;
+  /** Expected number of entries: pre-sizes the tables; the map always grows. */
+  capacity?: number;
+  /** Ceiling for the shared memory (address space is reserved, pages committed as used). */
+  maxBytes?: number;
+  mode?: 'striped' | 'syncmap';
+  seed?: number;
+}
+
+/** The plain, structured-cloneable object that carries a map to other threads. */
+export interface ShardedMapHandle {
+  readonly kind: 'shardmap';
+  readonly buffer: SharedArrayBuffer;
+}
+
+/** Everything a map instance needs from the header, read once at create/attach. */
+export interface BufferConfig {
+  sab: SharedArrayBuffer;
+  shardCount: number;
+  keyCodec: number;
+  valueCodec: number;
+  mode: number;
+  seed: number;
+  hashMask: number;
+  maxBytes: number;
+}
+
+function defaultShards(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const parallelism = nav?.hardwareConcurrency ?? 4;
+  let shards = 4;
+  while (shards < 4 * parallelism && shards < 64) shards *= 2;
+  return shards;
+}
+
+function pick<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): number {
+  if (value === undefined) return allowed.indexOf(fallback);
+  const index = allowed.indexOf(value as T);
+  if (index < 0) throw optionError(option, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, not ${String(value)}`);
+  return index;
+}
+
+function checksum(i32: Int32Array): number {
+  let h = 0x2f6b;
+  for (let w = 0; w < HEADER_IMMUTABLE_WORDS; w++) h = hashInt32(i32[w]! ^ h, w);
+  return finalize(h);
+}
+
+export function parseOptions(options: ShardedMapOptions | undefined, hashMask: number): BufferConfig & { capacity: number } {
+  const o = options ?? {};
+  if (typeof o !== 'object') throw optionError('options', 'must be an object');
+  const shardCount = o.shards ?? defaultShards();
+  if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 4096 || (shardCount & (shardCount - 1)) !== 0) {
+    throw optionError('shards', `must be a power of two from 1 to 4096, not ${String(o.shards)}`);
+  }
+  const capacity = o.capacity ?? 0;
+  if (!Number.isInteger(capacity) || capacity < 0) throw optionError('capacity', `must be a non-negative integer, not ${String(capacity)}`);
+  const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes < GROW_STEP_BYTES || maxBytes > MAX_BYTES_LIMIT) {
+    throw optionError('maxBytes', `must be an integer from ${GROW_STEP_BYTES} to ${MAX_BYTES_LIMIT}, not ${String(maxBytes)}`);
+  }
+  const seed = o.seed ?? randomSeed();
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw optionError('seed', 'must be a finite number');
+  return {
+    sab: undefined as unknown as SharedArrayBuffer,
+    shardCount,
+    capacity,
+    keyCodec: pick('keys', o.keys, KEY_CODECS, 'any'),
+    valueCodec: pick('values', o.values, VALUE_CODECS, 'any'),
+    mode: pick('mode', o.mode, MODES, 'striped'),
+    seed: seed | 0,
+    hashMask: hashMask | 0,
+    maxBytes: maxBytes - (maxBytes % 8),
+  };
+}
+
+/** A new growable buffer with its header written; tables are added by the caller. */
+export function allocateBuffer(config: BufferConfig, firstTableCapacity: number): SharedArrayBuffer {
+  if (typeof SharedArrayBuffer !== 'function') throw noSharedMemoryError();
+  const needed = arenaStart(config.shardCount) + config.shardCount * 2 * tableBytes(firstTableCapacity) + GROW_STEP_BYTES;
+  if (arenaStart(config.shardCount) + config.shardCount * 2 * tableBytes(8) > config.maxBytes) {
+    throw optionError('maxBytes', `${config.maxBytes} cannot hold ${config.shardCount} shards`);
+  }
+  const initial = Math.min(config.maxBytes, Math.ceil(needed / GROW_STEP_BYTES) * GROW_STEP_BYTES);
+  const sab = new SharedArrayBuffer(initial, { maxByteLength: config.maxBytes });
+  const i32 = new Int32Array(sab, 0, HEADER_BYTES >> 2);
+  i32[H_MAGIC] = MAGIC;
+  i32[H_LAYOUT_VERSION] = LAYOUT_VERSION;
+  i32[H_SHARD_COUNT] = config.shardCount;
+  i32[H_KEY_CODEC] = config.keyCodec;
+  i32[H_VALUE_CODEC] = config.valueCodec;
+  i32[H_MODE] = config.mode;
+  i32[H_SEED] = config.seed;
+  i32[H_HASH_MASK] = config.hashMask;
+  i32[H_MAX_BYTES] = config.maxBytes;
+  i32[H_CHECKSUM] = checksum(i32);
+  i32[H_HIGH_WATER] = arenaStart(config.shardCount);
+  i32[H_PUBLISHED_LENGTH] = initial;
+  return sab;
+}
+
+/** Reads and validates the header of a buffer handed to attach(). */
+export function readBuffer(handle: unknown): BufferConfig {
+  const buffer = handle instanceof SharedArrayBuffer ? handle : (handle as { buffer?: unknown } | null)?.buffer;
+  if (handle === null || (typeof handle !== 'object' && !(handle instanceof SharedArrayBuffer))) {
+    throw badBufferError(`expected a handle object, got ${handle === null ? 'null' : typeof handle}`);
+  }
+  if (!(buffer instanceof SharedArrayBuffer)) throw badBufferError('the handle holds no SharedArrayBuffer (a copy or a plain ArrayBuffer?)');
+  if (!buffer.growable) throw badBufferError('the buffer is not growable: not one created by ShardedMap.create');
+  if (buffer.byteLength < HEADER_BYTES) throw badBufferError(`the buffer has only ${buffer.byteLength} bytes`);
+  const i32 = new Int32Array(buffer, 0, HEADER_BYTES >> 2);
+  if (i32[H_MAGIC] !== MAGIC) throw badBufferError('no shardmap header (magic mismatch)');
+  if (i32[H_LAYOUT_VERSION] !== LAYOUT_VERSION) throw badBufferError(`layout version ${i32[H_LAYOUT_VERSION]}, this build reads ${LAYOUT_VERSION}`);
+  if (i32[H_CHECKSUM] !== checksum(i32)) throw badBufferError('the header was overwritten (checksum mismatch)');
+  const shardCount = i32[H_SHARD_COUNT]!;
+  const maxBytes = i32[H_MAX_BYTES]!;
+  const published = Atomics.load(i32, H_PUBLISHED_LENGTH);
+  const highWater = Atomics.load(i32, H_HIGH_WATER);
+  if (buffer.maxByteLength !== maxBytes) throw badBufferError('the buffer does not have the ceiling its header records');
+  if (published > buffer.byteLength || highWater > published || highWater < arenaStart(shardCount)) {
+    throw badBufferError(`lengths are impossible (published ${published}, used ${highWater}, buffer ${buffer.byteLength}): a truncated copy?`);
+  }
+  return {
+    sab: buffer,
+    shardCount,
+    keyCodec: i32[H_KEY_CODEC]!,
+    valueCodec: i32[H_VALUE_CODEC]!,
+    mode: i32[H_MODE]!,
+    seed: i32[H_SEED]!,
+    hashMask: i32[H_HASH_MASK]!,
+    maxBytes,
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * The single source of truth for every byte offset in a shardmap buffer.
+ *
+ * ```
+ *  byte 0          HEADER_BYTES                         arenaStart(shards)
+ *  +---------------+------------------------------------+------------------------------------------->
+ *  | map header    | shard control blocks               | heap: shard tables, key/value blobs,
+ *  | 4 lines       | SHARD_BYTES each (2 cache lines):  | free blocks. Bump-allocated from
+ *  |               |  line 0: lock/seq word, owner,     | H_HIGH_WATER; the buffer grows (growable
+ *  |               |   count, table ref, stats          | SharedArrayBuffer) as the high-water mark
+ *  |               |  line 1: the shard's small-block   | passes its length, up to H_MAX_BYTES.
+ *  |               |   allocator (carve region, lists)  |
+ *  +---------------+------------------------------------+------------------------------------------->
+ *
+ *  A shard table is one heap block:
+ *  +----------------------------+----------------------------------------------------------+
+ *  | control bytes, 1 per slot  | slots, SLOT_BYTES each                                   |
+ *  | (capacity bytes; groups of | +--------+--------+-----------------+-----------------+  |
+ *  |  GROUP_WIDTH read as one   | | hash   | tags   | key payload     | value payload   |  |
+ *  |  Int32 word)               | | i32    | k | v  | f64 or off,len  | f64 or off,len  |  |
+ *  +----------------------------+----------------------------------------------------------+
+ * ```
+ *
+ * Word indexes (`H_*`, `S_*`, `SLOT_*`) are Int32Array indexes relative to the start of their
+ * region; helpers below turn them into absolute indexes. Nothing outside this module does offset
+ * arithmetic on the buffer.
+ */
+
+/** Bytes of one cache line: shard control blocks never share one (false sharing would make
+ *  every writer of one shard slow down readers of its neighbours). */
+export const CACHE_LINE_BYTES = 64;
+
+/** "SHMP" little-endian: the first word of every shardmap buffer. */
+export const MAGIC = 0x504d4853;
+/** Bumped whenever anything in this file changes meaning; `attach` refuses other versions. */
+export const LAYOUT_VERSION = 1;
+
+// --- map header (Int32 word indexes from byte 0) -------------------------------------------
+// Words 0..H_CHECKSUM are written once by `create` before the buffer is shared, then only read
+// (plainly: they are immutable, and publication to other threads happens-before through the
+// postMessage that carries the handle). H_CHECKSUM covers them so `attach` detects overwrites.
+export const H_MAGIC = 0;
+export const H_LAYOUT_VERSION = 1;
+export const H_SHARD_COUNT = 2;
+export const H_KEY_CODEC = 3;
+export const H_VALUE_CODEC = 4;
+export const H_MODE = 5;
+export const H_SEED = 6;
+/** Test-only: every hash is ANDed with this (-1 in production). */
+export const H_HASH_MASK = 7;
+export const H_MAX_BYTES = 8;
+export const H_CHECKSUM = 9;
+/** Number of immutable words the checksum covers. */
+export const HEADER_IMMUTABLE_WORDS = H_CHECKSUM;
+
+// Mutable header words. All are read and written with Atomics except where noted.
+/** Bytes handed out by the heap's bump allocator (absolute offset of the first unused byte).
+ *  Written only under the heap lock; read with Atomics.load by stats(). */
+export const H_HIGH_WATER = 10;
+/** The byte length every thread may index. Stored (Atomics.store) after `grow()` returns;
+ *  a thread that meets an offset beyond its views loads it and rebuilds its views. */
+export const H_PUBLISHED_LENGTH = 11;
+/** The heap lock (3-state futex word, see lock.ts) guarding H_HIGH_WATER, buffer growth and
+ *  the large-block free lists. Taken while holding a shard lock, never the other way round. */
+export const H_HEAP_LOCK = 12;
+export const H_HEAP_LOCK_OWNER = 13;
+/** Source of owner ids: each attached ShardedMap instance takes one with Atomics.add. */
+export const H_NEXT_OWNER_ID = 14;
+/** Free-list heads of the large size classes (index = log2 of block bytes), under the heap lock. */
+export const H_LARGE_FREE = 16;
+export const SIZE_CLASS_COUNT = 32;
+export const HEADER_BYTES = 4 * CACHE_LINE_BYTES;
+
+// --- shard control block (Int32 word indexes from the block's start) ------------------------
+export const SHARD_BYTES = 2 * CACHE_LINE_BYTES;
+export const SHARD_WORDS = SHARD_BYTES >> 2;
+/** Line 0. The lock and sequence word (lock.ts): bit 0 locked, bit 1 waiters, bits 2.. the
+ *  sequence, bumped by every unlock. Only ever accessed with Atomics. */
+export const S_LOCK = 0;
+/** Owner id of the current lock holder (0: none). Plain writes under the lock. */
+export const S_OWNER = 1;
+/** Live entries. Plain writes under the lock; Atomics.load from size/stats. */
+export const S_COUNT = 2;
+/** Tombstoned (DELETED) control bytes in the table. Under the lock. */
+export const S_TOMBSTONES = 3;
+/** Byte offset and slot capacity of the shard's table. Written under the lock; read plainly by
+ *  optimistic readers, who validate them with the sequence before trusting what they found. */
+export const S_TABLE = 4;
+export const S_CAPACITY = 5;
+/** Stats written under the lock with plain stores: no extra line is written per operation. */
+export const S_LOCK_ACQUISITIONS = 6;
+export const S_LOCK_CONTENDED = 7;
+export const S_LOCK_WAITS = 8;
+/** Failed optimistic reads: Atomics.add by readers, only on the (rare) retry path. */
+export const S_OPTIMISTIC_RETRIES = 9;
+/** syncmap mode (snapshot.ts): lookups that missed the read snapshot, and promotions. */
+export const S_MISSES = 10;
+export const S_PROMOTIONS = 11;
+/** syncmap mode: byte offset and capacity of the read snapshot table (0: none), and the
+ *  "amended" flag (the dirty table holds keys the snapshot lacks). */
+export const S_READ_TABLE = 12;
+export const S_READ_CAPACITY = 13;
+export const S_AMENDED = 14;
+/** Line 1: the shard's small-block allocator, all under the shard lock. */
+export const S_CARVE_CURSOR = 16;
+export const S_CARVE_END = 17;
+/** Bytes of chunks this shard has taken from the heap (sizes its next chunk). */
+export const S_CHUNK_BYTES = 18;
+/** Free-list heads for small size classes MIN_CLASS..MAX_SMALL_CLASS. */
+export const S_SMALL_FREE = 19;
+export const MIN_CLASS = 3; // 8-byte blocks: the smallest block that holds a free-list link
+export const MAX_SMALL_CLASS = 14; // 16 KiB: larger blocks come from the heap's shared lists
+// S_SMALL_FREE + (MAX_SMALL_CLASS - MIN_CLASS) = 30 < SHARD_WORDS: fits in line 1.
+
+/** Int32 index of word `word` of shard `shard`'s control block. */
+export function shardWord(shard: number, word: number): number {
+  return ((HEADER_BYTES + shard * SHARD_BYTES) >> 2) + word;
+}
+
+/** First heap byte: after the header and the shard control blocks. */
+export function arenaStart(shardCount: number): number {
+  return HEADER_BYTES + shardCount * SHARD_BYTES;
+}
+
+// --- tables ------------------------------------------------------------------------------------
+/** Control bytes matched at once: one Int32 word (control.ts). */
+export const GROUP_WIDTH = 4;
+/** Smallest table: two groups, so the probe sequence has somewhere to go. */
+export const MIN_CAPACITY = 8;
+/** Slot words: hash, tags, key payload (2 words), value payload (2 words). */
+export const SLOT_BYTES = 24;
+export const SLOT_HASH = 0;
+/** Low byte: key tag; next byte: value tag (codecs.ts). */
+export const SLOT_TAGS = 1;
+/** An inline f64 (Float64 index = byte >> 3), or a blob offset and length in words 2/3. */
+export const SLOT_KEY = 2;
+export const SLOT_VALUE = 4;
+
+/** Bytes of a table block with `capacity` slots. */
+export function tableBytes(capacity: number): number {
+  return capacity + capacity * SLOT_BYTES;
+}
+
+/** Byte offset of slot `slot` in the table at `table`. */
+export function slotOffset(table: number, capacity: number, slot: number): number {
+  return table + capacity + slot * SLOT_BYTES;
+}
+
+/** Loads above 7/8 make probe sequences long; Swiss tables grow there. */
+export function maxLoad(capacity: number): number {
+  return capacity - (capacity >> 3);
+}
+
+/** Bytes of a block of size class `cls`. */
+export function classBytes(cls: number): number {
+  return 2 ** cls;
+}
+
+/** Size class holding `bytes` (at least MIN_CLASS). */
+export function sizeClassOf(bytes: number): number {
+  return bytes <= 8 ? MIN_CLASS : 32 - Math.clz32(bytes - 1);
+}
+
+/** Everything is 8-byte aligned so inline f64 payloads can be read through a Float64Array. */
+export const ALIGN = 8;
+/** The buffer grows in steps of at least this (fewer `grow()` calls; each maps new pages). */
+export const GROW_STEP_BYTES = 64 * 1024;
+/** Ceiling of `maxBytes`: offsets are int32 and must stay positive. */
+export const MAX_BYTES_LIMIT = 2 ** 31 - GROW_STEP_BYTES;
+export const DEFAULT_MAX_BYTES = 2 ** 30;

@@ -1,0 +1,121 @@
+/**
+ * The shard lock: a futex mutex and a seqlock sequence in ONE Int32 word, so a write costs two
+ * Atomics calls (one compareExchange to lock, one exchange to unlock) and a lock-free read two
+ * Atomics.load calls.
+ *
+ *   bit 0      LOCKED   a writer holds the shard
+ *   bit 1      WAITERS  someone may sleep in Atomics.wait on this word (Drepper's state 2)
+ *   bits 2..31 sequence, advanced by every unlock
+ *
+ * Invariants
+ *  1. Only the holder changes the sequence, and only when unlocking: unlock stores
+ *     (seq + 1) << 2 with both flag bits clear. A reader that loads the same word before and after
+ *     its plain reads, with LOCKED clear both times, saw no write (seqlock: Linux seqlock.h; the
+ *     loads are Atomics.load, sequentially consistent, per Boehm 2012). The sequence wraps after
+ *     2^30 unlocks; a reader would need exactly that many writes during one lookup to be fooled.
+ *  2. Acquire is one compareExchange from an unlocked word `w` to `w | LOCKED`. The expected
+ *     value is this thread's last sight of the word (`hint`): right whenever this thread was the
+ *     last writer, so the uncontended single-thread path makes one Atomics call, not two.
+ *  3. A thread about to sleep first sets WAITERS with a CAS on the locked word, then waits while
+ *     the word still equals what it set. Unlock exchanges the word and notifies one sleeper only
+ *     if the old word had WAITERS. A woken thread acquires with WAITERS set (it cannot know whether
+ *     others still sleep), so the next unlock notifies again: no lost wake-ups (Drepper, "Futexes
+ *     Are Tricky", mutex3).
+ *  4. Sleeping uses a timeout, so no wait is unbounded (a later layer checks for dead owners).
+ *     Where Atomics.wait throws (a browser's main thread) the lock only spins.
+ */
+
+export const LOCKED = 1;
+export const WAITERS = 2;
+const FLAGS = LOCKED | WAITERS;
+const SEQUENCE_STEP = 4;
+
+/**
+ * Spins before sleeping. A shard's critical sections are tens of nanoseconds and a futex hand-off
+ * costs ~3 µs (ANCHORS.md), so spinning ~100 loads (~1–2 µs) catches nearly every release. Java 7's
+ * ConcurrentHashMap spins 64 tryLocks; each of ours is a cheaper load until the word looks free.
+ */
+export const SPIN_LIMIT = 100;
+/** Longest single sleep; bounds how long a wait can outlive a missed wake-up or a dead owner. */
+export const WAIT_TIMEOUT_MS = 50;
+
+let canWait = true;
+
+/** Test hook and browser-main-thread switch: false makes every lock spin instead of sleeping. */
+export function setCanWait(allowed: boolean): void {
+  canWait = allowed;
+}
+
+/** The word after unlocking a lock acquired over `acquired` (an unlocked word). */
+export function nextSequence(acquired: number): number {
+  return ((acquired & ~FLAGS) + SEQUENCE_STEP) | 0;
+}
+
+export interface LockCounters {
+  contended: boolean;
+  waits: number;
+}
+
+/**
+ * The out-of-line acquire: spin, then sleep. Returns the unlocked word it acquired over (with
+ * WAITERS possibly set in the stored word). `counters` reports what it cost.
+ */
+export function lockSlow(i32: Int32Array, index: number, counters: LockCounters): number {
+  counters.contended = true;
+  for (let spin = 0; spin < SPIN_LIMIT; spin++) {
+    const seen = Atomics.load(i32, index);
+    if ((seen & LOCKED) === 0 && Atomics.compareExchange(i32, index, seen, seen | LOCKED) === seen) return seen;
+  }
+  for (;;) {
+    let seen = Atomics.load(i32, index);
+    if ((seen & LOCKED) === 0) {
+      // Acquire with WAITERS kept: others may still sleep (invariant 3).
+      if (Atomics.compareExchange(i32, index, seen, seen | LOCKED | WAITERS) === seen) return seen & ~WAITERS;
+      continue;
+    }
+    if ((seen & WAITERS) === 0) {
+      // Announce the sleeper before sleeping, or the holder's unlock would not notify.
+      if (Atomics.compareExchange(i32, index, seen, seen | WAITERS) !== seen) continue;
+      seen |= WAITERS;
+    }
+    if (!canWait) continue;
+    try {
+      counters.waits++;
+      Atomics.wait(i32, index, seen, WAIT_TIMEOUT_MS);
+    } catch {
+      canWait = false; // a browser's main thread: spin from now on
+    }
+  }
+}
+
+/** Releases a lock acquired over `acquired`; returns the new word (the caller's next hint). */
+export function unlock(i32: Int32Array, index: number, acquired: number): number {
+  const next = nextSequence(acquired);
+  // Publish every write made under the lock, and the new sequence, in one exchange.
+  const old = Atomics.exchange(i32, index, next);
+  if (old & WAITERS) Atomics.notify(i32, index, 1);
+  return next;
+}
+
+/**
+ * A plain mutex on a word for the heap (no sequence): 0 free, 1 locked, 2 locked with waiters.
+ * Taken rarely (chunk refills, table and buffer growth), always after any shard lock.
+ */
+export function lockPlain(i32: Int32Array, index: number): void {
+  if (Atomics.compareExchange(i32, index, 0, 1) === 0) return;
+  for (let spin = 0; spin < SPIN_LIMIT; spin++) {
+    if (Atomics.load(i32, index) === 0 && Atomics.compareExchange(i32, index, 0, 1) === 0) return;
+  }
+  while (Atomics.exchange(i32, index, 2) !== 0) {
+    if (!canWait) continue;
+    try {
+      Atomics.wait(i32, index, 2, WAIT_TIMEOUT_MS);
+    } catch {
+      canWait = false;
+    }
+  }
+}
+
+export function unlockPlain(i32: Int32Array, index: number): void {
+  if (Atomics.exchange(i32, index, 0) === 2) Atomics.notify(i32, index, 1);
+}

@@ -1,0 +1,510 @@
+/**
+ * ShardedMap: a concurrent hash map in one growable SharedArrayBuffer.
+ *
+ * Goals. Every thread that holds the handle reads and writes the same map directly, with Map's
+ * meaning and sync.Map's extra operations; one thread runs close to Map; threads scale on
+ * different keys; every single-key operation is linearizable. Non-goals: ordered iteration
+ * (Map's insertion order is not kept), holding live objects (values cross as copies).
+ *
+ * Design. Keys hash (seeded, hash.ts) to one of a power-of-two number of shards; each shard is a
+ * Swiss table (table.ts) guarded by one word that is both its futex lock and its seqlock sequence
+ * (lock.ts). Writers take the shard's lock: one compareExchange, one exchange to release — two
+ * Atomics calls per write. Readers (get, has, and the first look of loadOrStore) take no lock:
+ * Atomics.load the word, read the table with plain bounds-checked reads, Atomics.load the word
+ * again — two Atomics calls per read — and retry, then lock, if a writer got in between. The heap
+ * (memory.ts) hands out power-of-two blocks from per-shard free lists, so memory stays flat under
+ * churn and shards never contend on allocation; the buffer grows under a heap lock and every thread
+ * catches up with growth when it meets an offset beyond its views.
+ *
+ * Numbers expected (2 cores, ANCHORS.md costs): a get is ~2 Atomics loads (22 ns) + hashing +
+ * one group probe: ~40–60 ns, against Map's ~24 ns (int) / ~41 ns (string). A set is a CAS and an
+ * exchange (~40 ns) plus the probe and payload writes. Two threads on different shards share no
+ * written cache line.
+ *
+ * Weak points. A reader falls back to the lock while a writer holds its shard (notably during an
+ * update() callback, which runs under the lock, as Java's compute does). Iteration copies one
+ * shard at a time under its lock: it is weakly consistent, not a snapshot (snapshot() is).
+ * clear() and snapshot() lock every shard at once (in index order).
+ *
+ * Organisation: public class and option handling here; per-operation code in small private
+ * methods below; locking and table growth in shard.ts; payloads in slots.ts; stats in stats.ts.
+ */
+import { SLOT_HASH, slotOffset } from './layout.js';
+import {
+  EncodedValue,
+  ProbeKey,
+  T_BIGINT,
+  T_NUMBER,
+  encodeValue,
+  finishValue,
+  prepareKey,
+  prepareKeyOrThrow,
+  sameValue,
+} from './codecs.js';
+import { corruptError, fullError, notNumericError, reentrantError, valueError } from './errors.js';
+import { Heap, Views } from './memory.js';
+import { READ_ATTEMPTS, Shards, initialCapacity } from './shard.js';
+import { RawValue, freeBlob, freeValueBlob, readKeyLocked, readValueRaw, setTags, setValueTag, storeKey, storeValue, writeBlob } from './slots.js';
+import { TORN, findSlot, isFull, tableInBounds } from './table.js';
+import { collectStats, type ShardedMapStats } from './stats.js';
+import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
+import { H_NEXT_OWNER_ID, H_PUBLISHED_LENGTH, HEADER_BYTES } from './layout.js';
+
+const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
+/** Loads a reader spins on a locked shard before counting a failed attempt. */
+const READ_SPINS = 64;
+
+/**
+ * A hash map shared by every thread holding its handle.
+ *
+ * Memory model: set, delete, clear, loadOrStore (when it stores), loadAndDelete, swap,
+ * compareAndSwap/compareAndDelete (when they succeed), update and add are writes; a write is
+ * visible to every thread's get/has as soon as it returns, and a read that observes a write also
+ * observes everything the writing thread did before it. Iteration (keys, values, entries, forEach,
+ * range) is not a snapshot: it copies one shard at a time, visits no key twice, visits every key
+ * present for the whole call, and runs callbacks with no lock held. snapshot() is one instant.
+ */
+export class ShardedMap<K = unknown, V = unknown> {
+  readonly handle: ShardedMapHandle;
+  readonly #config: BufferConfig;
+  readonly #views: Views;
+  readonly #shards: Shards;
+  readonly #shardMask: number;
+  readonly #probe = new ProbeKey();
+  readonly #value = new EncodedValue();
+  readonly #raw = new RawValue();
+  #inUpdate = false;
+
+  private constructor(config: BufferConfig) {
+    this.#config = config;
+    this.handle = Object.freeze({ kind: 'shardmap' as const, buffer: config.sab });
+    const views = new Views(config.sab, Atomics.load(new Int32Array(config.sab, 0, HEADER_BYTES >> 2), H_PUBLISHED_LENGTH));
+    this.#views = views;
+    const ownerId = Atomics.add(views.i32, H_NEXT_OWNER_ID, 1) + 1;
+    this.#shards = new Shards(views, new Heap(views, config.maxBytes), config.shardCount, ownerId, config.maxBytes);
+    this.#shardMask = config.shardCount - 1;
+  }
+
+  static create<K = unknown, V = unknown>(options?: ShardedMapOptions): ShardedMap<K, V> {
+    return createMap<K, V>(options, -1);
+  }
+
+  /** Attach to a map created in another thread (or this one). Validates the buffer. */
+  static attach<K = unknown, V = unknown>(handle: ShardedMapHandle): ShardedMap<K, V> {
+    return new ShardedMap<K, V>(readBuffer(handle));
+  }
+
+  /** @internal create() with the header's test-only hash mask. */
+  static _create<K, V>(options: ShardedMapOptions | undefined, hashMask: number): ShardedMap<K, V> {
+    const config = parseOptions(options, hashMask);
+    if (config.mode === 1) throw new RangeError("shardmap: mode 'syncmap' is not available in this build");
+    const capacity = initialCapacity(config.capacity, config.shardCount);
+    config.sab = allocateBuffer(config, capacity);
+    const map = new ShardedMap<K, V>(config);
+    for (let s = 0; s < config.shardCount; s++) map.#shards.initTable(s, capacity);
+    return map;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'ShardedMap';
+  }
+
+  // --- reads ---------------------------------------------------------------------------------
+
+  get(key: K): V | undefined {
+    if (this.#inUpdate) throw reentrantError('get');
+    const probe = this.#probe;
+    const c = this.#config;
+    if (!prepareKey(c.keyCodec, key, probe, c.seed, c.hashMask)) return undefined;
+    if (!this.#lookup(probe.hash & this.#shardMask, probe, true)) return undefined;
+    const raw = this.#raw;
+    return finishValue(raw.tag, raw.num, raw.str, raw.bytes) as V;
+  }
+
+  has(key: K): boolean {
+    if (this.#inUpdate) throw reentrantError('has');
+    const probe = this.#probe;
+    const c = this.#config;
+    if (!prepareKey(c.keyCodec, key, probe, c.seed, c.hashMask)) return false;
+    return this.#lookup(probe.hash & this.#shardMask, probe, false);
+  }
+
+  /** Finds `probe` in shard `s` without a lock (falling back to it); copies the value into #raw. */
+  #lookup(s: number, probe: ProbeKey, wantValue: boolean): boolean {
+    const shards = this.#shards;
+    const views = this.#views;
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      let seq = shards.readBegin(s);
+      for (let spin = 0; seq === -1 && spin < READ_SPINS; spin++) seq = shards.readBegin(s);
+      if (seq !== -1) {
+        const table = shards.table(s);
+        const capacity = shards.capacity(s);
+        if (tableInBounds(views, table, capacity)) {
+          const slot = findSlot(views, table, capacity, probe, probe.hash >>> shards.shardBits);
+          const copied = slot < 0 || !wantValue || readValueRaw(views, slotOffset(table, capacity, slot), this.#raw);
+          // Validate everything copied above against the sequence before trusting it.
+          if (slot !== TORN && copied && shards.readValid(s, seq)) return slot >= 0;
+        }
+      }
+      shards.countRetry(s);
+    }
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, probe);
+      if (slot < 0) return false;
+      if (wantValue) this.#readLocked(s, slot);
+      return true;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  #readLocked(s: number, slot: number): unknown {
+    const raw = this.#raw;
+    if (!readValueRaw(this.#views, this.#shards.slotAt(s, slot), raw)) throw corruptError('slots', `shard ${s} slot ${slot} value unreadable`);
+    return finishValue(raw.tag, raw.num, raw.str, raw.bytes);
+  }
+
+  get size(): number {
+    if (this.#inUpdate) throw reentrantError('size');
+    let size = 0;
+    for (let s = 0; s < this.#config.shardCount; s++) size += this.#shards.count(s);
+    return size;
+  }
+
+  // --- writes --------------------------------------------------------------------------------
+
+  set(key: K, value: V): this {
+    if (this.#inUpdate) throw reentrantError('set');
+    const s = this.#prepareWrite(key, value);
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, this.#probe);
+      if (slot >= 0) this.#replaceLocked(s, slot);
+      else this.#insertLocked(s);
+    } finally {
+      shards.unlock(s);
+    }
+    return this;
+  }
+
+  /** Encodes the value, then the key (user code in getters runs here, before any lock). */
+  #prepareWrite(key: K, value: V): number {
+    const c = this.#config;
+    encodeValue(c.valueCodec, value, this.#value);
+    prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
+    return this.#probe.hash & this.#shardMask;
+  }
+
+  /** Replaces the value at `slot` with #value: new blob first, so a full heap changes nothing. */
+  #replaceLocked(s: number, slot: number): void {
+    const shards = this.#shards;
+    const value = this.#value;
+    const blob = writeBlob(this.#views, shards.heap, s, value.tag, value.str, value.bytes);
+    if (blob < 0) throw fullError(value.str.length * 2 + value.bytes.length, this.#config.maxBytes);
+    const at = shards.slotAt(s, slot);
+    freeValueBlob(this.#views, shards.heap, s, at);
+    storeValue(this.#views, at, value, blob);
+    setValueTag(this.#views, at, value.tag);
+  }
+
+  /** Inserts #probe → #value (absent from shard `s`); throws ERR_SHARDMAP_FULL with nothing changed. */
+  #insertLocked(s: number): void {
+    const shards = this.#shards;
+    const heap = shards.heap;
+    const views = this.#views;
+    const probe = this.#probe;
+    const value = this.#value;
+    const slot = shards.insertSlotLocked(s, probe.hash);
+    if (slot === TORN) throw corruptError('table', `shard ${s} has no free slot below its load limit`);
+    const keyBlob = slot < 0 ? -1 : writeBlob(views, heap, s, probe.tag, probe.str, probe.bytes);
+    const valueBlob = keyBlob < 0 ? -1 : writeBlob(views, heap, s, value.tag, value.str, value.bytes);
+    if (valueBlob < 0) {
+      if (keyBlob > 0) freeBlob(heap, s, keyBlob, probe.tag, probe.str, probe.bytes);
+      throw fullError(probe.str.length * 2 + probe.bytes.length + value.str.length * 2 + value.bytes.length, this.#config.maxBytes);
+    }
+    const at = shards.slotAt(s, slot);
+    views.i32[(at >> 2) + SLOT_HASH] = probe.hash;
+    setTags(views, at, probe.tag, value.tag);
+    storeKey(views, at, probe, keyBlob);
+    storeValue(views, at, value, valueBlob);
+    shards.commitInsertLocked(s, slot, probe.hash); // the control byte makes the entry findable
+  }
+
+  delete(key: K): boolean {
+    if (this.#inUpdate) throw reentrantError('delete');
+    return this.#remove(key, false);
+  }
+
+  clear(): void {
+    if (this.#inUpdate) throw reentrantError('clear');
+    this.#withAllShards(() => {
+      for (let s = 0; s < this.#config.shardCount; s++) this.#shards.clearLocked(s);
+    });
+  }
+
+  /** Runs `fn` holding every shard lock (taken in index order, so two callers cannot deadlock). */
+  #withAllShards<T>(fn: () => T): T {
+    const shards = this.#shards;
+    let locked = 0;
+    try {
+      for (; locked < this.#config.shardCount; locked++) shards.lock(locked);
+      return fn();
+    } finally {
+      while (locked > 0) shards.unlock(--locked);
+    }
+  }
+
+  // --- the sync.Map surface ------------------------------------------------------------------
+
+  loadOrStore(key: K, value: V): { value: V; loaded: boolean } {
+    if (this.#inUpdate) throw reentrantError('loadOrStore');
+    const s = this.#prepareWrite(key, value);
+    // Most calls of a warm cache find the key: look without the lock first (sync.Map does too).
+    if (this.#lookup(s, this.#probe, true)) {
+      const raw = this.#raw;
+      return { value: finishValue(raw.tag, raw.num, raw.str, raw.bytes) as V, loaded: true };
+    }
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, this.#probe); // double-check under the lock
+      if (slot >= 0) return { value: this.#readLocked(s, slot) as V, loaded: true };
+      this.#insertLocked(s);
+    } finally {
+      shards.unlock(s);
+    }
+    return { value, loaded: false }; // as sync.Map's LoadOrStore: the value given, now stored
+  }
+
+  loadAndDelete(key: K): { value: V | undefined; loaded: boolean } {
+    if (this.#inUpdate) throw reentrantError('loadAndDelete');
+    const loaded = this.#remove(key, true);
+    return { value: loaded ? (this.#removed as V) : undefined, loaded };
+  }
+
+  /** The value removed by the last #remove(key, true). */
+  #removed: unknown = undefined;
+
+  /** Removes `key`; true if it was there (its value then in #removed when `wantValue`). */
+  #remove(key: K, wantValue: boolean): boolean {
+    const c = this.#config;
+    if (!prepareKey(c.keyCodec, key, this.#probe, c.seed, c.hashMask)) return false;
+    const s = this.#probe.hash & this.#shardMask;
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, this.#probe);
+      if (slot < 0) return false;
+      this.#removed = wantValue ? this.#readLocked(s, slot) : undefined;
+      shards.removeLocked(s, slot);
+      return true;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  swap(key: K, value: V): { previous: V | undefined; loaded: boolean } {
+    if (this.#inUpdate) throw reentrantError('swap');
+    const s = this.#prepareWrite(key, value);
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, this.#probe);
+      if (slot < 0) {
+        this.#insertLocked(s);
+        return { previous: undefined, loaded: false };
+      }
+      const previous = this.#readLocked(s, slot) as V;
+      this.#replaceLocked(s, slot);
+      return { previous, loaded: true };
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  compareAndSwap(key: K, expected: V, replacement: V): boolean {
+    if (this.#inUpdate) throw reentrantError('compareAndSwap');
+    const s = this.#prepareWrite(key, replacement);
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, this.#probe);
+      if (slot < 0 || !sameValue(this.#readLocked(s, slot), expected)) return false;
+      this.#replaceLocked(s, slot);
+      return true;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  compareAndDelete(key: K, expected: V): boolean {
+    if (this.#inUpdate) throw reentrantError('compareAndDelete');
+    const c = this.#config;
+    if (!prepareKey(c.keyCodec, key, this.#probe, c.seed, c.hashMask)) return false;
+    const s = this.#probe.hash & this.#shardMask;
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, this.#probe);
+      if (slot < 0 || !sameValue(this.#readLocked(s, slot), expected)) return false;
+      shards.removeLocked(s, slot);
+      return true;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  // --- beyond sync.Map -----------------------------------------------------------------------
+
+  /** Atomic read-modify-write of one key; `fn` runs under the shard's lock and must not call this map. */
+  update(key: K, fn: (current: V | undefined) => V | undefined): V | undefined {
+    if (this.#inUpdate) throw reentrantError('update');
+    if (typeof fn !== 'function') throw new TypeError('shardmap: update() needs a function');
+    const c = this.#config;
+    prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
+    const s = this.#probe.hash & this.#shardMask;
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, this.#probe);
+      const current = slot >= 0 ? (this.#readLocked(s, slot) as V) : undefined;
+      let next: V | undefined;
+      this.#inUpdate = true;
+      try {
+        next = fn(current);
+        if (next !== undefined) encodeValue(c.valueCodec, next, this.#value); // may run getters: still guarded
+      } finally {
+        this.#inUpdate = false;
+      }
+      if (next === undefined) {
+        if (slot >= 0) shards.removeLocked(s, slot);
+      } else if (slot >= 0) this.#replaceLocked(s, slot);
+      else this.#insertLocked(s);
+      return next;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  /** Atomic counter: adds `delta` to a numeric value (absent = 0) and returns the new value. */
+  add(key: K, delta: number): number {
+    if (this.#inUpdate) throw reentrantError('add');
+    const c = this.#config;
+    if (!CODEC_ADD.has(c.valueCodec)) throw notNumericError(`needs numeric values; this map's value codec is not numeric`);
+    const isBig = c.valueCodec === 4;
+    if (isBig ? !(typeof delta === 'bigint' || Number.isInteger(delta)) : typeof delta !== 'number') {
+      throw valueError(isBig ? 'bigint' : 'number', delta, 'not a valid delta');
+    }
+    if (c.valueCodec === 3 && (delta | 0) !== delta) throw valueError('int32', delta, 'not an int32 delta');
+    prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
+    const s = this.#probe.hash & this.#shardMask;
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, this.#probe);
+      const current = slot >= 0 ? this.#readLocked(s, slot) : isBig ? 0n : 0;
+      const value = this.#value;
+      if (isBig) {
+        value.tag = T_BIGINT;
+        value.str = ((current as bigint) + BigInt(delta)).toString();
+      } else {
+        if (typeof current !== 'number') throw notNumericError('on a value that is not a number');
+        const next = current + delta;
+        if (c.valueCodec === 3 && (next | 0) !== next) throw valueError('int32', next, 'the sum leaves the int32 range');
+        value.tag = T_NUMBER;
+        value.num = next;
+      }
+      if (slot >= 0) this.#replaceLocked(s, slot);
+      else this.#insertLocked(s);
+      return (isBig ? BigInt(value.str) : value.num) as number;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  // --- iteration -----------------------------------------------------------------------------
+
+  /** Copies shard `s`'s entries under its lock. */
+  #copyShard(s: number, keys: boolean, values: boolean): [unknown, unknown][] {
+    const shards = this.#shards;
+    const out: [unknown, unknown][] = [];
+    shards.lock(s);
+    try {
+      this.#copyShardLocked(s, keys, values, out);
+    } finally {
+      shards.unlock(s);
+    }
+    return out;
+  }
+
+  #copyShardLocked(s: number, keys: boolean, values: boolean, out: [unknown, unknown][]): void {
+    const shards = this.#shards;
+    const views = this.#views;
+    const table = shards.table(s);
+    const capacity = shards.capacity(s);
+    for (let slot = 0; slot < capacity; slot++) {
+      if (!isFull(views, table, slot)) continue;
+      const at = slotOffset(table, capacity, slot);
+      const key = keys ? readKeyLocked(views, at, this.#raw) : undefined;
+      out.push([key, values ? this.#readLocked(s, slot) : undefined]);
+    }
+  }
+
+  *#walk(keys: boolean, values: boolean): Generator<[unknown, unknown], void, undefined> {
+    for (let s = 0; s < this.#config.shardCount; s++) {
+      if (this.#inUpdate) throw reentrantError('iterator');
+      yield* this.#copyShard(s, keys, values); // no lock is held while the consumer runs
+    }
+  }
+
+  *entries(): IterableIterator<[K, V]> {
+    if (this.#inUpdate) throw reentrantError('entries');
+    for (const entry of this.#walk(true, true)) yield entry as [K, V];
+  }
+
+  *keys(): IterableIterator<K> {
+    if (this.#inUpdate) throw reentrantError('keys');
+    for (const [key] of this.#walk(true, false)) yield key as K;
+  }
+
+  *values(): IterableIterator<V> {
+    if (this.#inUpdate) throw reentrantError('values');
+    for (const [, value] of this.#walk(false, true)) yield value as V;
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries();
+  }
+
+  forEach(cb: (value: V, key: K, map: ShardedMap<K, V>) => void): void {
+    if (this.#inUpdate) throw reentrantError('forEach');
+    for (const [key, value] of this.#walk(true, true)) cb(value as V, key as K, this);
+  }
+
+  /** Calls fn for each entry; stops when fn returns false (sync.Map's Range). */
+  range(fn: (key: K, value: V) => boolean | void): void {
+    if (this.#inUpdate) throw reentrantError('range');
+    for (const [key, value] of this.#walk(true, true)) if (fn(key as K, value as V) === false) return;
+  }
+
+  /** A consistent point-in-time copy of the whole map: every shard locked at once. */
+  snapshot(): Map<K, V> {
+    if (this.#inUpdate) throw reentrantError('snapshot');
+    const out: [unknown, unknown][] = [];
+    this.#withAllShards(() => {
+      for (let s = 0; s < this.#config.shardCount; s++) this.#copyShardLocked(s, true, true, out);
+    });
+    return new Map(out as [K, V][]);
+  }
+
+  stats(): ShardedMapStats {
+    if (this.#inUpdate) throw reentrantError('stats');
+    return collectStats(this.#shards, this.#config.mode === 1);
+  }
+}
+
+export function createMap<K, V>(options: ShardedMapOptions | undefined, hashMask: number): ShardedMap<K, V> {
+  return ShardedMap._create<K, V>(options, hashMask);
+}

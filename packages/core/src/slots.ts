@@ -1,0 +1,170 @@
+/**
+ * Reading and writing one slot's key and value payloads, and the blobs behind them.
+ *
+ * A payload is two words at SLOT_KEY or SLOT_VALUE: an inline float64 for numbers, nothing for
+ * undefined/null/booleans (the tag says it all), otherwise a blob offset and a length (UTF-16 code
+ * units for text tags, bytes otherwise). Blobs are heap blocks owned by the slot's shard.
+ *
+ * Reads may run optimistically (no lock): they only copy (numbers, a string built from code units,
+ * a fresh Uint8Array copy) and bounds-check every offset; decoding that could throw (BigInt, JSON,
+ * CBOR) happens in finishValue after the caller validated the sequence.
+ */
+import { SLOT_KEY, SLOT_TAGS, SLOT_VALUE } from './layout.js';
+import { T_BIGINT, T_BYTES, T_NUMBER, T_STRING, T_TUPLE, decodeTuple, hasBlob, isTextTag, type EncodedValue, type ProbeKey } from './codecs.js';
+import type { Heap, Views } from './memory.js';
+
+/** A value copied out of a slot, not yet decoded (see finishValue). One per map instance. */
+export class RawValue {
+  tag = 0;
+  num = 0;
+  str = '';
+  bytes: Uint8Array = new Uint8Array(0);
+}
+
+/** Longest string built by one String.fromCharCode.apply (argument-count limits). */
+const CHARS_PER_APPLY = 8192;
+
+function readText(v: Views, blob: number, length: number): string {
+  const u16 = v.u16;
+  const base = blob >> 1;
+  if (length <= 16) {
+    let s = '';
+    for (let i = 0; i < length; i++) s += String.fromCharCode(u16[base + i]!);
+    return s;
+  }
+  let s = '';
+  for (let i = 0; i < length; i += CHARS_PER_APPLY) {
+    const end = Math.min(length, i + CHARS_PER_APPLY);
+    s += String.fromCharCode.apply(null, u16.subarray(base + i, base + end) as unknown as number[]);
+  }
+  return s;
+}
+
+/** Largest blob length believed: a torn length beyond this is rejected before any allocation. */
+const MAX_BLOB_LENGTH = 2 ** 30;
+
+/** Copies the payload at word `at + field` (tag `tag`) into `out`. False if unreadable (torn). */
+function readPayload(v: Views, at: number, field: number, tag: number, out: RawValue): boolean {
+  out.tag = tag;
+  if (tag === T_NUMBER) {
+    out.num = v.f64[(at >> 3) + (field >> 1)]!;
+    return true;
+  }
+  if (!hasBlob(tag)) return tag > 0 && tag < T_NUMBER;
+  const word = (at >> 2) + field;
+  const blob = v.i32[word]!;
+  const length = v.i32[word + 1]!;
+  if (length < 0 || length > MAX_BLOB_LENGTH) return false;
+  if (isTextTag(tag)) {
+    if (length === 0) return (out.str = ''), true;
+    if (blob <= 0 || (blob & 1) !== 0 || !v.covers(blob + 2 * length)) return false;
+    out.str = readText(v, blob, length);
+    return true;
+  }
+  if (length === 0) return (out.bytes = new Uint8Array(0)), true;
+  if (blob <= 0 || !v.covers(blob + length)) return false;
+  out.bytes = v.u8.slice(blob, blob + length); // slice copies into a private, non-shared buffer
+  return true;
+}
+
+export function readValueRaw(v: Views, at: number, out: RawValue): boolean {
+  return readPayload(v, at, SLOT_VALUE, (v.i32[(at >> 2) + SLOT_TAGS]! >>> 8) & 0xff, out);
+}
+
+/** The stored key as users see it. Only under the lock (the tuple decoder trusts its bytes). */
+export function readKeyLocked(v: Views, at: number, scratch: RawValue): unknown {
+  const tag = v.i32[(at >> 2) + SLOT_TAGS]! & 0xff;
+  if (!readPayload(v, at, SLOT_KEY, tag, scratch)) throw new Error('shardmap (slots): unreadable key under the lock');
+  switch (tag) {
+    case T_NUMBER:
+      return scratch.num;
+    case T_STRING:
+      return scratch.str;
+    case T_BIGINT:
+      return BigInt(scratch.str);
+    case T_BYTES:
+      return scratch.bytes;
+    case T_TUPLE:
+      return decodeTuple(scratch.bytes);
+    default:
+      return tag === 1 ? undefined : tag === 2 ? null : tag === 4;
+  }
+}
+
+function blobBytes(tag: number, length: number): number {
+  return isTextTag(tag) ? 2 * length : length;
+}
+
+/** Bytes of the blob a payload would need (0: inline). */
+function payloadLength(tag: number, str: string, bytes: Uint8Array): number {
+  if (!hasBlob(tag)) return 0;
+  return isTextTag(tag) ? str.length : bytes.length;
+}
+
+/**
+ * Allocates and fills the blob for a payload; returns its offset, 0 if none is needed, or -1 if
+ * the heap is full (nothing was allocated). The slot is not touched: the caller publishes it.
+ */
+export function writeBlob(v: Views, heap: Heap, shard: number, tag: number, str: string, bytes: Uint8Array): number {
+  const length = payloadLength(tag, str, bytes);
+  if (length === 0) return 0;
+  const blob = heap.alloc(shard, blobBytes(tag, length));
+  if (blob === 0) return -1;
+  if (isTextTag(tag)) {
+    const u16 = v.u16;
+    const base = blob >> 1;
+    for (let i = 0; i < length; i++) u16[base + i] = str.charCodeAt(i);
+  } else {
+    v.u8.set(bytes, blob);
+  }
+  return blob;
+}
+
+/** Stores a key payload whose blob (if any) writeBlob returned. */
+export function storeKey(v: Views, at: number, probe: ProbeKey, blob: number): void {
+  const word = (at >> 2) + SLOT_KEY;
+  if (probe.tag === T_NUMBER) v.f64[(at >> 3) + (SLOT_KEY >> 1)] = probe.num;
+  else if (hasBlob(probe.tag)) {
+    v.i32[word] = blob;
+    v.i32[word + 1] = payloadLength(probe.tag, probe.str, probe.bytes);
+  }
+}
+
+export function storeValue(v: Views, at: number, value: EncodedValue, blob: number): void {
+  const word = (at >> 2) + SLOT_VALUE;
+  if (value.tag === T_NUMBER) v.f64[(at >> 3) + (SLOT_VALUE >> 1)] = value.num;
+  else if (hasBlob(value.tag)) {
+    v.i32[word] = blob;
+    v.i32[word + 1] = payloadLength(value.tag, value.str, value.bytes);
+  }
+}
+
+export function setTags(v: Views, at: number, keyTag: number, valueTag: number): void {
+  v.i32[(at >> 2) + SLOT_TAGS] = keyTag | (valueTag << 8);
+}
+
+export function setValueTag(v: Views, at: number, valueTag: number): void {
+  const word = (at >> 2) + SLOT_TAGS;
+  v.i32[word] = (v.i32[word]! & 0xff) | (valueTag << 8);
+}
+
+/** Returns the blob behind the payload at `field` of slot `at` to the heap. Under the lock. */
+function freePayload(v: Views, heap: Heap, shard: number, at: number, field: number, tag: number): void {
+  if (!hasBlob(tag)) return;
+  const word = (at >> 2) + field;
+  const length = v.i32[word + 1]!;
+  if (length > 0) heap.free(shard, v.i32[word]!, blobBytes(tag, length));
+}
+
+export function freeValueBlob(v: Views, heap: Heap, shard: number, at: number): void {
+  freePayload(v, heap, shard, at, SLOT_VALUE, (v.i32[(at >> 2) + SLOT_TAGS]! >>> 8) & 0xff);
+}
+
+export function freeKeyBlob(v: Views, heap: Heap, shard: number, at: number): void {
+  freePayload(v, heap, shard, at, SLOT_KEY, v.i32[(at >> 2) + SLOT_TAGS]! & 0xff);
+}
+
+/** Frees a blob writeBlob returned (on a failed insert). */
+export function freeBlob(heap: Heap, shard: number, blob: number, tag: number, str: string, bytes: Uint8Array): void {
+  if (blob > 0) heap.free(shard, blob, blobBytes(tag, payloadLength(tag, str, bytes)));
+}

@@ -1,0 +1,117 @@
+/**
+ * stats(): per-shard counters summed on read. Counters live in each shard's own control line and
+ * are written under that shard's lock (or, for optimistic retries, only on the retry path), so no
+ * operation writes a line shared by all threads. Table figures are computed under each shard's
+ * lock in turn: they are exact per shard, not one instant for the whole map.
+ */
+import {
+  S_CAPACITY,
+  S_COUNT,
+  S_LOCK_ACQUISITIONS,
+  S_LOCK_CONTENDED,
+  S_LOCK_WAITS,
+  S_MISSES,
+  S_OPTIMISTIC_RETRIES,
+  S_PROMOTIONS,
+  S_TABLE,
+  SLOT_HASH,
+  shardWord,
+  slotOffset,
+} from './layout.js';
+import { isFull } from './table.js';
+import type { Shards } from './shard.js';
+
+export interface ShardedMapStats {
+  /** Live entries (exact when no writer is running). */
+  size: number;
+  shards: number;
+  /** Table slots over all shards. */
+  capacity: number;
+  /** Bytes handed out from the buffer (header, control blocks, tables, blobs, free blocks). */
+  bytesUsed: number;
+  /** Bytes of the buffer currently committed (its byteLength). */
+  bytesCommitted: number;
+  /** The maxBytes ceiling: address space reserved for the buffer. */
+  bytesReserved: number;
+  /** size / capacity. */
+  loadFactor: number;
+  /** Longest probe sequence of any entry, in groups visited (1 = found in its home group). */
+  maxProbeLength: number;
+  lockAcquisitions: number;
+  lockContended: number;
+  /** Times a thread went to sleep in Atomics.wait on a shard lock. */
+  lockWaits: number;
+  optimisticRetries: number;
+  /** syncmap mode: lookups that missed the read snapshot. */
+  misses?: number;
+  /** syncmap mode: dirty tables promoted to read snapshots. */
+  promotions?: number;
+}
+
+/** Groups visited to reach `slot` from the home group of `hash` (triangular probing). */
+function probeLength(slot: number, capacity: number, position: number): number {
+  const groupMask = (capacity >> 2) - 1;
+  const target = slot >> 2;
+  let g = position & groupMask;
+  for (let step = 1; step <= groupMask + 1; step++) {
+    if (g === target) return step;
+    g = (g + step) & groupMask;
+  }
+  return groupMask + 1;
+}
+
+function maxProbeLocked(shards: Shards, s: number): number {
+  const v = shards.views;
+  const table = v.i32[shardWord(s, S_TABLE)]!;
+  const capacity = v.i32[shardWord(s, S_CAPACITY)]!;
+  let longest = 0;
+  for (let slot = 0; slot < capacity; slot++) {
+    if (!isFull(v, table, slot)) continue;
+    const hash = v.i32[(slotOffset(table, capacity, slot) >> 2) + SLOT_HASH]!;
+    longest = Math.max(longest, probeLength(slot, capacity, hash >>> shards.shardBits));
+  }
+  return longest;
+}
+
+export function collectStats(shards: Shards, syncmap: boolean): ShardedMapStats {
+  const v = shards.views;
+  let size = 0;
+  let capacity = 0;
+  let maxProbeLength = 0;
+  const sums = { lockAcquisitions: 0, lockContended: 0, lockWaits: 0, optimisticRetries: 0, misses: 0, promotions: 0 };
+  for (let s = 0; s < shards.shardCount; s++) {
+    shards.lock(s);
+    try {
+      size += v.i32[shardWord(s, S_COUNT)]!;
+      capacity += v.i32[shardWord(s, S_CAPACITY)]!;
+      maxProbeLength = Math.max(maxProbeLength, maxProbeLocked(shards, s));
+      sums.lockAcquisitions += v.i32[shardWord(s, S_LOCK_ACQUISITIONS)]!;
+      sums.lockContended += v.i32[shardWord(s, S_LOCK_CONTENDED)]!;
+      sums.lockWaits += v.i32[shardWord(s, S_LOCK_WAITS)]!;
+      sums.optimisticRetries += Atomics.load(v.i32, shardWord(s, S_OPTIMISTIC_RETRIES));
+      sums.misses += Atomics.load(v.i32, shardWord(s, S_MISSES));
+      sums.promotions += v.i32[shardWord(s, S_PROMOTIONS)]!;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+  const stats: ShardedMapStats = {
+    size,
+    shards: shards.shardCount,
+    capacity,
+    bytesUsed: shards.heap.highWater(),
+    bytesCommitted: v.sab.byteLength,
+    bytesReserved: shards.maxBytes,
+    loadFactor: capacity === 0 ? 0 : size / capacity,
+    maxProbeLength,
+    lockAcquisitions: sums.lockAcquisitions,
+    lockContended: sums.lockContended,
+    lockWaits: sums.lockWaits,
+    optimisticRetries: sums.optimisticRetries,
+  };
+  if (syncmap) {
+    stats.misses = sums.misses;
+    stats.promotions = sums.promotions;
+  }
+  return stats;
+}

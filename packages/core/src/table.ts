@@ -1,0 +1,149 @@
+/**
+ * One shard's hash table over a block of the buffer: a Swiss table that knows nothing of locks,
+ * threads or codecs beyond comparing a ProbeKey with a stored key.
+ *
+ * Probing: the group index starts at the hash's `position` bits (the bits above the shard bits,
+ * see hash.ts) and advances triangularly (g, g+1, g+3, g+6, ...), which visits every group once
+ * when the group count is a power of two. A lookup stops at the first group with an EMPTY byte.
+ *
+ * Deletion: a slot becomes EMPTY if its group still has an EMPTY byte (then no probe sequence ever
+ * went past this group, so none can be cut short), otherwise DELETED (a tombstone). Groups are
+ * aligned, so "the group had an empty byte" is exact, not a heuristic (Abseil needs a window check).
+ *
+ * Every function here may be called by an optimistic reader on a table that is changing under it,
+ * so each read is bounds-checked and each loop bounded: a torn read yields TORN, never an index
+ * outside the buffer or an endless loop. Under the lock TORN means corruption.
+ */
+import { DELETED, EMPTY, lowestByte, matchEmpty, matchEmptyOrDeleted, matchTag, tagOf, withoutLowest } from './control.js';
+import { GROUP_WIDTH, SLOT_BYTES, SLOT_HASH, SLOT_KEY, SLOT_TAGS, slotOffset, tableBytes } from './layout.js';
+import { T_BYTES, T_NUMBER, T_TUPLE, isTextTag, type ProbeKey } from './codecs.js';
+import type { Views } from './memory.js';
+
+export const NOT_FOUND = -1;
+export const TORN = -2;
+
+const SLOT_WORDS = SLOT_BYTES >> 2;
+
+/** True if a table at `table` with `capacity` slots is plausible and inside these views. */
+export function tableInBounds(v: Views, table: number, capacity: number): boolean {
+  return table > 0 && (table & 7) === 0 && capacity >= GROUP_WIDTH && (capacity & (capacity - 1)) === 0 && v.covers(table + tableBytes(capacity));
+}
+
+/**
+ * The slot holding `probe`, NOT_FOUND, or TORN. `position` is the hash shifted past the shard bits.
+ * The caller checked tableInBounds.
+ */
+export function findSlot(v: Views, table: number, capacity: number, probe: ProbeKey, position: number): number {
+  const i32 = v.i32;
+  const groups = capacity >> 2;
+  const groupMask = groups - 1;
+  const tag = tagOf(probe.hash);
+  const ctrlWord = table >> 2;
+  let g = position & groupMask;
+  for (let step = 1; step <= groups; step++) {
+    const word = i32[ctrlWord + g]!;
+    for (let m = matchTag(word, tag); m !== 0; m = withoutLowest(m)) {
+      const slot = (g << 2) + lowestByte(m);
+      const at = slotOffset(table, capacity, slot);
+      if (i32[(at >> 2) + SLOT_HASH] !== probe.hash) continue;
+      const same = keyEquals(v, at, probe);
+      if (same === 1) return slot;
+      if (same === TORN) return TORN;
+    }
+    if (matchEmpty(word) !== 0) return NOT_FOUND;
+    g = (g + step) & groupMask;
+  }
+  return TORN; // every group full: impossible below the load limit
+}
+
+/** 1 if the key stored at slot offset `at` equals `probe`, 0 if not, TORN if unreadable. */
+function keyEquals(v: Views, at: number, probe: ProbeKey): number {
+  const word = at >> 2;
+  const tag = v.i32[word + SLOT_TAGS]! & 0xff;
+  if (tag !== probe.tag) return 0;
+  if (tag === T_NUMBER) {
+    const stored = v.f64[(at >> 3) + (SLOT_KEY >> 1)]!;
+    return stored === probe.num || (stored !== stored && probe.num !== probe.num) ? 1 : 0;
+  }
+  if (tag < T_NUMBER) return 1; // undefined, null, booleans: the tag is the whole key
+  const blob = v.i32[word + SLOT_KEY]!;
+  const length = v.i32[word + SLOT_KEY + 1]!;
+  if (isTextTag(tag)) {
+    const s = probe.str;
+    if (length !== s.length) return 0;
+    if (length === 0) return 1;
+    if (blob <= 0 || (blob & 1) !== 0 || !v.covers(blob + 2 * length)) return TORN;
+    const u16 = v.u16;
+    const base = blob >> 1;
+    for (let i = 0; i < length; i++) if (u16[base + i] !== s.charCodeAt(i)) return 0;
+    return 1;
+  }
+  if (tag === T_BYTES || tag === T_TUPLE) {
+    const b = probe.bytes;
+    if (length !== b.length) return 0;
+    if (length === 0) return 1;
+    if (blob <= 0 || !v.covers(blob + length)) return TORN;
+    const u8 = v.u8;
+    for (let i = 0; i < length; i++) if (u8[blob + i] !== b[i]) return 0;
+    return 1;
+  }
+  return TORN;
+}
+
+/** A free (EMPTY or DELETED) slot on `hash`'s probe sequence, or TORN if there is none. */
+export function findInsertSlot(v: Views, table: number, capacity: number, position: number): number {
+  const i32 = v.i32;
+  const groups = capacity >> 2;
+  const groupMask = groups - 1;
+  const ctrlWord = table >> 2;
+  let g = position & groupMask;
+  for (let step = 1; step <= groups; step++) {
+    const m = matchEmptyOrDeleted(i32[ctrlWord + g]!);
+    if (m !== 0) return (g << 2) + lowestByte(m);
+    g = (g + step) & groupMask;
+  }
+  return TORN;
+}
+
+/** True if the slot's control byte is a tombstone it replaces. */
+export function claimSlot(v: Views, table: number, slot: number, hash: number): boolean {
+  const wasDeleted = v.u8[table + slot] === DELETED;
+  v.u8[table + slot] = tagOf(hash);
+  return wasDeleted;
+}
+
+/** Frees a slot's control byte; true if it had to become a tombstone. */
+export function eraseSlot(v: Views, table: number, slot: number): boolean {
+  const groupWord = v.i32[(table >> 2) + (slot >> 2)]!;
+  const tombstone = matchEmpty(groupWord) === 0;
+  v.u8[table + slot] = tombstone ? DELETED : EMPTY;
+  return tombstone;
+}
+
+/** True if slot `slot` holds an entry. */
+export function isFull(v: Views, table: number, slot: number): boolean {
+  return (v.u8[table + slot]! & 0x80) === 0;
+}
+
+/** Makes every control byte EMPTY. */
+export function resetControl(v: Views, table: number, capacity: number): void {
+  v.u8.fill(EMPTY, table, table + capacity);
+}
+
+/**
+ * Moves every entry of the old table into a fresh one (all EMPTY), keeping slot contents as they
+ * are (blobs stay where they were). `shardBits` recovers each entry's position from its hash.
+ */
+export function rehashInto(v: Views, from: number, fromCapacity: number, to: number, toCapacity: number, shardBits: number): void {
+  resetControl(v, to, toCapacity);
+  const i32 = v.i32;
+  for (let slot = 0; slot < fromCapacity; slot++) {
+    if (!isFull(v, from, slot)) continue;
+    const src = slotOffset(from, fromCapacity, slot) >> 2;
+    const hash = i32[src + SLOT_HASH]!;
+    const target = findInsertSlot(v, to, toCapacity, hash >>> shardBits);
+    claimSlot(v, to, target, hash);
+    const dst = slotOffset(to, toCapacity, target) >> 2;
+    i32.copyWithin(dst, src, src + SLOT_WORDS);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Error row "attach given something that is not a live shardmap buffer": Error
+ * ERR_SHARDMAP_BAD_BUFFER for null, a number, {}, a non-shared copy, truncated copies and a copy
+ * whose header was overwritten. The handle's shape is the implementation's, so the buffer is
+ * located by walking the handle; a valid clone of the handle must attach and share the data.
+ */
+import { describe, expect, it } from 'vitest';
+import { ShardedMap } from '@shardmap/core';
+import { expectCode, expectUnchangedAndUsable, state } from './helpers/assert.js';
+
+function findSab(h: unknown, path: string[] = []): string[] | null {
+  if (h instanceof SharedArrayBuffer) return path;
+  if (h === null || typeof h !== 'object' || ArrayBuffer.isView(h)) return null;
+  for (const [k, v] of Object.entries(h)) {
+    const p = findSab(v, [...path, k]);
+    if (p) return p;
+  }
+  return null;
+}
+
+/** A copy of `handle` with the SharedArrayBuffer at `path` replaced by `buf`. */
+function withBuffer(handle: unknown, path: string[], buf: unknown): unknown {
+  if (path.length === 0) return buf;
+  const copy: Record<string, unknown> = { ...(handle as Record<string, unknown>) };
+  copy[path[0]!] = withBuffer(copy[path[0]!], path.slice(1), buf);
+  return copy;
+}
+
+function copyInto(src: SharedArrayBuffer, dst: ArrayBuffer | SharedArrayBuffer, n = dst.byteLength) {
+  new Uint8Array(dst).set(new Uint8Array(src, 0, Math.min(n, src.byteLength)));
+  return dst;
+}
+
+function setup() {
+  const map = ShardedMap.create<any, any>({ capacity: 8, shards: 4 });
+  for (let i = 0; i < 200; i++) map.set(i, `v${i}`);
+  const path = findSab(map.handle);
+  if (!path) throw new Error('map.handle holds no SharedArrayBuffer');
+  let sab = map.handle as unknown;
+  for (const k of path) sab = (sab as Record<string, unknown>)[k];
+  return { map, path, sab: sab as SharedArrayBuffer };
+}
+
+describe('attach', () => {
+  it('a structured clone of the handle attaches to the same live map', () => {
+    const { map } = setup();
+    const clone = structuredClone(map.handle);
+    const other = ShardedMap.attach<any, any>(clone);
+    expect(other.size).toBe(200);
+    expect(other.get(5)).toBe('v5');
+    other.set('from-other', 1);
+    expect(map.get('from-other')).toBe(1);
+    map.delete(5);
+    expect(other.has(5)).toBe(false);
+    expect(state(other)).toEqual(state(map));
+  });
+
+  it('every handle holds its SharedArrayBuffer (so postMessage shares it)', () => {
+    const { path } = setup();
+    expect(path).not.toBeNull();
+  });
+
+  it('throws ERR_SHARDMAP_BAD_BUFFER for things that are not a live shardmap buffer', () => {
+    const { map, path, sab } = setup();
+    const before = state(map);
+    const len = sab.byteLength;
+    const header = (fill: (u8: Uint8Array) => void) => {
+      const c = copyInto(sab, new SharedArrayBuffer(len)) as SharedArrayBuffer;
+      fill(new Uint8Array(c));
+      return withBuffer(map.handle, path, c);
+    };
+    const cases: [string, unknown][] = [
+      ['null', null],
+      ['undefined', undefined],
+      ['42', 42],
+      ['a string', 'handle'],
+      ['{}', {}],
+      ['the map object itself', map],
+      ['a bare fresh SharedArrayBuffer', new SharedArrayBuffer(len)],
+      ['a zero-filled SharedArrayBuffer of the same size', withBuffer(map.handle, path, new SharedArrayBuffer(len))],
+      ['a non-shared ArrayBuffer copy', withBuffer(map.handle, path, copyInto(sab, new ArrayBuffer(len)))],
+      ['a Uint8Array copy', withBuffer(map.handle, path, new Uint8Array(copyInto(sab, new ArrayBuffer(len))))],
+      ['a copy truncated to 16 bytes', withBuffer(map.handle, path, copyInto(sab, new SharedArrayBuffer(16)))],
+      ['a copy truncated to 64 bytes', withBuffer(map.handle, path, copyInto(sab, new SharedArrayBuffer(64)))],
+      ['a copy truncated to half', withBuffer(map.handle, path, copyInto(sab, new SharedArrayBuffer(len >> 1)))],
+      ['a copy with the first 8 header bytes set to 0xFF', header((u8) => u8.fill(0xff, 0, 8))],
+      ['a copy with the first 4 header bytes zeroed', header((u8) => u8.fill(0, 0, 4))],
+      ['a copy with the first 64 header bytes scrambled', header((u8) => u8.forEach((b, i) => i < 64 && (u8[i] = (b * 7 + 13) & 0xff)))],
+      ['a copy whose header is all zero', header((u8) => u8.fill(0, 0, 256))],
+    ];
+    for (const [name, h] of cases) {
+      expectCode(() => ShardedMap.attach(h as any), Error, 'ERR_SHARDMAP_BAD_BUFFER', `attach(${name})`);
+      expectUnchangedAndUsable(map, before, 'probe', 1, `attach(${name})`);
+    }
+    // The original is still attachable after all that.
+    expect(ShardedMap.attach<any, any>(map.handle).get(199)).toBe('v199');
+  });
+});
