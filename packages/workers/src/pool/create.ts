@@ -1,0 +1,196 @@
+/**
+ * `createMapPool`: a fixed-size piscina 5 pool whose every thread has the given ShardedMaps
+ * attached once, at thread startup.
+ *
+ * How the maps get there: each map's `handle` (a plain object holding its SharedArrayBuffer) goes
+ * into piscina's `workerData`, which is structured-cloned into each thread as it starts — the
+ * buffer is shared, not copied. The built entry `pool/entry.js` attaches every handle when piscina
+ * loads it, then routes each task to the user's module as `handler(task, maps)`. Handles are never
+ * put in a transferList: transferring a SharedArrayBuffer's owner would detach it everywhere.
+ *
+ * Why fixed (`minThreads = maxThreads`, `idleTimeout: Infinity`): attaching is per thread, and a
+ * reaped-and-respawned thread would attach again; a fixed pool makes "once per thread" hold for
+ * the pool's whole life. (A thread piscina replaces after an abort or a crash attaches once too.)
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { invalidOption, poolClosed } from '../errors.js';
+import type { MapRecord } from '../worker.js';
+import { POOL_WORKER_DATA, type PoolWorkerData, type TaskEnvelope } from './protocol.js';
+
+/** Options of {@link createMapPool}. */
+export interface MapPoolOptions<M extends MapRecord> {
+  /** The maps every thread attaches, by name; tasks get them under the same names. */
+  readonly maps: M;
+  /** Number of threads, fixed for the pool's life. Default: `os.availableParallelism()`. */
+  readonly threads?: number;
+  /**
+   * Default task module (path or `file:` URL, plain JS — worker threads do not run TypeScript).
+   * Its export `name` is called as `handler(task, maps)`; it may also call `mapsInWorker()`
+   * from `@shardmap/workers/worker`. Optional if every `run()` names a module.
+   */
+  readonly filename?: string | URL;
+  /** Export called in the task module. Default `"default"`. */
+  readonly name?: string;
+  /** Extra Node flags for the threads (default: inherit `process.execArgv`). */
+  readonly execArgv?: readonly string[];
+  /**
+   * Called when a thread fails outside any task (piscina replaces it). Default: a process
+   * warning. Errors inside a task reject that task's `run()` instead.
+   */
+  readonly onThreadError?: (error: Error) => void;
+}
+
+/** Options of {@link MapPool.run}. */
+export interface MapPoolRunOptions {
+  /** Task module for this task only (path or `file:` URL). */
+  readonly filename?: string | URL;
+  /** Export to call for this task only. */
+  readonly name?: string;
+  /**
+   * Cancels the task. A task still queued is just dropped; a task already RUNNING is stopped by
+   * terminating its whole thread (piscina's behaviour). A thread terminated while it holds a
+   * shard lock leaves that lock held: until lock recovery exists, never abort a task that
+   * writes a map.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** A fixed pool of threads sharing ShardedMaps. Create with {@link createMapPool}. */
+export interface MapPool<M extends MapRecord = MapRecord> extends AsyncDisposable {
+  /** The number of threads (fixed). */
+  readonly threads: number;
+  /** The maps as the main thread sees them (the same objects given to `createMapPool`). */
+  readonly maps: M;
+  /**
+   * Runs `task` in some thread: calls the task module's export with `(task, maps)` and resolves
+   * with its (awaited) return value. The task and the result are structured-cloned.
+   *
+   * Aborting (via `options.signal`) a task that is running TERMINATES its thread, possibly while
+   * it holds a shard lock: do not abort tasks that write a map until lock recovery exists.
+   */
+  run<R = unknown>(task?: unknown, options?: MapPoolRunOptions): Promise<R>;
+  /**
+   * Waits for the tasks already submitted, then stops every thread. Resolves when all have
+   * exited, leaving no handles behind. Idempotent; `run()` after `close()` rejects.
+   */
+  close(): Promise<void>;
+  /** `await using pool = createMapPool(...)` closes the pool at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const ENTRY = fileURLToPath(new URL('./entry.js', import.meta.url));
+
+/**
+ * Starts a fixed pool of `threads` worker threads; each attaches every map in `maps` once.
+ *
+ * @example
+ * const users = ShardedMap.create<string, number>();
+ * await using pool = createMapPool({ maps: { users }, threads: 4, filename: new URL('./task.js', import.meta.url) });
+ * await pool.run({ id: 'ada' });   // task.js: export default (task, { users }) => users.add(task.id, 1)
+ */
+export function createMapPool<M extends MapRecord>(options: MapPoolOptions<M>): MapPool<M> {
+  return new PiscinaMapPool(options);
+}
+
+class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
+  readonly threads: number;
+  readonly maps: M;
+  readonly #piscina: Piscina<TaskEnvelope, unknown>;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: MapPoolOptions<M>) {
+    this.maps = options.maps;
+    this.threads = checkThreads(options.threads);
+    const workerData: Record<string, PoolWorkerData> = {
+      [POOL_WORKER_DATA]: {
+        maps: handlesOf(options.maps),
+        filename: options.filename === undefined ? null : toModuleUrl(options.filename, 'filename'),
+        name: checkName(options.name, 'name') ?? 'default',
+      },
+    };
+    this.#piscina = new Piscina<TaskEnvelope, unknown>({
+      filename: ENTRY,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Infinity,
+      workerData,
+      ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+    });
+    const onThreadError = options.onThreadError ?? warnThreadError;
+    this.#piscina.on('error', onThreadError);
+  }
+
+  run<R = unknown>(task?: unknown, options: MapPoolRunOptions = {}): Promise<R> {
+    if (this.#closing !== undefined) return Promise.reject(poolClosed());
+    const envelope: TaskEnvelope = {
+      filename: options.filename === undefined ? null : toModuleUrl(options.filename, 'run().filename'),
+      name: checkName(options.name, 'run().name') ?? null,
+      task,
+    };
+    const running = this.#piscina.run(envelope, options.signal ? { signal: options.signal } : {});
+    this.#track(running);
+    return running as Promise<R>;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#drainAndDestroy();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #track(running: Promise<unknown>): void {
+    this.#inFlight.add(running);
+    const forget = (): void => void this.#inFlight.delete(running);
+    running.then(forget, forget);
+  }
+
+  /**
+   * Waits for submitted tasks ourselves, then `destroy()`s piscina. Piscina's own `close()` races
+   * the drain against an unref'd 30 s timer that outlives the pool as an active handle.
+   */
+  async #drainAndDestroy(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#piscina.destroy();
+  }
+}
+
+function handlesOf(maps: MapRecord): PoolWorkerData['maps'] {
+  if (typeof maps !== 'object' || maps === null) throw invalidOption('maps', 'must be an object of name → ShardedMap');
+  const handles: Record<string, PoolWorkerData['maps'][string]> = {};
+  for (const [name, map] of Object.entries(maps)) {
+    const handle = (map as { handle?: unknown } | null)?.handle;
+    if (typeof handle !== 'object' || handle === null) {
+      throw invalidOption(`maps.${name}`, 'must be a ShardedMap (it has no handle)');
+    }
+    handles[name] = map.handle;
+  }
+  return handles;
+}
+
+function checkThreads(threads: number | undefined): number {
+  if (threads === undefined) return availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw invalidOption('threads', `must be an integer >= 1, got ${String(threads)}`);
+  return threads;
+}
+
+function checkName(name: string | undefined, option: string): string | undefined {
+  if (name !== undefined && (typeof name !== 'string' || name === '')) throw invalidOption(option, 'must be a non-empty string');
+  return name;
+}
+
+/** Worker threads import modules by URL; accept a path, a `file:` URL string or a URL. */
+function toModuleUrl(filename: string | URL, option: string): string {
+  if (filename instanceof URL) return filename.href;
+  if (typeof filename !== 'string' || filename === '') throw invalidOption(option, 'must be a path or a file: URL');
+  return filename.startsWith('file:') ? filename : pathToFileURL(filename).href;
+}
+
+function warnThreadError(error: Error): void {
+  process.emitWarning(`map pool thread failed outside a task: ${error.message}`, 'MapPoolWarning');
+}

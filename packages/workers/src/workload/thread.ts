@@ -1,0 +1,161 @@
+/**
+ * Entry point of a workload thread (built to dist/workload/thread.js; `runWorkload` starts one per
+ * thread). The life of a thread, in barrier phases shared with every other thread:
+ *
+ *   open the target → prefill its share → PREFILLED → (thread 0: read size) → START →
+ *   timed ops until STOP or its quota → FINISHED → (thread 0: read the final state) → report
+ *
+ * Everything slow (importing the adapter, opening it, building the Zipf table, prefilling) happens
+ * before START, so the timed phase measures operations only and every thread begins together.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { badAdapter } from '../errors.js';
+import type { WorkloadTargetOps, WorkloadAdapterModule } from './adapter.js';
+import { arriveAndWait, Phase, publishProgress, readStop, Stop, PROGRESS_UNIT, STOP_CHECK_EVERY } from './control.js';
+import { createLatencyHistogram, encodeHistogram } from './latency.js';
+import { createRandom, keySlice, prefillKeys, uniformSampler, valueFor, zipfSampler } from './keys.js';
+import { buildOpVector, OP_NAMES } from './mix.js';
+import type { WorkloadPlan } from './options.js';
+import type { FinalState, ThreadData, ThreadReport } from './report.js';
+import { entryIsValid, WorkloadThread } from './thread-ops.js';
+
+/** The optional ops each mix entry needs from the target. */
+const NEEDS: Partial<Record<(typeof OP_NAMES)[number], keyof WorkloadTargetOps>> = { update: 'update', add: 'add', range: 'range' };
+
+const data = workerData as ThreadData;
+const report = await runThread(data);
+parentPort!.postMessage(report);
+
+async function runThread({ plan, worker, control, adapter, config }: ThreadData): Promise<ThreadReport> {
+  const target = await openTarget(adapter, config, plan, worker);
+  const random = createRandom(plan.seed, worker);
+  const slice = keySlice(plan.partition, plan.keys, worker, plan.threads);
+  const sampler = plan.distribution === 'zipf' ? zipfSampler(slice.count, plan.zipfTheta, random) : uniformSampler(slice.count, random);
+  const thread = new WorkloadThread(target, plan, slice, sampler, random);
+  const prefill = await prefillShare(target, thread, plan, worker);
+  const opVector = buildOpVector(plan.mix, random);
+  const histogram = createLatencyHistogram();
+  const final: FinalState = {};
+
+  arriveAndWait(control, Phase.PREFILLED, plan.threads, plan.barrierTimeoutMs);
+  if (worker === 0 && target.size) final.sizeAfterPrefill = await target.size();
+  arriveAndWait(control, Phase.START, plan.threads, plan.barrierTimeoutMs);
+  const startedAt = performance.timeOrigin + performance.now();
+  const ops = await runOps(thread, { control, plan, worker, opVector, histogram, quota: quotaOf(plan, worker) });
+  const endedAt = performance.timeOrigin + performance.now();
+  publishProgress(control, worker, ops);
+  arriveAndWait(control, Phase.FINISHED, plan.threads, plan.barrierTimeoutMs);
+  if (worker === 0) Object.assign(final, await readFinalState(target, plan));
+  await target.close?.();
+
+  return {
+    worker, startedAt, endedAt, ops,
+    opCounts: thread.opCounts, inserted: thread.inserted, deleted: thread.deleted, setUnknown: thread.setUnknown,
+    prefillInserted: prefill.inserted, prefillExisting: prefill.existing,
+    addDeltas: thread.addDeltas, addNotIncreasing: thread.addNotIncreasing,
+    badValues: thread.badValues, rangeDuplicates: thread.rangeDuplicates, rangeVisited: thread.rangeVisited,
+    modelMismatches: thread.modelMismatches, examples: thread.examples,
+    latency: encodeHistogram(histogram),
+    ...(worker === 0 ? { final } : {}),
+  };
+}
+
+async function openTarget(adapter: string, config: unknown, plan: WorkloadPlan, worker: number): Promise<WorkloadTargetOps> {
+  const module = (await import(adapter)) as Partial<WorkloadAdapterModule>;
+  if (typeof module.open !== 'function') throw badAdapter(adapter, 'does not export a function open(config, context)');
+  const target = await module.open(config, { worker, threads: plan.threads });
+  for (const op of ['get', 'set', 'delete'] as const) {
+    if (typeof target?.[op] !== 'function') throw badAdapter(adapter, `open() returned a target without ${op}()`);
+  }
+  for (const [op, method] of Object.entries(NEEDS)) {
+    if (plan.mix[op as keyof typeof NEEDS]! > 0 && typeof target[method] !== 'function') {
+      throw badAdapter(adapter, `the mix runs "${op}" but the target has no ${method}()`);
+    }
+  }
+  return target;
+}
+
+/** Inserts this thread's share of the prefill (and, thread 0, the counters at 0). */
+async function prefillShare(target: WorkloadTargetOps, thread: WorkloadThread, plan: WorkloadPlan, worker: number) {
+  const counts = { inserted: 0, existing: 0 };
+  const insert = async (key: number, value: number): Promise<void> => {
+    const result = await target.set(key, value);
+    if (result === true) counts.inserted++;
+    else if (result === false) counts.existing++;
+  };
+  const slice = keySlice(plan.partition, plan.keys, worker, plan.threads);
+  for (const key of prefillKeys(plan.partition, slice, plan.prefill, worker, plan.threads)) {
+    const value = valueFor(key, plan.keys, 1);
+    await insert(key, value);
+    thread.prefilled(key, value);
+  }
+  if (worker === 0) {
+    for (let c = 0; c < plan.counters; c++) await insert(plan.keys + c, 0);
+  }
+  return counts;
+}
+
+function quotaOf(plan: WorkloadPlan, worker: number): number {
+  if (plan.totalOps === undefined) return Infinity;
+  const base = Math.floor(plan.totalOps / plan.threads);
+  return base + (worker < plan.totalOps % plan.threads ? 1 : 0);
+}
+
+interface LoopContext {
+  readonly control: Int32Array;
+  readonly plan: WorkloadPlan;
+  readonly worker: number;
+  readonly opVector: Uint8Array;
+  readonly histogram: ReturnType<typeof createLatencyHistogram>;
+  readonly quota: number;
+}
+
+/**
+ * The timed loop. Every STOP_CHECK_EVERY ops it polls STOP; every PROGRESS_UNIT ops it publishes
+ * progress; every sampleEvery ops it times one op. Awaits only results that are thenables.
+ * Returns the number of ops done.
+ */
+async function runOps(thread: WorkloadThread, { control, plan, worker, opVector, histogram, quota }: LoopContext): Promise<number> {
+  const sampleMask = plan.sampleEvery - 1;
+  let at = 0;
+  let done = 0;
+  for (; done < quota; done++) {
+    if ((done & (STOP_CHECK_EVERY - 1)) === 0) {
+      if (readStop(control) !== Stop.RUN) break;
+      if ((done & (PROGRESS_UNIT - 1)) === 0) publishProgress(control, worker, done);
+    }
+    const code = opVector[at]!;
+    if (++at === opVector.length) at = 0;
+    const timed = (done & sampleMask) === 0;
+    const t0 = timed ? performance.now() : 0;
+    let result = thread.begin(code);
+    if (isThenable(result)) result = await result;
+    if (timed) histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1e6)));
+    thread.end(code, result);
+  }
+  return done;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Thread 0, after FINISHED: size, counter values and a checked full scan, as far as the target allows. */
+async function readFinalState(target: WorkloadTargetOps, plan: WorkloadPlan): Promise<FinalState> {
+  const final: FinalState = {};
+  if (target.size) final.size = await target.size();
+  final.counters = [];
+  for (let c = 0; c < plan.counters; c++) final.counters.push(await target.get(plan.keys + c));
+  if (target.range) {
+    const scan = { entries: 0, badValues: 0, duplicates: 0 };
+    const seen = new Set<unknown>();
+    await target.range((key, value) => {
+      scan.entries++;
+      if (seen.has(key)) scan.duplicates++;
+      seen.add(key);
+      if (!entryIsValid(key, value, plan)) scan.badValues++;
+    });
+    final.scan = scan;
+  }
+  return final;
+}
