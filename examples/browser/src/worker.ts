@@ -1,0 +1,15 @@
+/**
+ * The example's Web Worker: offers the standard map functions (get/set/add, fill, the mixed
+ * workload, …) over comlink. The page attaches its map here with `attachMap(map.handle)`.
+ */
+import { exposeMapWorker, standardMapFunctions } from '@shardmap/workers/browser';
+
+export const workerFunctions = {
+  ...standardMapFunctions,
+  /** Whether this worker got SharedArrayBuffer too: it needs the headers on its own script. */
+  crossOriginIsolated: (): boolean => globalThis.crossOriginIsolated,
+};
+
+export type WorkerFunctions = typeof workerFunctions;
+
+exposeMapWorker(workerFunctions);
