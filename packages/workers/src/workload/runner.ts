@@ -27,6 +27,9 @@ import { verifyReports, type Verification } from './verify.js';
 /** One thread's share of a run. */
 export interface ThreadResult {
   readonly worker: number;
+  /** Epoch ms when this thread passed the start barrier / finished its last op. */
+  readonly startedAt: number;
+  readonly endedAt: number;
   readonly ops: number;
   readonly elapsedMs: number;
   readonly opsPerSec: number;
@@ -180,7 +183,7 @@ function buildResult(plan: WorkloadPlan, target: string, reports: readonly Threa
 function threadResult(report: ThreadReport): ThreadResult {
   const elapsedMs = report.endedAt - report.startedAt;
   return {
-    worker: report.worker, ops: report.ops, elapsedMs,
+    worker: report.worker, startedAt: report.startedAt, endedAt: report.endedAt, ops: report.ops, elapsedMs,
     opsPerSec: perSecond(report.ops, elapsedMs),
     opCounts: countsByName(report.opCounts),
     latencyUs: summarize(mergeHistograms([report.latency])),
