@@ -39,16 +39,19 @@ import {
   finishValue,
   prepareKey,
   prepareKeyOrThrow,
+  hasBlob,
   sameValue,
 } from './codecs.js';
 import { corruptError, fullError, notNumericError, reentrantError, valueError } from './errors.js';
 import { Heap, Views } from './memory.js';
 import { READ_ATTEMPTS, Shards, initialCapacity } from './shard.js';
-import { RawValue, freeBlob, freeValueBlob, readKeyLocked, readValueRaw, setTags, setValueTag, storeKey, storeValue, writeBlob } from './slots.js';
+import { RawValue, freeBlob, freeValueBlob, readKeyLocked, readValueRaw, setTags, valueTagAt, setValueTag, storeKey, storeValue, writeBlob } from './slots.js';
 import { TORN, findSlot, isFull, tableInBounds } from './table.js';
+import { hashNumber } from './hash.js';
 import { collectStats, type ShardedMapStats } from './stats.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
-import { H_NEXT_OWNER_ID, H_PUBLISHED_LENGTH, HEADER_BYTES } from './layout.js';
+import { H_NEXT_OWNER_ID, H_PUBLISHED_LENGTH, HEADER_BYTES, S_CAPACITY, S_LOCK, S_TABLE, shardWord } from './layout.js';
+import { LOCKED } from './lock.js';
 
 const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
 /** Loads a reader spins on a locked shard before counting a failed attempt. */
@@ -115,7 +118,7 @@ export class ShardedMap<K = unknown, V = unknown> {
     if (this.#inUpdate) throw reentrantError('get');
     const probe = this.#probe;
     const c = this.#config;
-    if (!prepareKey(c.keyCodec, key, probe, c.seed, c.hashMask)) return undefined;
+    if (!this.#prepareLookup(key, probe, c)) return undefined;
     if (!this.#lookup(probe.hash & this.#shardMask, probe, true)) return undefined;
     const raw = this.#raw;
     return finishValue(raw.tag, raw.num, raw.str, raw.bytes) as V;
@@ -125,29 +128,47 @@ export class ShardedMap<K = unknown, V = unknown> {
     if (this.#inUpdate) throw reentrantError('has');
     const probe = this.#probe;
     const c = this.#config;
-    if (!prepareKey(c.keyCodec, key, probe, c.seed, c.hashMask)) return false;
+    if (!this.#prepareLookup(key, probe, c)) return false;
     return this.#lookup(probe.hash & this.#shardMask, probe, false);
+  }
+
+  /** prepareKey with the number-key case inlined (the JIT does not inline prepareKey whole). */
+  #prepareLookup(key: K, probe: ProbeKey, c: BufferConfig): boolean {
+    if (typeof key === 'number' && (c.keyCodec === 0 || c.keyCodec === 2)) {
+      probe.tag = T_NUMBER;
+      probe.num = key === 0 ? 0 : key;
+      probe.hash = hashNumber(key, c.seed) & c.hashMask;
+      return true;
+    }
+    return prepareKey(c.keyCodec, key, probe, c.seed, c.hashMask);
   }
 
   /** Finds `probe` in shard `s` without a lock (falling back to it); copies the value into #raw. */
   #lookup(s: number, probe: ProbeKey, wantValue: boolean): boolean {
     const shards = this.#shards;
     const views = this.#views;
+    const base = shardWord(s, 0);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-      let seq = shards.readBegin(s);
-      for (let spin = 0; seq === -1 && spin < READ_SPINS; spin++) seq = shards.readBegin(s);
-      if (seq !== -1) {
-        const table = shards.table(s);
-        const capacity = shards.capacity(s);
+      const i32 = views.i32;
+      let seq = Atomics.load(i32, base + S_LOCK);
+      for (let spin = 0; (seq & LOCKED) !== 0 && spin < READ_SPINS; spin++) seq = Atomics.load(i32, base + S_LOCK);
+      if ((seq & LOCKED) === 0) {
+        const table = i32[base + S_TABLE]!;
+        const capacity = i32[base + S_CAPACITY]!;
         if (tableInBounds(views, table, capacity)) {
           const slot = findSlot(views, table, capacity, probe, probe.hash >>> shards.shardBits);
           const copied = slot < 0 || !wantValue || readValueRaw(views, slotOffset(table, capacity, slot), this.#raw);
           // Validate everything copied above against the sequence before trusting it.
-          if (slot !== TORN && copied && shards.readValid(s, seq)) return slot >= 0;
+          if (slot !== TORN && copied && Atomics.load(i32, base + S_LOCK) === seq) return slot >= 0;
         }
       }
       shards.countRetry(s);
     }
+    return this.#lookupLocked(s, probe, wantValue);
+  }
+
+  #lookupLocked(s: number, probe: ProbeKey, wantValue: boolean): boolean {
+    const shards = this.#shards;
     shards.lock(s);
     try {
       const slot = shards.findLocked(s, probe);
@@ -201,6 +222,13 @@ export class ShardedMap<K = unknown, V = unknown> {
   #replaceLocked(s: number, slot: number): void {
     const shards = this.#shards;
     const value = this.#value;
+    const at0 = shards.slotAt(s, slot);
+    if (!hasBlob(value.tag) && !hasBlob(valueTagAt(this.#views, at0))) {
+      // Inline over inline (numbers, booleans...): no blob to allocate or free.
+      storeValue(this.#views, at0, value, 0);
+      setValueTag(this.#views, at0, value.tag);
+      return;
+    }
     const blob = writeBlob(this.#views, shards.heap, s, value.tag, value.str, value.bytes);
     if (blob < 0) throw fullError(value.str.length * 2 + value.bytes.length, this.#config.maxBytes);
     const at = shards.slotAt(s, slot);

@@ -67,8 +67,12 @@ function readPayload(v: Views, at: number, field: number, tag: number, out: RawV
   return true;
 }
 
+export function valueTagAt(v: Views, at: number): number {
+  return (v.i32[(at >> 2) + SLOT_TAGS]! >>> 8) & 0xff;
+}
+
 export function readValueRaw(v: Views, at: number, out: RawValue): boolean {
-  return readPayload(v, at, SLOT_VALUE, (v.i32[(at >> 2) + SLOT_TAGS]! >>> 8) & 0xff, out);
+  return readPayload(v, at, SLOT_VALUE, valueTagAt(v, at), out);
 }
 
 /** The stored key as users see it. Only under the lock (the tuple decoder trusts its bytes). */

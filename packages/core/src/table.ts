@@ -16,7 +16,7 @@
  */
 import { DELETED, EMPTY, lowestByte, matchEmpty, matchEmptyOrDeleted, matchTag, tagOf, withoutLowest } from './control.js';
 import { GROUP_WIDTH, SLOT_BYTES, SLOT_HASH, SLOT_KEY, SLOT_TAGS, slotOffset, tableBytes } from './layout.js';
-import { T_BYTES, T_NUMBER, T_TUPLE, isTextTag, type ProbeKey } from './codecs.js';
+import { T_BYTES, T_NUMBER, T_STRING, T_TUPLE, isTextTag, type ProbeKey } from './codecs.js';
 import type { Views } from './memory.js';
 
 export const NOT_FOUND = -1;
@@ -31,9 +31,71 @@ export function tableInBounds(v: Views, table: number, capacity: number): boolea
 
 /**
  * The slot holding `probe`, NOT_FOUND, or TORN. `position` is the hash shifted past the shard bits.
- * The caller checked tableInBounds.
+ * The caller checked tableInBounds. Numbers and strings (most keys) take loops specialised for
+ * them: the generic loop's key comparison is too large for the JIT to inline into every caller.
  */
 export function findSlot(v: Views, table: number, capacity: number, probe: ProbeKey, position: number): number {
+  if (probe.tag === T_NUMBER) return findNumber(v, table, capacity, probe.hash, position, probe.num);
+  if (probe.tag === T_STRING) return findString(v, table, capacity, probe.hash, position, probe.str);
+  return findGeneric(v, table, capacity, probe, position);
+}
+
+const SLOTS_TAG_WORD = SLOT_TAGS;
+const KEY_F64 = SLOT_KEY >> 1;
+
+function findNumber(v: Views, table: number, capacity: number, hash: number, position: number, num: number): number {
+  const i32 = v.i32;
+  const f64 = v.f64;
+  const groupMask = (capacity >> 2) - 1;
+  const tag = tagOf(hash);
+  const ctrlWord = table >> 2;
+  const slots = table + capacity;
+  let g = position & groupMask;
+  for (let step = 1; step <= groupMask + 1; step++) {
+    const word = i32[ctrlWord + g]!;
+    for (let m = matchTag(word, tag); m !== 0; m = withoutLowest(m)) {
+      const slot = (g << 2) + lowestByte(m);
+      const at = slots + slot * SLOT_BYTES;
+      if (i32[(at >> 2) + SLOT_HASH] !== hash || (i32[(at >> 2) + SLOTS_TAG_WORD]! & 0xff) !== T_NUMBER) continue;
+      const stored = f64[(at >> 3) + KEY_F64]!;
+      if (stored === num || (stored !== stored && num !== num)) return slot;
+    }
+    if (matchEmpty(word) !== 0) return NOT_FOUND;
+    g = (g + step) & groupMask;
+  }
+  return TORN;
+}
+
+function findString(v: Views, table: number, capacity: number, hash: number, position: number, str: string): number {
+  const i32 = v.i32;
+  const groupMask = (capacity >> 2) - 1;
+  const tag = tagOf(hash);
+  const ctrlWord = table >> 2;
+  const slots = table + capacity;
+  const length = str.length;
+  let g = position & groupMask;
+  for (let step = 1; step <= groupMask + 1; step++) {
+    const word = i32[ctrlWord + g]!;
+    for (let m = matchTag(word, tag); m !== 0; m = withoutLowest(m)) {
+      const slot = (g << 2) + lowestByte(m);
+      const w = (slots + slot * SLOT_BYTES) >> 2;
+      if (i32[w + SLOT_HASH] !== hash || (i32[w + SLOTS_TAG_WORD]! & 0xff) !== T_STRING || i32[w + SLOT_KEY + 1] !== length) continue;
+      if (length === 0) return slot;
+      const blob = i32[w + SLOT_KEY]!;
+      if (blob <= 0 || (blob & 1) !== 0 || !v.covers(blob + 2 * length)) return TORN;
+      const u16 = v.u16;
+      const base = blob >> 1;
+      let i = 0;
+      while (i < length && u16[base + i] === str.charCodeAt(i)) i++;
+      if (i === length) return slot;
+    }
+    if (matchEmpty(word) !== 0) return NOT_FOUND;
+    g = (g + step) & groupMask;
+  }
+  return TORN;
+}
+
+function findGeneric(v: Views, table: number, capacity: number, probe: ProbeKey, position: number): number {
   const i32 = v.i32;
   const groups = capacity >> 2;
   const groupMask = groups - 1;

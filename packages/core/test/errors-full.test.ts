@@ -67,7 +67,11 @@ describe('ERR_SHARDMAP_FULL', () => {
     expect(map.has(count)).toBe(false);
     for (let i = 0; i < count; i += 97) expect(map.get(i)).toBe(-i);
     expect([...map.keys()].length).toBe(count);
-    expectUnchangedAndUsable(map, state(map), 0, 12345, 'after FULL');
+    // Usable: existing keys can be overwritten; after deletes, new keys fit again.
+    map.set(5, 55);
+    expect(map.get(5)).toBe(55);
+    for (let i = 0; i < count; i += 2) expect(map.delete(i)).toBe(true);
+    expectUnchangedAndUsable(map, state(map), -1, 12345, 'after FULL and deletes');
   });
 
   it('a single value larger than maxBytes throws FULL on an empty map, which stays empty and usable', () => {

@@ -45,7 +45,7 @@ export function commandArb(kc: KeyCodec, vc: ValueCodec, o: CmdOptions): fc.Arbi
     w(3, fc.record({ op: fc.constant('update' as const), k, action: fc.constantFrom('set' as const, 'delete' as const, 'throw' as const, 'mutate' as const), v, kv: variant, vv: variant })),
     w(numeric ? 3 : 0, fc.record({ op: fc.constant('add' as const), k, delta: deltaArb(vc), kv: variant })),
     w(1, fc.record({ op: fc.constant('range' as const), stopAfter: fc.integer({ min: 0, max: 20 }) })),
-    w(1, fc.record({ op: fc.constantFrom('bulkSet' as const, 'bulkDelete' as const), from: fc.integer({ min: 0, max: 400 }), count: fc.integer({ min: 1, max: o.bulkMax }) })),
+    w(2, fc.record({ op: fc.constantFrom('bulkSet' as const, 'bulkDelete' as const), from: fc.integer({ min: 0, max: 400 }), count: fc.integer({ min: 1, max: o.bulkMax }) })),
     w(1, simple('clear')),
     w(1, simple('snapshot')),
     w(1, simple('keys')),

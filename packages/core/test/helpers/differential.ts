@@ -21,7 +21,7 @@ export function checkDifferential(
   o: DifferentialOptions,
 ): void {
   fc.assert(
-    fc.property(optionsArb(kc, vc), fc.array(commandArb(kc, vc, o), { maxLength: o.maxCmds }), (opts, cmds) => {
+    fc.property(optionsArb(kc, vc), fc.array(commandArb(kc, vc, o), { maxLength: o.maxCmds, size: 'max' }), (opts, cmds) => {
       new Runner(factory(opts), kc, vc).run(cmds);
     }),
     { seed: testSeed(), numRuns: o.numRuns },

@@ -179,15 +179,16 @@ export function scribble(v: unknown): void {
   }
 }
 
-export function fmt(x: unknown): string {
+export function fmt(x: unknown, depth = 0): string {
+  if (depth > 6) return '…';
   if (typeof x === 'bigint') return `${x}n`;
   if (typeof x === 'number' && Object.is(x, -0)) return '-0';
   if (isBytes(x)) return `${x.constructor.name}[${hex(x)}]`;
   if (x instanceof Date) return `Date(${x.getTime()})`;
   if (typeof x === 'string') return JSON.stringify(x);
-  if (Array.isArray(x)) return `[${x.map(fmt).join(', ')}]`;
+  if (Array.isArray(x)) return `[${x.map((y) => fmt(y, depth + 1)).join(', ')}]`;
   if (x !== null && typeof x === 'object') {
-    return `{${Object.entries(x).map(([k, y]) => `${JSON.stringify(k)}: ${fmt(y)}`).join(', ')}}`;
+    return `{${Object.entries(x).map(([k, y]) => `${JSON.stringify(k)}: ${fmt(y, depth + 1)}`).join(', ')}}`;
   }
   return String(x);
 }
