@@ -32,6 +32,22 @@ export const standardMapFunctions = {
   add(map: ShardedMap, key: unknown, delta: number): number {
     return map.add(key, delta);
   },
+  /**
+   * A barrier in the map: counts this thread in under `key`, then spins (lock-free reads) until
+   * `parties` threads have arrived. Call it without awaiting, then queue the real work: comlink
+   * runs a worker's calls in order, so every worker starts the work at about the same instant.
+   * Answers how long this thread waited. Reusing a key needs `delete(key)` first.
+   */
+  arriveAndWait(map: ShardedMap, key: unknown, parties: number, timeoutMs = 10_000): number {
+    const started = performance.now();
+    map.add(key, 1);
+    while (Number(map.get(key)) < parties) {
+      if (performance.now() - started > timeoutMs) {
+        throw new Error(`arriveAndWait: ${String(map.get(key))} of ${parties} parties arrived within ${timeoutMs} ms`);
+      }
+    }
+    return performance.now() - started;
+  },
   /** `add(key, delta)` `times` times in a row; answers the last value this thread saw. */
   addRepeatedly(map: ShardedMap, key: unknown, delta: number, times: number): number {
     let last = 0;
