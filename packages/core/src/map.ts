@@ -470,7 +470,7 @@ export class ShardedMap<K = unknown, V = unknown> {
   #copyShardLocked(s: number, keys: boolean, values: boolean, out: [unknown, unknown][]): void {
     const shards = this.#shards;
     const views = this.#views;
-    const table = shards.table(s);
+    const table = shards.tableLocked(s);
     const capacity = shards.capacity(s);
     for (let slot = 0; slot < capacity; slot++) {
       if (!isFull(views, table, slot)) continue;

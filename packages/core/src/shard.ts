@@ -117,11 +117,22 @@ export class Shards {
     return this.views.i32[shardWord(s, S_CAPACITY)]!;
   }
 
-  /** The slot of `probe` in shard `s`, or NOT_FOUND. Under the lock; corruption throws. */
-  findLocked(s: number, probe: ProbeKey): number {
+  /**
+   * Shard `s`'s table offset, after checking (under the lock) that its table is plausible and
+   * inside this thread's views, catching up with growth by other threads. Every locked walk of a
+   * table starts here: another thread may have grown the table into bytes these views lack.
+   */
+  tableLocked(s: number): number {
     const table = this.table(s);
     const capacity = this.capacity(s);
     if (!tableInBounds(this.views, table, capacity)) throw corruptError('shard', `shard ${s} table ${table}/${capacity} is impossible`);
+    return table;
+  }
+
+  /** The slot of `probe` in shard `s`, or NOT_FOUND. Under the lock; corruption throws. */
+  findLocked(s: number, probe: ProbeKey): number {
+    const table = this.tableLocked(s);
+    const capacity = this.capacity(s);
     const slot = findSlot(this.views, table, capacity, probe, probe.hash >>> this.shardBits);
     if (slot === TORN) throw corruptError('table', `shard ${s}: probe found an unreadable key or no empty group`);
     return slot;
@@ -193,7 +204,7 @@ export class Shards {
 
   /** Empties shard `s` (under its lock): frees every blob, keeps the table. */
   clearLocked(s: number): void {
-    const table = this.table(s);
+    const table = this.tableLocked(s);
     const capacity = this.capacity(s);
     for (let slot = 0; slot < capacity; slot++) {
       if (!isFull(this.views, table, slot)) continue;

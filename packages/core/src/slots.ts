@@ -12,6 +12,7 @@
 import { SLOT_KEY, SLOT_TAGS, SLOT_VALUE } from './layout.js';
 import { T_BIGINT, T_BYTES, T_NUMBER, T_STRING, T_TUPLE, decodeTuple, hasBlob, isTextTag, type EncodedValue, type ProbeKey } from './codecs.js';
 import type { Heap, Views } from './memory.js';
+import { corruptError } from './errors.js';
 
 /** A value copied out of a slot, not yet decoded (see finishValue). One per map instance. */
 export class RawValue {
@@ -78,7 +79,7 @@ export function readValueRaw(v: Views, at: number, out: RawValue): boolean {
 /** The stored key as users see it. Only under the lock (the tuple decoder trusts its bytes). */
 export function readKeyLocked(v: Views, at: number, scratch: RawValue): unknown {
   const tag = v.i32[(at >> 2) + SLOT_TAGS]! & 0xff;
-  if (!readPayload(v, at, SLOT_KEY, tag, scratch)) throw new Error('shardmap (slots): unreadable key under the lock');
+  if (!readPayload(v, at, SLOT_KEY, tag, scratch)) throw corruptError('slots', `unreadable key at ${at}`);
   switch (tag) {
     case T_NUMBER:
       return scratch.num;

@@ -13,7 +13,6 @@ import {
   S_MISSES,
   S_OPTIMISTIC_RETRIES,
   S_PROMOTIONS,
-  S_TABLE,
   SLOT_HASH,
   shardWord,
   slotOffset,
@@ -62,7 +61,7 @@ function probeLength(slot: number, capacity: number, position: number): number {
 
 function maxProbeLocked(shards: Shards, s: number): number {
   const v = shards.views;
-  const table = v.i32[shardWord(s, S_TABLE)]!;
+  const table = shards.tableLocked(s);
   const capacity = v.i32[shardWord(s, S_CAPACITY)]!;
   let longest = 0;
   for (let slot = 0; slot < capacity; slot++) {

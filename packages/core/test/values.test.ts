@@ -95,6 +95,27 @@ describe('value round trip', () => {
     expect(m.get('b')).not.toBe(got);
   });
 
+  it("'any' keeps lone surrogates in strings nested inside objects and arrays", () => {
+    const m = ShardedMap.create<string, unknown>();
+    const samples = ['\uD800', '\uDC00', 'a\uDBFFb', '\uDC00\uD800'];
+    for (const s of samples) {
+      m.set('top', s);
+      expect(m.get('top'), `top-level ${JSON.stringify(s)}`).toBe(s);
+      m.set('nested', { s, list: [s] });
+      expect(m.get('nested'), `nested ${JSON.stringify(s)}`).toEqual({ s, list: [s] });
+    }
+  });
+
+  it("'any' keeps every valid Date exactly, including the extremes of the Date range", () => {
+    const m = ShardedMap.create<string, unknown>();
+    for (const t of [0, -1, 1.7e12 + 123, 4398949048788855, 8.64e15 - 1, -8.64e15 + 1, 8.64e15, -8.64e15]) {
+      m.set('d', new Date(t));
+      expect((m.get('d') as Date).getTime(), `Date(${t})`).toBe(t);
+      m.set('n', [{ d: new Date(t) }]);
+      expect((m.get('n') as { d: Date }[])[0]!.d.getTime(), `nested Date(${t})`).toBe(t);
+    }
+  });
+
   it("'json' returns what JSON.parse(JSON.stringify(v)) returns", () => {
     const m = ShardedMap.create<string, unknown>({ values: 'json' });
     const v = { d: new Date(0), arr: [1, 'two'], nested: { x: null } };
