@@ -39,7 +39,14 @@ export const SPIN_LIMIT = 100;
 /** Longest single sleep; bounds how long a wait can outlive a missed wake-up or a dead owner. */
 export const WAIT_TIMEOUT_MS = 50;
 
-let canWait = true;
+/** A browser's main thread (a window with a document) may not block: Atomics.wait throws there,
+ *  and calling it at all would stall the page. Workers and Node threads may sleep. */
+function isBrowserMainThread(): boolean {
+  const g = globalThis as { window?: unknown; document?: unknown };
+  return typeof g.window !== 'undefined' && typeof g.document !== 'undefined';
+}
+
+let canWait = !isBrowserMainThread();
 
 /** Test hook and browser-main-thread switch: false makes every lock spin instead of sleeping. */
 export function setCanWait(allowed: boolean): void {
