@@ -13,12 +13,12 @@ for (const mask of [0, 0xf]) {
   const bulkMax = mask === 0 ? 60 : 250;
   describe(`hash mask 0x${mask.toString(16)}`, () => {
     it('keys any, values any (long run)', () => {
-      checkDifferential(create, 'any', 'any', { numRuns: 80, maxCmds: 60, bulkMax });
+      checkDifferential(create, 'any', 'any', { numRuns: 200, maxCmds: 60, bulkMax });
     });
     for (const kc of KEY_CODECS) {
       for (const vc of VALUE_CODECS) {
         it(`keys ${kc}, values ${vc}`, () => {
-          checkDifferential(create, kc, vc, { numRuns: 8, maxCmds: 40, bulkMax });
+          checkDifferential(create, kc, vc, { numRuns: 20, maxCmds: 50, bulkMax });
         });
       }
     }

@@ -13,14 +13,14 @@ const create = (o: object) => ShardedMap.create(o);
 
 describe('differential against Map', () => {
   it('keys any, values any (long run)', () => {
-    checkDifferential(create, 'any', 'any', { numRuns: 150, maxCmds: 80, bulkMax: 300 });
+    checkDifferential(create, 'any', 'any', { numRuns: 300, maxCmds: 80, bulkMax: 300 });
   });
 
   for (const kc of KEY_CODECS) {
     describe(`keys ${kc}`, () => {
       for (const vc of VALUE_CODECS) {
         it(`values ${vc}`, () => {
-          checkDifferential(create, kc, vc, { numRuns: 25, maxCmds: 50, bulkMax: 300 });
+          checkDifferential(create, kc, vc, { numRuns: 40, maxCmds: 50, bulkMax: 300 });
         });
       }
     });
