@@ -152,7 +152,7 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
 
   /**
    * Waits for submitted tasks ourselves, then `destroy()`s piscina. Piscina's own `close()` races
-   * the drain against an unref'd 30 s timer that outlives the pool as an active handle.
+   * the drain against an unref'd 30 s timer that stays pending long after the pool is gone.
    */
   async #drainAndDestroy(): Promise<void> {
     await Promise.allSettled([...this.#inFlight]);
