@@ -36,7 +36,9 @@ describe('runWorkload: barrier and counters', () => {
     expect(result.verification.checks.filter((c) => c.status === 'fail')).toEqual([]);
     expect(checkStatus(result, 'final-size')).toBe('pass');
     expect(checkStatus(result, 'add-totals')).toBe('pass');
-    expect(result.latencyUs.samples).toBeGreaterThan(20_000 / 64 - 4);
+    expect(result.latencyUs.samples).toBeGreaterThan((20_000 / 64) * 0.7);
+    // sampling is not aliased with the 100-slot op vector: every op kind in the mix gets timed
+    for (const op of ['get', 'set', 'delete', 'update', 'add', 'range'] as const) expect(result.latencyByOpUs[op].samples, op).toBeGreaterThan(0);
     expect(result.latencyUs.p50).toBeGreaterThan(0);
     expect(result.latencyUs.p99).toBeGreaterThanOrEqual(result.latencyUs.p50);
     expect(result.mapStats?.size).toBeTypeOf('number');
@@ -137,6 +139,6 @@ describe('runWorkload: errors', () => {
     await expect(runWorkload({ mix: 'get=60,set=30' })).rejects.toThrow(/option "mix" percentages must add up to 100, got 90/);
     await expect(runWorkload({ threads: 0 })).rejects.toThrow(/option "threads"/);
     await expect(runWorkload({ durationMs: 10, ops: 10 })).rejects.toThrow(/exclude each other/);
-    await expect(runWorkload({ sampleEvery: 3 })).rejects.toThrow(/power of two/);
+    await expect(runWorkload({ sampleEvery: 0.5 })).rejects.toThrow(/option "sampleEvery" must be an integer/);
   });
 });

@@ -35,13 +35,24 @@ export function resultTable(result: WorkloadResult): string {
     [label, integer.format(ops), integer.format(rate), micros(latency.p50), micros(latency.p99), micros(latency.p999), verified];
   const rows = result.perThread.map((t) => row(`#${t.worker}`, t.ops, t.opsPerSec, t.latencyUs, ''));
   rows.push(row(`all ${result.threads}`, result.ops, result.opsPerSec, result.latencyUs, result.verification.verified ? 'yes' : 'NO'));
-  return [alignColumns([header, ...rows]), '', verificationLines(result)].join('\n');
+  return [alignColumns([header, ...rows]), '', latencyByOpTable(result), '', verificationLines(result)].join('\n');
 }
 
-function alignColumns(rows: readonly string[][]): string {
+/** Latency per op kind: a range visiting 100 entries and a get do not belong in one percentile. */
+function latencyByOpTable(result: WorkloadResult): string {
+  const used = OP_NAMES.filter((op) => result.opCounts[op] > 0);
+  const rows = used.map((op) => {
+    const latency = result.latencyByOpUs[op];
+    return [op, integer.format(result.opCounts[op]), micros(latency.p50), micros(latency.p99), micros(latency.p999), integer.format(latency.samples)];
+  });
+  return alignColumns([['op', 'ops', 'p50 µs', 'p99 µs', 'p99.9 µs', 'sampled'], ...rows], false);
+}
+
+function alignColumns(rows: readonly string[][], totalRow = true): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: readonly string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  if (!totalRow) return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
   return [line(rows[0]!), rule, ...rows.slice(1, -1).map(line), rule, line(rows[rows.length - 1]!)].join('\n');
 }
 

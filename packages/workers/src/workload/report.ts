@@ -57,8 +57,8 @@ export interface ThreadReport {
   readonly modelMismatches: number;
   /** The first few problems, described. */
   readonly examples: string[];
-  /** Sampled op latencies (ns), hdr-histogram compressed. */
-  readonly latency: string;
+  /** Sampled op latencies (ns) per op code, hdr-histogram compressed. */
+  readonly latencyByOp: string[];
   /** Thread 0 only. */
   readonly final?: FinalState;
 }

@@ -35,6 +35,7 @@ export interface ThreadResult {
   readonly opsPerSec: number;
   readonly opCounts: Readonly<Record<OpName, number>>;
   readonly latencyUs: LatencySummary;
+  readonly latencyByOpUs: Readonly<Record<OpName, LatencySummary>>;
 }
 
 /** The outcome of `runWorkload`. Plain data: `JSON.stringify` it as is. */
@@ -50,8 +51,10 @@ export interface WorkloadResult {
   /** ops / elapsed, all threads together. */
   readonly opsPerSec: number;
   readonly opCounts: Readonly<Record<OpName, number>>;
-  /** Sampled op latency over all threads. */
+  /** Sampled op latency over all threads and ops. */
   readonly latencyUs: LatencySummary;
+  /** The same, per op (a `range` visits up to `rangeLength` entries: not comparable to a `get`). */
+  readonly latencyByOpUs: Readonly<Record<OpName, LatencySummary>>;
   readonly perThread: readonly ThreadResult[];
   readonly verification: Verification;
   /** `stats()` of the map after the run, when the default target ran. */
@@ -173,7 +176,8 @@ function buildResult(plan: WorkloadPlan, target: string, reports: readonly Threa
     target, plan, threads: plan.threads, elapsedMs, ops,
     opsPerSec: perSecond(ops, elapsedMs),
     opCounts,
-    latencyUs: summarize(mergeHistograms(sorted.map((r) => r.latency))),
+    latencyUs: summarize(mergeHistograms(sorted.flatMap((r) => r.latencyByOp))),
+    latencyByOpUs: latencyByOp(sorted),
     perThread: sorted.map(threadResult),
     verification: verifyReports(plan, sorted),
     ...(mapStats === undefined ? {} : { mapStats }),
@@ -186,8 +190,14 @@ function threadResult(report: ThreadReport): ThreadResult {
     worker: report.worker, startedAt: report.startedAt, endedAt: report.endedAt, ops: report.ops, elapsedMs,
     opsPerSec: perSecond(report.ops, elapsedMs),
     opCounts: countsByName(report.opCounts),
-    latencyUs: summarize(mergeHistograms([report.latency])),
+    latencyUs: summarize(mergeHistograms(report.latencyByOp)),
+    latencyByOpUs: latencyByOp([report]),
   };
+}
+
+function latencyByOp(reports: readonly ThreadReport[]): Record<OpName, LatencySummary> {
+  const byOp = OP_NAMES.map((_, code) => summarize(mergeHistograms(reports.map((r) => r.latencyByOp[code]!))));
+  return Object.fromEntries(OP_NAMES.map((op, code) => [op, byOp[code]])) as Record<OpName, LatencySummary>;
 }
 
 function countsByName(counts: readonly number[]): Record<OpName, number> {

@@ -34,14 +34,14 @@ async function runThread({ plan, worker, control, adapter, config }: ThreadData)
   const thread = new WorkloadThread(target, plan, slice, sampler, random);
   const prefill = await prefillShare(target, thread, plan, worker);
   const opVector = buildOpVector(plan.mix, random);
-  const histogram = createLatencyHistogram();
+  const histograms = OP_NAMES.map(() => createLatencyHistogram());
   const final: FinalState = {};
 
   arriveAndWait(control, Phase.PREFILLED, plan.threads, plan.barrierTimeoutMs);
   if (worker === 0 && target.size) final.sizeAfterPrefill = await target.size();
   arriveAndWait(control, Phase.START, plan.threads, plan.barrierTimeoutMs);
   const startedAt = performance.timeOrigin + performance.now();
-  const ops = await runOps(thread, { control, plan, worker, opVector, histogram, quota: quotaOf(plan, worker) });
+  const ops = await runOps(thread, { control, plan, worker, opVector, histograms, quota: quotaOf(plan, worker), random: createRandom(plan.seed, plan.threads + worker) });
   const endedAt = performance.timeOrigin + performance.now();
   publishProgress(control, worker, ops);
   arriveAndWait(control, Phase.FINISHED, plan.threads, plan.barrierTimeoutMs);
@@ -55,7 +55,7 @@ async function runThread({ plan, worker, control, adapter, config }: ThreadData)
     addDeltas: thread.addDeltas, addNotIncreasing: thread.addNotIncreasing,
     badValues: thread.badValues, rangeDuplicates: thread.rangeDuplicates, rangeVisited: thread.rangeVisited,
     modelMismatches: thread.modelMismatches, examples: thread.examples,
-    latency: encodeHistogram(histogram),
+    latencyByOp: histograms.map(encodeHistogram),
     ...(worker === 0 ? { final } : {}),
   };
 }
@@ -106,17 +106,25 @@ interface LoopContext {
   readonly plan: WorkloadPlan;
   readonly worker: number;
   readonly opVector: Uint8Array;
-  readonly histogram: ReturnType<typeof createLatencyHistogram>;
+  /** One latency histogram per op code. */
+  readonly histograms: ReturnType<typeof createLatencyHistogram>[];
   readonly quota: number;
+  /** Draws the sampling gaps; a stream of its own so sampling does not change the keys drawn. */
+  readonly random: () => number;
 }
 
 /**
  * The timed loop. Every STOP_CHECK_EVERY ops it polls STOP; every PROGRESS_UNIT ops it publishes
- * progress; every sampleEvery ops it times one op. Awaits only results that are thenables.
+ * progress; about one op in sampleEvery is timed. Awaits only results that are thenables.
  * Returns the number of ops done.
+ *
+ * Which ops get timed is drawn at random (gaps uniform in [1, 2·sampleEvery − 1], mean
+ * sampleEvery): a fixed period would alias with the op vector's length — every 64th op of a
+ * 100-slot vector only ever lands on 25 of its slots, and some op kinds would never be timed.
  */
-async function runOps(thread: WorkloadThread, { control, plan, worker, opVector, histogram, quota }: LoopContext): Promise<number> {
-  const sampleMask = plan.sampleEvery - 1;
+async function runOps(thread: WorkloadThread, { control, plan, worker, opVector, histograms, quota, random }: LoopContext): Promise<number> {
+  const maxGap = 2 * plan.sampleEvery - 1;
+  let nextTimed = Math.floor(random() * plan.sampleEvery);
   let at = 0;
   let done = 0;
   for (; done < quota; done++) {
@@ -126,11 +134,14 @@ async function runOps(thread: WorkloadThread, { control, plan, worker, opVector,
     }
     const code = opVector[at]!;
     if (++at === opVector.length) at = 0;
-    const timed = (done & sampleMask) === 0;
+    const timed = done === nextTimed;
     const t0 = timed ? performance.now() : 0;
     let result = thread.begin(code);
     if (isThenable(result)) result = await result;
-    if (timed) histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1e6)));
+    if (timed) {
+      histograms[code]!.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1e6)));
+      nextTimed = done + 1 + Math.floor(random() * maxGap);
+    }
     thread.end(code, result);
   }
   return done;
