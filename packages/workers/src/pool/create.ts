@@ -51,8 +51,9 @@ export interface MapPoolRunOptions {
   /**
    * Cancels the task. A task still queued is just dropped; a task already RUNNING is stopped by
    * terminating its whole thread (piscina's behaviour). A thread terminated while it holds a
-   * shard lock leaves that lock held: until lock recovery exists, never abort a task that
-   * writes a map.
+   * shard lock leaves that lock held and every later user of that shard blocked: until lock
+   * recovery exists, never abort a task that writes a map (reads may lock briefly too; only a
+   * task that does not touch a map is always safe to abort).
    */
   readonly signal?: AbortSignal;
 }
