@@ -102,12 +102,15 @@ export function planWorkload(options: WorkloadOptions): WorkloadPlan {
   const totalOps = optionalInteger(options.ops, 'ops', 1);
   const theta = options.zipfTheta ?? 0.99;
   if (!(theta > 0 && theta < 1)) throw invalidOption('zipfTheta', `must be in (0, 1), got ${theta}`);
+  const threads = optionalInteger(options.threads, 'threads', 1, 1024) ?? availableParallelism();
+  const keys = optionalInteger(options.keys, 'keys', 1, MAX_KEYS) ?? 100_000;
+  if (options.partition === 'disjoint' && keys < threads) throw invalidOption('keys', `must be at least "threads" (${threads}) with partition 'disjoint', got ${keys}`);
   return {
-    threads: optionalInteger(options.threads, 'threads', 1, 1024) ?? availableParallelism(),
+    threads,
     totalOps,
     durationMs: totalOps === undefined ? positive(options.durationMs ?? 10_000, 'durationMs') : undefined,
     mix,
-    keys: optionalInteger(options.keys, 'keys', 1, MAX_KEYS) ?? 100_000,
+    keys,
     distribution: oneOf(options.distribution ?? 'uniform', 'distribution', ['uniform', 'zipf'] as const),
     zipfTheta: theta,
     prefill: fraction(options.prefill ?? preset?.prefill ?? 0.5, 'prefill'),
