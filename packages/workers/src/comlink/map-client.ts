@@ -65,9 +65,14 @@ export async function startMapWorkers<F, K = unknown, V = unknown>(
   }
   const endpoints: MapWorkerEndpoint[] = [];
   const workers: MapWorker<F>[] = [];
-  const close = async (): Promise<void> => {
-    for (const worker of workers) worker[releaseProxy]();
-    await Promise.all(endpoints.map((endpoint) => endpoint.terminate?.()));
+  let closing: Promise<void> | undefined;
+  // Idempotent: a released comlink proxy throws on every use, including a second release.
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      for (const worker of workers) worker[releaseProxy]();
+      await Promise.all(endpoints.map((endpoint) => endpoint.terminate?.()));
+    })();
+    return closing;
   };
   try {
     for (let index = 0; index < count; index++) {

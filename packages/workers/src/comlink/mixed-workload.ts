@@ -176,7 +176,7 @@ export class MixedWorkload {
     const seen = new Set<unknown>();
     let ownVisited = 0;
     this.#map.range((key, value) => {
-      if (seen.has(key)) this.#fail(`range visited ${String(key)} twice`);
+      if (seen.has(key)) this.#fail(`range visited ${describe(key)} twice`);
       seen.add(key);
       const match = typeof key === 'string' ? KEY_PATTERN.exec(key) : null;
       if (match === null) return;
@@ -194,13 +194,13 @@ export class MixedWorkload {
 
   #checkOwn(index: number, actual: unknown, where: string): void {
     const expected = this.#model.get(index);
-    if (!Object.is(actual, expected)) this.#fail(`${where}(${mixedKey(this.#owner, index)}) = ${String(actual)}, expected ${String(expected)}`);
+    if (!Object.is(actual, expected)) this.#fail(`${where}(${mixedKey(this.#owner, index)}) = ${describe(actual)}, expected ${describe(expected)}`);
   }
 
   #checkShape(owner: string, index: number, actual: unknown, where: string): void {
     if (actual === undefined) return;
     const wellFormed = typeof actual === 'number' && Number.isInteger(actual) && actual >= index && (actual - index) % this.#keys === 0;
-    if (!wellFormed) this.#fail(`${where}(${mixedKey(owner, index)}) = ${String(actual)}: not a value its owner writes`);
+    if (!wellFormed) this.#fail(`${where}(${mixedKey(owner, index)}) = ${describe(actual)}: not a value its owner writes`);
   }
 
   #fail(message: string): void {
@@ -220,6 +220,14 @@ export function runMixedWorkload(map: ShardedMap, options: RunMixedWorkloadOptio
     ops += slice;
   }
   return workload.verify();
+}
+
+/** A key or value as an error message shows it: strings quoted, so a garbled one is visible as such. */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  return String(value);
 }
 
 /** mulberry32: a tiny seeded PRNG, uniform enough for picking ops and keys. */
