@@ -8,9 +8,17 @@
  * (verify.ts). If any thread fails, the run is aborted — every other thread is released from its
  * barrier or loop — and the first failure is thrown once all threads have exited.
  *
- * The target is pluggable (see adapter.ts): by default the ShardedMap adapter over a map the
- * runner creates (or `options.map`); benchmarks pass their own `target` to drive baselines
- * through the same barrier, op mix, counters and checks.
+ * The target is pluggable: by default the ShardedMap adapter over a map the runner creates (or
+ * `options.map`); benchmarks pass `target: { adapter, config | configFor }` to drive baselines
+ * through the same barrier, op mix, counters and checks. The adapter interface, in short (the
+ * full contract of each op is in adapter.ts):
+ *
+ *     // a plain-JS module, imported once per thread
+ *     export function open(config, { worker, threads }) → {
+ *       get(key) → value | undefined          set(key, value) → isNew: boolean | undefined
+ *       delete(key) → wasPresent: boolean     update?(key, fn)   add?(key, delta) → new total
+ *       range?(visit(key, value) → false stops)   size?() → number   close?()
+ *     }   // keys and values are integers; any op may return a promise
  */
 import { basename } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
