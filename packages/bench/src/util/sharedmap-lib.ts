@@ -38,9 +38,14 @@ export const NpmSharedMapClass = sharedmapModule as unknown as NpmSharedMapClass
 /**
  * Creates a map for `maxKeys` entries. sharedmap is fixed-size (no growth), so it is sized with
  * 25% headroom: its coalesced chaining stays fast to ~95% full per its README.
- * Sizes are in UTF-16 code units: 16 covers every integer key we generate (< 2^48: 15 digits).
+ *
+ * Key and value sizes (UTF-16 code units) must exceed the longest string by at least one:
+ * sharedmap 1.2.0 accepts a string of exactly the slot size but then writes its terminator into
+ * the next slot and never matches that key again (found here: overwriting 1000 16-char keys in a
+ * keySize-16 map inserted duplicates until "SharedMap is full"). 20 fits our 16-char string keys
+ * and every integer below 2^53 (16 digits), rounded up to its 4-unit alignment.
  */
-export function createNpmSharedMap(maxKeys: number, keySize = 16, valueSize = 16): NpmSharedMap {
+export function createNpmSharedMap(maxKeys: number, keySize = 20, valueSize = 20): NpmSharedMap {
   return new NpmSharedMapClass(Math.ceil(maxKeys * 1.25) + 64, keySize, valueSize);
 }
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/** `pnpm bench`: see USAGE in config.ts. */
+import { UsageError, USAGE, parseBenchArgs } from './config.js';
+import { runBench } from './run.js';
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`bench: ${err.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { config } = parsed;
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  log(`bench: ${config.mode} run, seed ${config.single.seed}, output in ${config.outDir}/`);
+  const written = await runBench(config, log);
+  for (const b of written.results.bars) {
+    log(`bar #${b.issue} ${b.name}: ${b.measured === undefined ? 'not measured' : `${b.measured.toFixed(2)}× (${b.met ? 'met' : 'missed'})`}`);
+  }
+  log(`bench: wrote ${written.resultsFile}, ${written.reportFile} and ${written.chartFiles.length} charts in ${Math.round(written.results.durationSec)} s`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

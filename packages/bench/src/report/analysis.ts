@@ -1,0 +1,79 @@
+/**
+ * Numbers derived from results.json: lookups, ratios between baselines, scaling efficiency and
+ * the issue bars. Pure functions, shared by REPORT.md, the charts and the tests.
+ */
+import type { BarResult, BenchResults, MultiCell } from './results.js';
+
+/** The ShardedMap configuration every ratio is taken from. */
+export const SUBJECT = 'sharded';
+
+export function findCell(results: BenchResults, workload: string, target: string, threads: number): MultiCell | undefined {
+  return results.multi?.cells.find((c) => c.workload === workload && c.target === target && c.threads === threads);
+}
+
+/** Median ops/s of a completed cell, or undefined. */
+export function medianOf(cell: MultiCell | undefined): number | undefined {
+  if (!cell || cell.error !== undefined || cell.summary.n === 0) return undefined;
+  return cell.summary.median;
+}
+
+/** ops/s at N threads ÷ (N × ops/s at 1 thread); 1.0 is perfect scaling. */
+export function scalingEfficiency(results: BenchResults, workload: string, target: string, threads: number): number | undefined {
+  const one = medianOf(findCell(results, workload, target, 1));
+  const n = medianOf(findCell(results, workload, target, threads));
+  return one && n !== undefined ? n / (threads * one) : undefined;
+}
+
+/** Median of `a` ÷ median of `b` at the same workload and thread count. */
+export function ratio(results: BenchResults, workload: string, a: string, b: string, threads: number): number | undefined {
+  const x = medianOf(findCell(results, workload, a, threads));
+  const y = medianOf(findCell(results, workload, b, threads));
+  return x !== undefined && y ? x / y : undefined;
+}
+
+function bar(
+  issue: number,
+  name: string,
+  measured: number | undefined,
+  threshold: number,
+  detail: string,
+  direction: 'at least' | 'at most' = 'at least',
+): BarResult {
+  const met = measured === undefined ? undefined : direction === 'at least' ? measured >= threshold : measured <= threshold;
+  return { issue, name, measured, threshold, direction, met, detail };
+}
+
+/** The bars of issue 4 (and issue 6 when the syncmap mode ran), measured at 2 threads. */
+export function computeBars(results: BenchResults): BarResult[] {
+  const bars: BarResult[] = [
+    bar(4, 'ReadHeavy: 2 threads ÷ 1 thread (ShardedMap)', ratioAcrossThreads(results, 'ReadHeavy', SUBJECT, 2, 1), 1.8, 'median ops/s at 2 threads ÷ at 1 thread'),
+    bar(4, 'ReadHeavy: ShardedMap ÷ Map via postMessage, 2 threads', ratio(results, 'ReadHeavy', SUBJECT, 'postmessage', 2), 20, 'medians at 2 threads'),
+    bar(4, 'ReadHeavy: ShardedMap ÷ npm sharedmap, 2 threads', ratio(results, 'ReadHeavy', SUBJECT, 'sharedmap', 2), 10, 'medians at 2 threads'),
+    bar(4, 'Exchange: ShardedMap default ÷ shards:1, 2 threads', ratio(results, 'Exchange', SUBJECT, 'sharded-1', 2), 1.5, 'medians at 2 threads'),
+  ];
+  const hasSyncMap = results.multi?.cells.some((c) => c.target === 'syncmap' && c.error === undefined) ?? false;
+  if (hasSyncMap) {
+    bars.push(
+      bar(6, 'LoadMostlyHits: syncmap ÷ striped, 2 threads', ratio(results, 'LoadMostlyHits', 'syncmap', SUBJECT, 2), 1.3, 'medians at 2 threads'),
+      bar(6, 'ReadHeavy (disjoint-key loads): syncmap ÷ striped, 2 threads', ratio(results, 'ReadHeavy', 'syncmap', SUBJECT, 2), 1.3, 'bustle keys are private to each thread'),
+      worstSyncMapBar(results),
+    );
+  }
+  return bars;
+}
+
+function ratioAcrossThreads(results: BenchResults, workload: string, target: string, n: number, m: number): number | undefined {
+  const x = medianOf(findCell(results, workload, target, n));
+  const y = medianOf(findCell(results, workload, target, m));
+  return x !== undefined && y ? x / y : undefined;
+}
+
+/** Issue 6: on no workload is syncmap slower than striped by more than 3× (at 2 threads). */
+function worstSyncMapBar(results: BenchResults): BarResult {
+  let worst: { workload: string; r: number } | undefined;
+  for (const w of results.multi?.workloads ?? []) {
+    const r = ratio(results, w.name, 'syncmap', SUBJECT, 2);
+    if (r !== undefined && (worst === undefined || r < worst.r)) worst = { workload: w.name, r };
+  }
+  return bar(6, 'worst syncmap ÷ striped over all workloads, 2 threads', worst?.r, 1 / 3, worst ? `worst: ${worst.workload}` : 'no data');
+}

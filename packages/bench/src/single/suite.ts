@@ -1,0 +1,240 @@
+/**
+ * The single-thread suite (tinybench 6): get / set / has / delete / loadOrStore / add, on int and
+ * 16-character string keys, number and small-object values, at each configured map size, for Map,
+ * ShardedMap (default and `shards: 1`) and npm sharedmap (string keys, number values only: its
+ * API holds strings, and numbers convert).
+ *
+ * Each tinybench iteration runs a batch of BATCH operations over consecutive keys of a shuffled
+ * key array, so timer overhead (~50 ns per sample) stays out of operations that take tens of ns,
+ * and the large maps are probed in random order (cache misses included, as in real use).
+ * get, has, set (overwrite), loadOrStore and add hit present keys; delete deletes a batch and an
+ * untimed afterEach hook puts it back.
+ */
+import { Bench } from 'tinybench';
+import type { ShardedMapClassLike } from '../core-loader.js';
+import { splitmix32, shuffle } from '../util/rng.js';
+import type { Summary } from '../util/stats.js';
+import { summarize } from '../util/stats.js';
+import type { Key, SingleSubject, SmallObject, Value } from './adapters.js';
+import { MapSubject, SharedMapSubject, ShardedSubject } from './adapters.js';
+
+export const SINGLE_OPS = ['get', 'set', 'has', 'delete', 'loadOrStore', 'add'] as const;
+export type SingleOp = (typeof SINGLE_OPS)[number];
+export type KeyKind = 'int' | 'str16';
+export type ValueKind = 'number' | 'object';
+
+/** Operations per tinybench iteration (every size must be a multiple of it). */
+export const BATCH = 1000;
+
+export interface SingleSettings {
+  readonly sizes: readonly number[];
+  readonly runs: number;
+  /** tinybench time budget per task and run, in ms. */
+  readonly timeMs: number;
+  readonly warmupMs: number;
+  readonly seed: number;
+  /** Target ids to run (all when undefined). */
+  readonly targets?: readonly string[];
+}
+
+export interface SingleTarget {
+  readonly id: string;
+  readonly label: string;
+  /** Why this target cannot run this case, or undefined. */
+  unsupported(keyKind: KeyKind, valueKind: ValueKind): string | undefined;
+  make(size: number, shardedMap: ShardedMapClassLike | undefined): SingleSubject;
+}
+
+export interface SingleCaseResult {
+  readonly op: SingleOp;
+  readonly keyKind: KeyKind;
+  readonly valueKind: ValueKind;
+  readonly size: number;
+  readonly target: string;
+  /** ops/s of each run. */
+  readonly runs: readonly number[];
+  /** tinybench's relative margin of error (%) of each run. */
+  readonly rmePct: readonly number[];
+  readonly summary: Summary;
+}
+
+export interface SingleSkip {
+  readonly target: string;
+  readonly keyKind: KeyKind;
+  readonly valueKind: ValueKind;
+  readonly op?: SingleOp;
+  readonly reason: string;
+}
+
+const needCore = (cls: ShardedMapClassLike | undefined): ShardedMapClassLike => {
+  if (!cls) throw new Error('@shardmap/core is not available');
+  return cls;
+};
+
+export const singleTargets: readonly SingleTarget[] = [
+  { id: 'map', label: 'Map', unsupported: () => undefined, make: () => new MapSubject() },
+  {
+    id: 'sharded',
+    label: 'ShardedMap',
+    unsupported: () => undefined,
+    make: (_size, cls) => new ShardedSubject(needCore(cls), {}),
+  },
+  {
+    id: 'sharded-1',
+    label: 'ShardedMap shards:1',
+    unsupported: () => undefined,
+    make: (_size, cls) => new ShardedSubject(needCore(cls), { shards: 1 }),
+  },
+  {
+    id: 'sharedmap',
+    label: 'npm sharedmap',
+    unsupported: (k, v) =>
+      k !== 'str16' ? 'sharedmap keys are strings only' : v !== 'number' ? 'sharedmap values are strings/numbers only' : undefined,
+    make: (size) => new SharedMapSubject(size),
+  },
+];
+
+/** Distinct keys in random order. int: scrambled 32-bit integers; str16: 16-char strings. */
+export function makeKeys(size: number, kind: KeyKind, seed: number): Key[] {
+  const keys: Key[] = [];
+  for (let i = 0; i < size; i++) {
+    let x = Math.imul(i ^ (i >>> 16), 0x7feb352d) >>> 0; // a bijection on uint32: keys stay distinct
+    x = (x ^ (x >>> 15)) >>> 0;
+    keys.push(kind === 'int' ? x : `k${x.toString(16).padStart(8, '0')}-${(i % 0xffffff).toString(36).padStart(6, '0')}`);
+  }
+  return shuffle(keys, splitmix32(seed));
+}
+
+function makeValues(size: number, kind: ValueKind): Value[] {
+  const values: Value[] = [];
+  for (let i = 0; i < size; i++) {
+    values.push(
+      kind === 'number' ? i : ({ id: i, name: `item-${i}`, score: i * 0.5, active: (i & 1) === 0 } satisfies SmallObject),
+    );
+  }
+  return values;
+}
+
+/** Sink for results so the JIT cannot drop the calls being measured. */
+let blackhole = 0;
+const consume = (v: unknown): void => {
+  blackhole = (blackhole + (v === undefined ? 1 : 2)) | 0;
+};
+
+/** The timed batch of `op`, plus the untimed fix-up that keeps the map's size constant. */
+function taskFor(op: SingleOp, s: SingleSubject, keys: Key[], values: Value[]) {
+  const size = keys.length;
+  let off = 0;
+  const advance = (): void => {
+    off = off + BATCH >= size ? 0 : off + BATCH;
+  };
+  const batches: Record<SingleOp, () => void> = {
+    get: () => {
+      for (let i = off, end = off + BATCH; i < end; i++) consume(s.get(keys[i]!));
+    },
+    has: () => {
+      for (let i = off, end = off + BATCH; i < end; i++) consume(s.has(keys[i]!));
+    },
+    set: () => {
+      for (let i = off, end = off + BATCH; i < end; i++) s.set(keys[i]!, values[i]!);
+    },
+    delete: () => {
+      for (let i = off, end = off + BATCH; i < end; i++) consume(s.delete(keys[i]!));
+    },
+    loadOrStore: () => {
+      for (let i = off, end = off + BATCH; i < end; i++) consume(s.loadOrStore(keys[i]!, values[i]!));
+    },
+    add: () => {
+      for (let i = off, end = off + BATCH; i < end; i++) consume(s.add(keys[i]!, 1));
+    },
+  };
+  const fn = batches[op];
+  if (op === 'delete') {
+    return {
+      fn,
+      afterEach: () => {
+        for (let i = off, end = off + BATCH; i < end; i++) s.set(keys[i]!, values[i]!);
+        advance();
+      },
+    };
+  }
+  return {
+    fn: () => {
+      fn();
+      advance();
+    },
+  };
+}
+
+export interface SingleSuiteResult {
+  readonly results: SingleCaseResult[];
+  readonly skipped: SingleSkip[];
+}
+
+export async function runSingleSuite(
+  settings: SingleSettings,
+  shardedMap: ShardedMapClassLike | undefined,
+  log: (line: string) => void,
+): Promise<SingleSuiteResult> {
+  const results: SingleCaseResult[] = [];
+  const skipped: SingleSkip[] = [];
+  const targets = singleTargets.filter((t) => !settings.targets || settings.targets.includes(t.id));
+  for (const size of settings.sizes) {
+    if (size % BATCH !== 0) throw new Error(`single-thread sizes must be multiples of ${BATCH}: ${size}`);
+    for (const keyKind of ['int', 'str16'] as const) {
+      const keys = makeKeys(size, keyKind, settings.seed);
+      for (const valueKind of ['number', 'object'] as const) {
+        const values = makeValues(size, valueKind);
+        for (const target of targets) {
+          const reason =
+            target.unsupported(keyKind, valueKind) ??
+            (target.id.startsWith('sharded') && !shardedMap ? '@shardmap/core is not available' : undefined);
+          if (reason) {
+            skipped.push({ target: target.id, keyKind, valueKind, reason });
+            continue;
+          }
+          log(`single: ${target.label} ${keyKind}→${valueKind} size ${size}`);
+          results.push(...runCase(settings, target, shardedMap, keys, values, { keyKind, valueKind, size }, skipped));
+        }
+      }
+    }
+  }
+  if (blackhole === 0x7fffffff) log(''); // keep the sink observable
+  return { results, skipped };
+}
+
+function runCase(
+  settings: SingleSettings,
+  target: SingleTarget,
+  shardedMap: ShardedMapClassLike | undefined,
+  keys: Key[],
+  values: Value[],
+  where: { keyKind: KeyKind; valueKind: ValueKind; size: number },
+  skipped: SingleSkip[],
+): SingleCaseResult[] {
+  const subject = target.make(where.size, shardedMap);
+  for (let i = 0; i < keys.length; i++) subject.set(keys[i]!, values[i]!);
+  const ops = SINGLE_OPS.filter((op) => {
+    const reason = op === 'add' && where.valueKind !== 'number' ? 'add needs numeric values' : undefined;
+    if (reason) skipped.push({ target: target.id, keyKind: where.keyKind, valueKind: where.valueKind, op, reason });
+    return reason === undefined;
+  });
+  const tasks = ops.map((op) => ({ op, ...taskFor(op, subject, keys, values) }));
+  const perOp = new Map<SingleOp, { runs: number[]; rme: number[] }>(ops.map((op) => [op, { runs: [], rme: [] }]));
+  for (let r = 0; r < settings.runs; r++) {
+    const bench = new Bench({ time: settings.timeMs, warmupTime: settings.warmupMs, iterations: 4, warmupIterations: 2 });
+    for (const t of tasks) bench.add(t.op, t.fn, t.afterEach ? { afterEach: t.afterEach } : {});
+    bench.runSync();
+    for (const task of bench.tasks) {
+      const res = task.result;
+      if (res.state !== 'completed') throw new Error(`single ${target.id} ${task.name}: ${res.state === 'errored' ? res.error.message : res.state}`);
+      const slot = perOp.get(task.name as SingleOp)!;
+      slot.runs.push((BATCH * 1000) / res.latency.mean);
+      slot.rme.push(res.latency.rme);
+    }
+  }
+  return ops.map((op) => {
+    const { runs, rme } = perOp.get(op)!;
+    return { op, ...where, target: target.id, runs, rmePct: rme, summary: summarize(runs) };
+  });
+}
