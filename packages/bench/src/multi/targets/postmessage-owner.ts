@@ -8,7 +8,9 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Request } from './postmessage-protocol.js';
 import { Op, SIGNAL_STRIDE } from './postmessage-protocol.js';
 
-const map = new Map<number, number>();
+let map = new Map<number, number>();
+/** Ports of the current run's clients; dropped (closed) when the harness ends the run. */
+let ports: MessagePort[] = [];
 
 function execute(req: Request): unknown {
   const op = req[0];
@@ -88,10 +90,17 @@ function serve(port: MessagePort, signal: Int32Array, slot: number): void {
 
 parentPort!.on('message', (cmd: { type: string; ports?: MessagePort[]; signal?: SharedArrayBuffer }) => {
   if (cmd.type === 'clients') {
+    // A new run: a fresh Map, as if a new owner thread had started.
+    map = new Map();
+    ports = cmd.ports!;
     const signal = new Int32Array(cmd.signal!);
     cmd.ports!.forEach((port, i) => serve(port, signal, i * SIGNAL_STRIDE));
     parentPort!.postMessage({ type: 'ready' });
   } else if (cmd.type === 'size') {
     parentPort!.postMessage({ type: 'size', size: map.size });
+  } else if (cmd.type === 'drop') {
+    for (const port of ports) port.close();
+    ports = [];
+    map = new Map();
   }
 });

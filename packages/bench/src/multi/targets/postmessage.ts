@@ -129,8 +129,30 @@ class PostMessageClient implements MapTarget {
   }
 }
 
+/**
+ * An owner thread left idle by a closed run. Starting a thread costs tens of milliseconds, more
+ * than a quick run's measurement, so runs reuse it: the 'clients' command replaces its Map.
+ */
+let idleOwner: Worker | undefined;
+
+function takeOwner(): Worker {
+  const owner = idleOwner ?? new Worker(new URL('./postmessage-owner.js', import.meta.url));
+  idleOwner = undefined;
+  owner.ref();
+  return owner;
+}
+
+function releaseOwner(owner: Worker): Promise<void> {
+  owner.postMessage({ type: 'drop' });
+  if (idleOwner !== undefined) return owner.terminate().then(() => undefined);
+  // Unref'd, an idle owner never keeps the process alive.
+  owner.unref();
+  idleOwner = owner;
+  return Promise.resolve();
+}
+
 export async function create(options: TargetCreateOptions): Promise<TargetHost> {
-  const owner = new Worker(new URL('./postmessage-owner.js', import.meta.url));
+  const owner = takeOwner();
   const signal = new SharedArrayBuffer(options.threads * SIGNAL_STRIDE * 4);
   const channels = Array.from({ length: options.threads }, () => new MessageChannel());
   const ownerPorts = channels.map((c) => c.port2);
@@ -151,9 +173,7 @@ export async function create(options: TargetCreateOptions): Promise<TargetHost> 
       owner.postMessage({ type: 'size' });
       return ((await replies.next('size')) as { size: number }).size;
     },
-    close: async () => {
-      await owner.terminate();
-    },
+    close: () => releaseOwner(owner),
   };
 }
 

@@ -1,0 +1,148 @@
+/**
+ * `pnpm bench` smoke tests: the quick mode's machinery end to end at tiny sizes (every baseline,
+ * both suites, charts and report), the report's derived numbers on synthetic data, and the CLI's
+ * flags. Nothing here asserts a speed.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+// The bench package is not a dependency of tests/; its built entry point is loaded directly
+// (the global setup builds every package first).
+import * as bench from '../packages/bench/dist/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = path.join(root, 'packages/bench/dist/cli.js');
+
+describe('pnpm bench --quick machinery, tiny sizes', () => {
+  it('runs both suites against every baseline and writes results.json, REPORT.md and SVG charts', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+    const parsed = bench.parseBenchArgs([
+      '--quick',
+      '--sizes', '1000',
+      '--capacity-log2', '10',
+      '--go-ops', '512',
+      '--threads', '1,2',
+      '--runs', '3',
+      '--workloads', 'ReadHeavy,Exchange,RapidGrow,LoadMostlyHits,LoadOrStoreBalanced,Range,AdversarialDelete,CompareAndDeleteMostlyHits,Clear',
+      '--out', out,
+    ]);
+    if (parsed.help) throw new Error('unexpected --help');
+    const written = await bench.runBench(parsed.config, () => {});
+    const results = JSON.parse(fs.readFileSync(written.resultsFile, 'utf8')) as bench.BenchResults;
+
+    expect(results.schemaVersion).toBe(1);
+    expect(results.machine.cores).toBeGreaterThan(0);
+    expect(results.machine.node).toBe(process.version);
+    expect(typeof results.machine.cpuModel).toBe('string');
+
+    // Single thread: every op for Map and ShardedMap, with 3 runs each.
+    const single = results.single!;
+    const ops = new Set(single.results.filter((r) => r.target === 'map').map((r) => r.op));
+    expect([...ops].sort()).toEqual(['add', 'delete', 'get', 'has', 'loadOrStore', 'set']);
+    for (const r of single.results) {
+      expect(r.runs).toHaveLength(3);
+      expect(r.summary.n).toBe(3);
+      expect(r.summary.min).toBeLessThanOrEqual(r.summary.median);
+      expect(r.summary.median).toBeLessThanOrEqual(r.summary.max);
+    }
+    expect(single.results.some((r) => r.target === 'sharded')).toBe(true);
+    expect(single.results.some((r) => r.target === 'sharedmap' && r.keyKind === 'str16')).toBe(true);
+    expect(single.results.some((r) => r.target === 'sharedmap' && r.keyKind === 'int')).toBe(false);
+
+    // Multi thread: every available baseline ran, every cell completed and passed its checks.
+    const multi = results.multi!;
+    expect(multi.threads).toEqual([1, 2]);
+    const ran = new Set(multi.cells.map((c) => c.target));
+    for (const id of ['sharded', 'sharded-1', 'postmessage', 'sharedmap', 'lmdb', 'cow']) expect(ran.has(id), id).toBe(true);
+    for (const c of multi.cells) {
+      expect(c.error, `${c.workload} × ${c.target} × ${c.threads}`).toBeUndefined();
+      expect(c.verified, `${c.workload} × ${c.target} × ${c.threads}`).toBe(true);
+      expect(c.runs).toHaveLength(3);
+      expect(c.summary.median).toBeGreaterThan(0);
+    }
+    // bustle cells know the size the map must end with, and it matched.
+    const bustle = multi.cells.filter((c) => c.suite === 'bustle');
+    expect(bustle.length).toBeGreaterThan(0);
+    for (const c of bustle) for (const r of c.runs) expect(r.actualSize).toBe(r.expectedSize);
+    // The copy-on-write map skips what Go skips for DeepCopyMap, and says why.
+    expect(multi.cells.some((c) => c.target === 'cow' && c.workload === 'LoadOrStoreBalanced')).toBe(false);
+    expect(multi.skipped.some((s) => s.target === 'cow' && s.workload === 'LoadOrStoreBalanced')).toBe(true);
+
+    // The bars of issue 4 are all computed.
+    expect(results.bars.filter((b) => b.issue === 4)).toHaveLength(4);
+    for (const b of results.bars.filter((b) => b.issue === 4)) expect(b.measured).toBeGreaterThan(0);
+
+    const report = fs.readFileSync(written.reportFile, 'utf8');
+    for (const heading of ['## Machine', '## Bars', '## Key results', '## Multi-thread', '## Single thread', '#### ReadHeavy', '#### LoadMostlyHits']) {
+      expect(report).toContain(heading);
+    }
+    expect(report).toContain('eff 2');
+    expect(report).toContain('ShardedMap ÷ baseline');
+    expect(written.chartFiles.length).toBeGreaterThanOrEqual(3);
+    for (const f of written.chartFiles) {
+      const svg = fs.readFileSync(f, 'utf8');
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(report).toContain(`charts/${path.basename(f)}`);
+    }
+    fs.rmSync(out, { recursive: true, force: true });
+  }, 240_000);
+});
+
+describe('report numbers', () => {
+  const cell = (workload: string, target: string, threads: number, median: number): bench.MultiCell => ({
+    suite: 'bustle',
+    workload,
+    target,
+    threads,
+    opsPerRun: 1000,
+    runs: [],
+    summary: { n: 3, median, min: median * 0.9, max: median * 1.1, mean: median, stdev: 0 },
+    verified: true,
+  });
+  const results = (cells: bench.MultiCell[]): bench.BenchResults => ({
+    schemaVersion: 1,
+    startedAt: '',
+    finishedAt: '',
+    durationSec: 0,
+    mode: 'custom',
+    config: {},
+    machine: { cpuModel: 'x', cores: 2, availableParallelism: 2, node: 'v20', v8: '', platform: 'linux', arch: 'x64', totalMemoryGiB: 1, loadAverage1m: 0 },
+    multi: { threads: [1, 2, 4], targets: [], workloads: [{ suite: 'bustle', name: 'ReadHeavy', description: '' }], cells, skipped: [] },
+    bars: [],
+  });
+
+  it('computes scaling efficiency as ops(N) / (N × ops(1)) and ratios from medians', () => {
+    const r = results([cell('ReadHeavy', 'sharded', 1, 100), cell('ReadHeavy', 'sharded', 2, 180), cell('ReadHeavy', 'sharded', 4, 200), cell('ReadHeavy', 'postmessage', 2, 9)]);
+    expect(bench.scalingEfficiency(r, 'ReadHeavy', 'sharded', 2)).toBeCloseTo(0.9);
+    expect(bench.scalingEfficiency(r, 'ReadHeavy', 'sharded', 4)).toBeCloseTo(0.5);
+    expect(bench.ratio(r, 'ReadHeavy', 'sharded', 'postmessage', 2)).toBeCloseTo(20);
+    const bars = bench.computeBars(r);
+    expect(bars.find((b) => b.name.startsWith('ReadHeavy: 2 threads'))?.met).toBe(true); // 1.8× exactly
+    expect(bars.find((b) => b.name.includes('postMessage'))?.met).toBe(true); // 20× exactly
+    expect(bars.find((b) => b.name.includes('sharedmap'))?.met).toBeUndefined(); // not measured
+  });
+
+  it('summarizes runs with median, min–max and sample stdev', () => {
+    expect(bench.summarize([3, 1, 2])).toMatchObject({ n: 3, median: 2, min: 1, max: 3, mean: 2, stdev: 1 });
+    expect(bench.summarize([4, 1, 3, 2]).median).toBe(2.5);
+  });
+});
+
+describe('pnpm bench CLI', () => {
+  it('--help explains the flags and exits 0', () => {
+    const r = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    for (const flag of ['--quick', '--runs', '--threads', '--workloads', '--targets', '--out']) expect(r.stdout).toContain(flag);
+  });
+
+  it('exits 2 with a message on an unknown flag or a bad value', () => {
+    for (const args of [['--bogus'], ['--runs', 'zero'], ['--threads', '1,x'], ['--only', 'both'], ['--sizes', '1500']]) {
+      const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^bench: /);
+    }
+  });
+});
