@@ -135,6 +135,14 @@ describe('runWorkload: errors', () => {
     expect((process.report.getReport() as { workers: unknown[] }).workers.length).toBe(threadsBefore);
   });
 
+  it('a thread that never finishes (a deadlocked target) fails the run instead of hanging it', async () => {
+    const map = ShardedMap.create<number, number>();
+    const threadsBefore = (process.report.getReport() as { workers: unknown[] }).workers.length;
+    const run = runWorkload({ threads: 2, durationMs: 200, stopTimeoutMs: 500, keys: 1_000, target: { adapter: FAULTY, config: { handle: map.handle, fault: 'hang' } } });
+    await expect(run).rejects.toMatchObject({ code: 'ERR_SHARDMAP_WORKERS_STALLED', message: expect.stringMatching(/^workload thread 1 did not finish within 500 ms/) });
+    expect((process.report.getReport() as { workers: unknown[] }).workers.length).toBe(threadsBefore);
+  });
+
   it('rejects bad options by name before starting threads', async () => {
     await expect(runWorkload({ mix: 'get=60,set=30' })).rejects.toThrow(/option "mix" percentages must add up to 100, got 90/);
     await expect(runWorkload({ threads: 0 })).rejects.toThrow(/option "threads"/);

@@ -14,6 +14,7 @@ export type WorkersErrorCode =
   | 'ERR_SHARDMAP_WORKERS_ADAPTER'
   | 'ERR_SHARDMAP_WORKERS_BARRIER'
   | 'ERR_SHARDMAP_WORKERS_WORKER_FAILED'
+  | 'ERR_SHARDMAP_WORKERS_STALLED'
   | 'ERR_SHARDMAP_WORKERS_VERIFY';
 
 /** An `Error` (or subclass) carrying one of the codes above. */
@@ -74,6 +75,15 @@ export function workerFailed(worker: number, cause: unknown): WorkersError {
   return withCode(
     new Error(`workload worker ${worker} failed: ${reason}`, { cause }),
     'ERR_SHARDMAP_WORKERS_WORKER_FAILED',
+  );
+}
+
+/** Threads of a timed workload did not finish long after they were told to stop. */
+export function runStalled(threads: readonly number[], graceMs: number): WorkersError {
+  return withCode(
+    new Error(`workload thread${threads.length > 1 ? 's' : ''} ${threads.join(', ')} did not finish within ${graceMs} ms ` +
+      'of the stop request (a deadlock or a lost wake-up in the target?); all threads were terminated'),
+    'ERR_SHARDMAP_WORKERS_STALLED',
   );
 }
 

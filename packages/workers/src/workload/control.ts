@@ -10,6 +10,9 @@
  *                                                              by workers every STOP_CHECK_EVERY ops
  *   Int32 word 48 + 16·w     PROGRESS of worker w, in units    Atomics.store by worker w only;
  *                            of PROGRESS_UNIT ops              Atomics.load by main (progress line)
+ *   Int32 word 49 + 16·w     REACHED: the last barrier phase   Atomics.store by worker w only;
+ *                            worker w arrived at               Atomics.load by main (to name a
+ *                                                              thread that is stuck)
  *
  * Each word sits on its own 64-byte line (16 words apart) so the workers' progress stores do not
  * bounce the line the others poll for STOP.
@@ -25,6 +28,8 @@ const ARRIVED = 0;
 const PHASE = LINE_WORDS;
 const STOP = 2 * LINE_WORDS;
 const PROGRESS_BASE = 3 * LINE_WORDS;
+/** Offset of REACHED within a worker's line. */
+const REACHED = 1;
 
 /** Barrier phases, in the order every worker passes them. */
 export const Phase = { PREFILLED: 1, START: 2, FINISHED: 3 } as const;
@@ -46,10 +51,11 @@ export function createControl(threads: number): Int32Array {
 }
 
 /**
- * Arrives at barrier `phase` and blocks until all `parties` workers have (worker threads only:
- * uses Atomics.wait). Throws if the run was aborted or the barrier does not fill in time.
+ * Worker `worker` arrives at barrier `phase` and blocks until all `parties` workers have (worker
+ * threads only: uses Atomics.wait). Throws if the run was aborted or the barrier does not fill in time.
  */
-export function arriveAndWait(control: Int32Array, phase: number, parties: number, timeoutMs: number): void {
+export function arriveAndWait(control: Int32Array, worker: number, phase: number, parties: number, timeoutMs: number): void {
+  Atomics.store(control, PROGRESS_BASE + worker * LINE_WORDS + REACHED, phase);
   const arrived = Atomics.add(control, ARRIVED, 1) + 1;
   if (arrived === parties * phase) {
     // Last one in: publish the phase, then wake everyone waiting on it.
@@ -103,6 +109,15 @@ export function readStop(control: Int32Array): number {
 /** Publishes worker `worker`'s progress (its own word only). */
 export function publishProgress(control: Int32Array, worker: number, ops: number): void {
   Atomics.store(control, PROGRESS_BASE + worker * LINE_WORDS, Math.floor(ops / PROGRESS_UNIT));
+}
+
+/** Workers that have not yet arrived at barrier `phase`. */
+export function workersBefore(control: Int32Array, threads: number, phase: number): number[] {
+  const behind: number[] = [];
+  for (let w = 0; w < threads; w++) {
+    if (Atomics.load(control, PROGRESS_BASE + w * LINE_WORDS + REACHED) < phase) behind.push(w);
+  }
+  return behind;
 }
 
 /** Approximate ops done so far by all workers (lags by < PROGRESS_UNIT per worker). */

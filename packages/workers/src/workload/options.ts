@@ -74,6 +74,11 @@ export interface WorkloadOptions {
   readonly progressIntervalMs?: number;
   /** How long a thread waits at a barrier before giving up. Default 120 000. */
   readonly barrierTimeoutMs?: number;
+  /**
+   * Timed runs: how long after the stop request every thread must have reported; past it the
+   * run fails with `ERR_SHARDMAP_WORKERS_STALLED` and the threads are terminated. Default 30 000.
+   */
+  readonly stopTimeoutMs?: number;
 }
 
 /** The checked settings every workload thread receives. */
@@ -92,6 +97,7 @@ export interface WorkloadPlan {
   readonly sampleEvery: number;
   readonly seed: number;
   readonly barrierTimeoutMs: number;
+  readonly stopTimeoutMs: number;
 }
 
 /** Validates options and fills in defaults. Throws `ERR_SHARDMAP_WORKERS_OPTION` naming the option. */
@@ -120,6 +126,7 @@ export function planWorkload(options: WorkloadOptions): WorkloadPlan {
     sampleEvery: optionalInteger(options.sampleEvery, 'sampleEvery', 1, 1 << 30) ?? 64,
     seed: optionalInteger(options.seed, 'seed', 0, 0xffffffff) ?? Math.floor(Math.random() * 0x100000000),
     barrierTimeoutMs: positive(options.barrierTimeoutMs ?? 120_000, 'barrierTimeoutMs'),
+    stopTimeoutMs: positive(options.stopTimeoutMs ?? 30_000, 'stopTimeoutMs'),
   };
 }
 

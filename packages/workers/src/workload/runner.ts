@@ -24,8 +24,8 @@ import { basename } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type TransferListItem } from 'node:worker_threads';
 import { ShardedMap, type ShardedMapStats } from '@shardmap/core';
-import { invalidOption, workerFailed, WorkloadVerificationError } from '../errors.js';
-import { abortRun, createControl, phaseReleased, Phase, readProgress, requestStop } from './control.js';
+import { invalidOption, runStalled, workerFailed, WorkloadVerificationError } from '../errors.js';
+import { abortRun, createControl, phaseReleased, Phase, readProgress, requestStop, workersBefore } from './control.js';
 import { mergeHistograms, summarize, type LatencySummary } from './latency.js';
 import { OP_NAMES, type OpName } from './mix.js';
 import { planWorkload, type WorkloadOptions, type WorkloadPlan } from './options.js';
@@ -142,8 +142,11 @@ async function superviseRun(plan: WorkloadPlan, control: Int32Array, threads: re
   const timers: NodeJS.Timeout[] = [];
   try {
     const started = await Promise.race([phaseReleased(control, Phase.START).then(() => true), all.then(() => false)]);
-    if (started) scheduleStopAndProgress(plan, control, options, timers);
-    return await all;
+    if (!started) return await all;
+    reportProgress(plan, control, options, timers);
+    if (plan.durationMs === undefined) return await all;
+    timers.push(setTimeout(() => requestStop(control), plan.durationMs));
+    return await Promise.race([all, stallAfter(plan.durationMs + plan.stopTimeoutMs, plan.stopTimeoutMs, control, threads, timers)]);
   } catch (error) {
     abortRun(control);
     throw error;
@@ -153,11 +156,25 @@ async function superviseRun(plan: WorkloadPlan, control: Int32Array, threads: re
   }
 }
 
-function scheduleStopAndProgress(plan: WorkloadPlan, control: Int32Array, options: WorkloadOptions, timers: NodeJS.Timeout[]): void {
-  const startedAt = performance.now();
-  if (plan.durationMs !== undefined) timers.push(setTimeout(() => requestStop(control), plan.durationMs));
+/**
+ * A watchdog for deadlocks: rejects after `ms`, naming the threads still in their op loop (or,
+ * if all have left it, the ones that have not reported).
+ */
+function stallAfter(ms: number, graceMs: number, control: Int32Array, threads: readonly RunningThread[], timers: NodeJS.Timeout[]): Promise<never> {
+  const unreported = new Set(threads.map((_, i) => i));
+  threads.forEach((t, i) => t.report.then(() => unreported.delete(i), () => undefined));
+  return new Promise((_, reject) => {
+    timers.push(setTimeout(() => {
+      const stuck = workersBefore(control, threads.length, Phase.FINISHED);
+      reject(runStalled(stuck.length > 0 ? stuck : [...unreported], graceMs));
+    }, ms));
+  });
+}
+
+function reportProgress(plan: WorkloadPlan, control: Int32Array, options: WorkloadOptions, timers: NodeJS.Timeout[]): void {
   const onProgress = options.onProgress;
   if (onProgress === undefined) return;
+  const startedAt = performance.now();
   const report = (): void => onProgress({
     elapsedMs: performance.now() - startedAt,
     ops: readProgress(control, plan.threads),

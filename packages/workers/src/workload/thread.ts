@@ -37,14 +37,14 @@ async function runThread({ plan, worker, control, adapter, config }: ThreadData)
   const histograms = OP_NAMES.map(() => createLatencyHistogram());
   const final: FinalState = {};
 
-  arriveAndWait(control, Phase.PREFILLED, plan.threads, plan.barrierTimeoutMs);
+  arriveAndWait(control, worker, Phase.PREFILLED, plan.threads, plan.barrierTimeoutMs);
   if (worker === 0 && target.size) final.sizeAfterPrefill = await target.size();
-  arriveAndWait(control, Phase.START, plan.threads, plan.barrierTimeoutMs);
+  arriveAndWait(control, worker, Phase.START, plan.threads, plan.barrierTimeoutMs);
   const startedAt = performance.timeOrigin + performance.now();
   const ops = await runOps(thread, { control, plan, worker, opVector, histograms, quota: quotaOf(plan, worker), random: createRandom(plan.seed, plan.threads + worker) });
   const endedAt = performance.timeOrigin + performance.now();
   publishProgress(control, worker, ops);
-  arriveAndWait(control, Phase.FINISHED, plan.threads, plan.barrierTimeoutMs);
+  arriveAndWait(control, worker, Phase.FINISHED, plan.threads, plan.barrierTimeoutMs);
   if (worker === 0) Object.assign(final, await readFinalState(target, plan));
   await target.close?.();
 
