@@ -13,6 +13,8 @@
  * and never a key twice. After each slice the writes of the slice are `add`ed to a shared
  * counter, so the counter's final value must equal the sum of all participants' writes, and the
  * running op count is `set` under a progress key that the page reads for live throughput.
+ *
+ * The map must take string keys and number values (the defaults, `'any'`, do).
  */
 import type { ShardedMap } from '@shardmap/core';
 
