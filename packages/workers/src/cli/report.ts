@@ -35,7 +35,16 @@ export function resultTable(result: WorkloadResult): string {
     [label, integer.format(ops), integer.format(rate), micros(latency.p50), micros(latency.p99), micros(latency.p999), verified];
   const rows = result.perThread.map((t) => row(`#${t.worker}`, t.ops, t.opsPerSec, t.latencyUs, ''));
   rows.push(row(`all ${result.threads}`, result.ops, result.opsPerSec, result.latencyUs, result.verification.verified ? 'yes' : 'NO'));
-  return [alignColumns([header, ...rows]), '', latencyByOpTable(result), '', verificationLines(result)].join('\n');
+  return [alignColumns([header, ...rows]), '', latencyByOpTable(result), '', ...mapLine(result), verificationLines(result)].join('\n');
+}
+
+/** What the map's own counters say about the run (contention, retries), when it reported them. */
+function mapLine({ mapStats: stats }: WorkloadResult): string[] {
+  if (stats === undefined) return [];
+  const n = (x: number): string => integer.format(x);
+  return [`map: ${n(stats.size)} entries in ${n(stats.shards)} shards, load ${stats.loadFactor.toFixed(2)}; ` +
+    `locks taken ${n(stats.lockAcquisitions)} (contended ${n(stats.lockContended)}, slept ${n(stats.lockWaits)}), ` +
+    `optimistic read retries ${n(stats.optimisticRetries)}`, ''];
 }
 
 /** Latency per op kind: a range visiting 100 entries and a get do not belong in one percentile. */
