@@ -43,11 +43,9 @@ export function notNumericError(why: string): TypeError & ShardMapError {
   return withCode(new TypeError(`shardmap: add() ${why}`), 'ERR_SHARDMAP_VALUE');
 }
 
-export function fullError(requested: number, maxBytes: number): RangeError & ShardMapError {
-  return withCode(
-    new RangeError(`shardmap: the map needs ${requested} more bytes but its maxBytes ceiling is ${maxBytes}`),
-    'ERR_SHARDMAP_FULL',
-  );
+export function fullError(requested: number, maxBytes: number, why = ''): RangeError & ShardMapError {
+  const message = why || `the map needs ${requested} more bytes but its maxBytes ceiling is ${maxBytes}`;
+  return withCode(new RangeError(`shardmap: ${message}`), 'ERR_SHARDMAP_FULL');
 }
 
 export function badBufferError(why: string): Error & ShardMapError {

@@ -2,23 +2,25 @@
  * The single source of truth for every byte offset in a shardmap buffer.
  *
  * ```
- *  byte 0          HEADER_BYTES                         arenaStart(shards)
- *  +---------------+------------------------------------+------------------------------------------->
- *  | map header    | shard control blocks               | heap: shard tables, key/value blobs,
- *  | 4 lines       | SHARD_BYTES each (2 cache lines):  | free blocks. Bump-allocated from
- *  |               |  line 0: lock/seq word, owner,     | H_HIGH_WATER; the buffer grows (growable
- *  |               |   count, table ref, stats          | SharedArrayBuffer) as the high-water mark
- *  |               |  line 1: the shard's small-block   | passes its length, up to H_MAX_BYTES.
- *  |               |   allocator (carve region, lists)  |
- *  +---------------+------------------------------------+------------------------------------------->
+ *  byte 0          HEADER_BYTES                         ownersStart         arenaStart(shards)
+ *  +---------------+------------------------------------+-------------------+------------------------->
+ *  | map header    | shard control blocks               | owner registry    | heap: shard tables,
+ *  | 4 lines       | SHARD_BYTES each (4 cache lines):  | OWNER_SLOTS x     | key/value blobs, free
+ *  |               |  line 0: lock/seq word, owner,     | (thread token,    | blocks. Bump-allocated
+ *  |               |   count, table ref, stats          |  state)           | from H_HIGH_WATER; the
+ *  |               |  line 1: the shard's small-block   |                   | buffer grows as the mark
+ *  |               |   allocator (carve region, lists)  |                   | passes its length, up to
+ *  |               |  lines 2-3: the intent log that    |                   | H_MAX_BYTES.
+ *  |               |   lets a dead writer be rolled back|                   |
+ *  +---------------+------------------------------------+-------------------+------------------------->
  *
- *  A shard table is one heap block:
- *  +----------------------------+----------------------------------------------------------+
- *  | control bytes, 1 per slot  | slots, SLOT_BYTES each                                   |
- *  | (capacity bytes; groups of | +--------+--------+-----------------+-----------------+  |
- *  |  GROUP_WIDTH read as one   | | hash   | tags   | key payload     | value payload   |  |
- *  |  Int32 word)               | | i32    | k | v  | f64 or off,len  | f64 or off,len  |  |
- *  +----------------------------+----------------------------------------------------------+
+ *  A shard table is one heap block, published by ONE store of its offset (S_TABLE):
+ *  +----------+----------------------------+-----------------------------------------------------+
+ *  | header   | control bytes, 1 per slot  | slots, SLOT_BYTES each                              |
+ *  | capacity | (capacity bytes; groups of | +--------+--------+----------------+----------------+ |
+ *  | (8 B)    |  GROUP_WIDTH read as one   | | hash   | tags   | key payload    | value payload  | |
+ *  |          |  Int32 word)               | | i32    | k | v  | f64 or off,len | f64 or off,len | |
+ *  +----------+----------------------------+-----------------------------------------------------+
  * ```
  *
  * Word indexes (`H_*`, `S_*`, `SLOT_*`) are Int32Array indexes relative to the start of their
@@ -72,7 +74,7 @@ export const SIZE_CLASS_COUNT = 32;
 export const HEADER_BYTES = 4 * CACHE_LINE_BYTES;
 
 // --- shard control block (Int32 word indexes from the block's start) ------------------------
-export const SHARD_BYTES = 2 * CACHE_LINE_BYTES;
+export const SHARD_BYTES = 4 * CACHE_LINE_BYTES;
 export const SHARD_WORDS = SHARD_BYTES >> 2;
 /** Line 0. The lock and sequence word (lock.ts): bit 0 locked, bit 1 waiters, bits 2.. the
  *  sequence, bumped by every unlock. Only ever accessed with Atomics. */
@@ -83,10 +85,10 @@ export const S_OWNER = 1;
 export const S_COUNT = 2;
 /** Tombstoned (DELETED) control bytes in the table. Under the lock. */
 export const S_TOMBSTONES = 3;
-/** Byte offset and slot capacity of the shard's table. Written under the lock; read plainly by
- *  optimistic readers, who validate them with the sequence before trusting what they found. */
+/** Byte offset of the shard's table (its capacity is in the table's header, so this one store
+ *  publishes both). Written under the lock; read plainly by optimistic readers, who validate it
+ *  with the sequence before trusting what they found. */
 export const S_TABLE = 4;
-export const S_CAPACITY = 5;
 /** Stats written under the lock with plain stores: no extra line is written per operation. */
 export const S_LOCK_ACQUISITIONS = 6;
 export const S_LOCK_CONTENDED = 7;
@@ -110,16 +112,51 @@ export const S_CHUNK_BYTES = 18;
 export const S_SMALL_FREE = 19;
 export const MIN_CLASS = 3; // 8-byte blocks: the smallest block that holds a free-list link
 export const MAX_SMALL_CLASS = 14; // 16 KiB: larger blocks come from the heap's shared lists
-// S_SMALL_FREE + (MAX_SMALL_CLASS - MIN_CLASS) = 30 < SHARD_WORDS: fits in line 1.
+// S_SMALL_FREE + (MAX_SMALL_CLASS - MIN_CLASS) = 30 < 32: fits in line 1.
+
+/**
+ * Lines 2-3: the intent log (shard.ts, "crash consistency"). Written under the lock, plainly, by
+ * every multi-word mutation before it touches published state; read only by recovery, which holds
+ * the lock it took over from a dead owner. S_LOG_STATE 1 = a mutation is in flight: roll it back.
+ */
+export const S_LOG_STATE = 32;
+/** Byte offset of the slot whose words were saved (0: none), and the saved words. */
+export const S_LOG_SLOT = 33;
+export const S_LOG_SLOT_WORDS = 34; // 6 words: 34..39
+/** Byte offset of the control byte whose old value is saved (0: none), and that value. */
+export const S_LOG_CTRL_AT = 40;
+export const S_LOG_CTRL_WAS = 41;
+/** The table offset before a table was replaced (0: not replaced). */
+export const S_LOG_TABLE_WAS = 42;
+/** Blocks the mutation allocated, freed on rollback: LOG_ALLOCS pairs of (offset, bytes). */
+export const S_LOG_ALLOCS = 43; // 43..48
+export const LOG_ALLOCS = 3;
+export const S_LOG_END = S_LOG_ALLOCS + 2 * LOG_ALLOCS;
+
+// --- owner registry (Int32 word indexes from ownersStart) ---------------------------------------
+/** Map instances that can be tracked at once (ids are reused once their instance is collected or
+ *  recovered). Each entry: the thread token of the instance's thread, and its state. */
+export const OWNER_SLOTS = 1024;
+export const OWNER_WORDS = 2;
+export const OWNER_TOKEN = 0;
+export const OWNER_STATE = 1;
+export const OWNER_FREE = 0;
+export const OWNER_ALIVE = 1;
+export const OWNER_DEAD = 2;
+
+/** Int32 index of field `field` of owner `id` (1-based; 0 means "no owner"). */
+export function ownerWord(shardCount: number, id: number, field: number): number {
+  return ((HEADER_BYTES + shardCount * SHARD_BYTES) >> 2) + (id - 1) * OWNER_WORDS + field;
+}
 
 /** Int32 index of word `word` of shard `shard`'s control block. */
 export function shardWord(shard: number, word: number): number {
   return ((HEADER_BYTES + shard * SHARD_BYTES) >> 2) + word;
 }
 
-/** First heap byte: after the header and the shard control blocks. */
+/** First heap byte: after the header, the shard control blocks and the owner registry. */
 export function arenaStart(shardCount: number): number {
-  return HEADER_BYTES + shardCount * SHARD_BYTES;
+  return HEADER_BYTES + shardCount * SHARD_BYTES + OWNER_SLOTS * OWNER_WORDS * 4;
 }
 
 // --- tables ------------------------------------------------------------------------------------
@@ -136,14 +173,23 @@ export const SLOT_TAGS = 1;
 export const SLOT_KEY = 2;
 export const SLOT_VALUE = 4;
 
+/** The table header: word 0 holds the capacity (a power of two), word 1 is padding (alignment). */
+export const TABLE_HEADER_BYTES = 8;
+export const TBL_CAPACITY = 0;
+
 /** Bytes of a table block with `capacity` slots. */
 export function tableBytes(capacity: number): number {
-  return capacity + capacity * SLOT_BYTES;
+  return TABLE_HEADER_BYTES + capacity + capacity * SLOT_BYTES;
+}
+
+/** Byte offset of the first control byte of the table at `table`. */
+export function ctrlStart(table: number): number {
+  return table + TABLE_HEADER_BYTES;
 }
 
 /** Byte offset of slot `slot` in the table at `table`. */
 export function slotOffset(table: number, capacity: number, slot: number): number {
-  return table + capacity + slot * SLOT_BYTES;
+  return table + TABLE_HEADER_BYTES + capacity + slot * SLOT_BYTES;
 }
 
 /** Loads above 7/8 make probe sequences long; Swiss tables grow there. */

@@ -21,8 +21,15 @@
  *     if the old word had WAITERS. A woken thread acquires with WAITERS set (it cannot know whether
  *     others still sleep), so the next unlock notifies again: no lost wake-ups (Drepper, "Futexes
  *     Are Tricky", mutex3).
- *  4. Sleeping uses a timeout, so no wait is unbounded (a later layer checks for dead owners).
- *     Where Atomics.wait throws (a browser's main thread) the lock only spins.
+ *  4. Sleeping uses a timeout, so no wait is unbounded. Where Atomics.wait may not be called (a
+ *     browser's main thread) the lock only spins.
+ *  5. The holder's owner id is stored in the owner word right after the acquiring CAS, with no call
+ *     and no loop in between. V8 ends a terminated thread only at interrupt checks (function
+ *     entries, loop back-edges), so a lock held by a dead thread always names its owner.
+ *  6. Takeover: a sleeper whose timed wait ran out asks `ownerDead(owner)` (the owner registry);
+ *     if the owner was marked dead it CASes the owner word from the dead id to its own. One CAS
+ *     wins; the winner holds the lock (still LOCKED, sequence unchanged) and must repair the
+ *     shard before using it (LockCounters.tookOver tells it to).
  */
 
 export const LOCKED = 1;
@@ -59,25 +66,42 @@ export function nextSequence(acquired: number): number {
 }
 
 export interface LockCounters {
-  contended: boolean;
   waits: number;
+  /** Set when the lock was taken over from a dead owner: the caller must repair what it guards. */
+  tookOver: boolean;
 }
+
+/** Who may hold a lock: where its owner word is, this thread's id, and the registry's verdict. */
+export interface LockOwner {
+  readonly ownerIndex: number;
+  readonly ownerId: number;
+  ownerDead(owner: number): boolean;
+}
+
+/** Spins (no sleeping) between liveness checks where Atomics.wait is not allowed. */
+const SPINS_PER_CHECK = 100_000;
 
 /**
  * The out-of-line acquire: spin, then sleep. Returns the unlocked word it acquired over (with
- * WAITERS possibly set in the stored word). `counters` reports what it cost.
+ * WAITERS possibly set in the stored word) and stores the owner (invariant 5).
  */
-export function lockSlow(i32: Int32Array, index: number, counters: LockCounters): number {
-  counters.contended = true;
+export function lockSlow(i32: Int32Array, index: number, who: LockOwner, counters: LockCounters): number {
+  const { ownerIndex, ownerId } = who;
   for (let spin = 0; spin < SPIN_LIMIT; spin++) {
     const seen = Atomics.load(i32, index);
-    if ((seen & LOCKED) === 0 && Atomics.compareExchange(i32, index, seen, seen | LOCKED) === seen) return seen;
+    if ((seen & LOCKED) === 0 && Atomics.compareExchange(i32, index, seen, seen | LOCKED) === seen) {
+      i32[ownerIndex] = ownerId;
+      return seen;
+    }
   }
-  for (;;) {
+  for (let round = 1; ; round++) {
     let seen = Atomics.load(i32, index);
     if ((seen & LOCKED) === 0) {
       // Acquire with WAITERS kept: others may still sleep (invariant 3).
-      if (Atomics.compareExchange(i32, index, seen, seen | LOCKED | WAITERS) === seen) return seen & ~WAITERS;
+      if (Atomics.compareExchange(i32, index, seen, seen | LOCKED | WAITERS) === seen) {
+        i32[ownerIndex] = ownerId;
+        return seen & ~WAITERS;
+      }
       continue;
     }
     if ((seen & WAITERS) === 0) {
@@ -85,14 +109,26 @@ export function lockSlow(i32: Int32Array, index: number, counters: LockCounters)
       if (Atomics.compareExchange(i32, index, seen, seen | WAITERS) !== seen) continue;
       seen |= WAITERS;
     }
-    if (!canWait) continue;
-    try {
-      counters.waits++;
-      Atomics.wait(i32, index, seen, WAIT_TIMEOUT_MS);
-    } catch {
-      canWait = false; // a browser's main thread: spin from now on
+    let timedOut = true;
+    if (canWait) {
+      try {
+        counters.waits++;
+        timedOut = Atomics.wait(i32, index, seen, WAIT_TIMEOUT_MS) === 'timed-out';
+      } catch {
+        canWait = false; // a browser's main thread: spin from now on
+      }
+    } else timedOut = round % SPINS_PER_CHECK === 0;
+    if (timedOut && tryTakeOver(i32, who)) {
+      counters.tookOver = true;
+      return Atomics.load(i32, index) & ~(LOCKED | WAITERS);
     }
   }
+}
+
+/** Invariant 6: claims a lock whose owner is dead. True if this thread now holds it. */
+function tryTakeOver(i32: Int32Array, who: LockOwner): boolean {
+  const owner = Atomics.load(i32, who.ownerIndex);
+  return owner > 0 && who.ownerDead(owner) && Atomics.compareExchange(i32, who.ownerIndex, owner, who.ownerId) === owner;
 }
 
 /** Releases a lock acquired over `acquired`; returns the new word (the caller's next hint). */
@@ -106,23 +142,36 @@ export function unlock(i32: Int32Array, index: number, acquired: number): number
 
 /**
  * A plain mutex on a word for the heap (no sequence): 0 free, 1 locked, 2 locked with waiters.
- * Taken rarely (chunk refills, table and buffer growth), always after any shard lock.
+ * Taken rarely (chunk refills, table and buffer growth), always after any shard lock. Its owner
+ * word and takeover follow invariants 5 and 6; every heap mutation is a single store, so a taken
+ * over heap lock needs no repair.
  */
-export function lockPlain(i32: Int32Array, index: number): void {
-  if (Atomics.compareExchange(i32, index, 0, 1) === 0) return;
-  for (let spin = 0; spin < SPIN_LIMIT; spin++) {
-    if (Atomics.load(i32, index) === 0 && Atomics.compareExchange(i32, index, 0, 1) === 0) return;
+export function lockPlain(i32: Int32Array, index: number, who: LockOwner): void {
+  if (Atomics.compareExchange(i32, index, 0, 1) === 0) {
+    i32[who.ownerIndex] = who.ownerId;
+    return;
   }
-  while (Atomics.exchange(i32, index, 2) !== 0) {
-    if (!canWait) continue;
-    try {
-      Atomics.wait(i32, index, 2, WAIT_TIMEOUT_MS);
-    } catch {
-      canWait = false;
+  for (let spin = 0; spin < SPIN_LIMIT; spin++) {
+    if (Atomics.load(i32, index) === 0 && Atomics.compareExchange(i32, index, 0, 1) === 0) {
+      i32[who.ownerIndex] = who.ownerId;
+      return;
     }
   }
+  for (let round = 1; Atomics.exchange(i32, index, 2) !== 0; round++) {
+    let timedOut = true;
+    if (canWait) {
+      try {
+        timedOut = Atomics.wait(i32, index, 2, WAIT_TIMEOUT_MS) === 'timed-out';
+      } catch {
+        canWait = false;
+      }
+    } else timedOut = round % SPINS_PER_CHECK === 0;
+    if (timedOut && tryTakeOver(i32, who)) return;
+  }
+  i32[who.ownerIndex] = who.ownerId;
 }
 
-export function unlockPlain(i32: Int32Array, index: number): void {
+export function unlockPlain(i32: Int32Array, index: number, ownerIndex: number): void {
+  i32[ownerIndex] = 0;
   if (Atomics.exchange(i32, index, 0) === 2) Atomics.notify(i32, index, 1);
 }

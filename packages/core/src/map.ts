@@ -45,12 +45,13 @@ import {
 import { corruptError, fullError, notNumericError, reentrantError, valueError } from './errors.js';
 import { Heap, Views } from './memory.js';
 import { READ_ATTEMPTS, Shards, initialCapacity } from './shard.js';
-import { RawValue, freeBlob, freeValueBlob, readKeyLocked, readValueRaw, setTags, valueTagAt, setValueTag, storeKey, storeValue, writeBlob } from './slots.js';
-import { TORN, findSlot, isFull, tableInBounds } from './table.js';
+import { RawValue, freeBlob, freePayloadBlob, readKeyLocked, readValueRaw, setTags, valueTagAt, setValueTag, storeKey, storeValue, valuePayloadAt, writeBlob } from './slots.js';
+import { TORN, findSlot, isFull, tableCapacity } from './table.js';
+import { ownerIsDead, registerOwner } from './owners.js';
 import { hashNumber } from './hash.js';
 import { collectStats, type ShardedMapStats } from './stats.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
-import { H_NEXT_OWNER_ID, H_PUBLISHED_LENGTH, HEADER_BYTES, S_CAPACITY, S_LOCK, S_TABLE, shardWord } from './layout.js';
+import { H_PUBLISHED_LENGTH, HEADER_BYTES, S_LOCK, S_TABLE, shardWord } from './layout.js';
 import { LOCKED } from './lock.js';
 
 const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
@@ -83,8 +84,10 @@ export class ShardedMap<K = unknown, V = unknown> {
     this.handle = Object.freeze({ kind: 'shardmap' as const, buffer: config.sab });
     const views = new Views(config.sab, Atomics.load(new Int32Array(config.sab, 0, HEADER_BYTES >> 2), H_PUBLISHED_LENGTH));
     this.#views = views;
-    const ownerId = Atomics.add(views.i32, H_NEXT_OWNER_ID, 1) + 1;
-    this.#shards = new Shards(views, new Heap(views, config.maxBytes), config.shardCount, ownerId, config.maxBytes);
+    const ownerId = registerOwner(this, views, config.shardCount);
+    const ownerDead = (owner: number): boolean => ownerIsDead(views, config.shardCount, owner);
+    const heap = new Heap(views, config.maxBytes, ownerId, ownerDead);
+    this.#shards = new Shards(views, heap, config.shardCount, ownerId, config.maxBytes, ownerDead);
     this.#shardMask = config.shardCount - 1;
   }
 
@@ -95,6 +98,15 @@ export class ShardedMap<K = unknown, V = unknown> {
   /** Attach to a map created in another thread (or this one). Validates the buffer. */
   static attach<K = unknown, V = unknown>(handle: ShardedMapHandle): ShardedMap<K, V> {
     return new ShardedMap<K, V>(readBuffer(handle));
+  }
+
+  /**
+   * Recovery after a thread died (e.g. a pool worker terminated mid-task): marks the map instances
+   * of the thread with `token` (its threadToken()) dead, takes over any lock they held, rolls back
+   * the mutation in flight and repairs the shard. Completed operations are kept.
+   */
+  static recoverThread(handle: ShardedMapHandle, token: number): { owners: number; shardsRecovered: number; heapRecovered: boolean } {
+    return ShardedMap.attach(handle).#shards.recoverThread(token);
   }
 
   /** @internal create() with the header's test-only hash mask. */
@@ -154,8 +166,8 @@ export class ShardedMap<K = unknown, V = unknown> {
       for (let spin = 0; (seq & LOCKED) !== 0 && spin < READ_SPINS; spin++) seq = Atomics.load(i32, base + S_LOCK);
       if ((seq & LOCKED) === 0) {
         const table = i32[base + S_TABLE]!;
-        const capacity = i32[base + S_CAPACITY]!;
-        if (tableInBounds(views, table, capacity)) {
+        const capacity = tableCapacity(views, table);
+        if (capacity !== 0) {
           const slot = findSlot(views, table, capacity, probe, probe.hash >>> shards.shardBits);
           const copied = slot < 0 || !wantValue || readValueRaw(views, slotOffset(table, capacity, slot), this.#raw);
           // Validate everything copied above against the sequence before trusting it.
@@ -221,43 +233,57 @@ export class ShardedMap<K = unknown, V = unknown> {
   /** Replaces the value at `slot` with #value: new blob first, so a full heap changes nothing. */
   #replaceLocked(s: number, slot: number): void {
     const shards = this.#shards;
+    const views = this.#views;
     const value = this.#value;
-    const at0 = shards.slotAt(s, slot);
-    if (!hasBlob(value.tag) && !hasBlob(valueTagAt(this.#views, at0))) {
-      // Inline over inline (numbers, booleans...): no blob to allocate or free.
-      storeValue(this.#views, at0, value, 0);
-      setValueTag(this.#views, at0, value.tag);
+    const at = shards.slotAt(s, slot);
+    if (!hasBlob(value.tag) && !hasBlob(valueTagAt(views, at))) {
+      // Inline over inline (numbers, booleans...): the payload, then the tag; a crash between the
+      // two leaves the old tag, whose inline payload (if any) is read only as that tag's.
+      storeValue(views, at, value, 0);
+      setValueTag(views, at, value.tag);
       return;
     }
-    const blob = writeBlob(this.#views, shards.heap, s, value.tag, value.str, value.bytes);
-    if (blob < 0) throw fullError(value.str.length * 2 + value.bytes.length, this.#config.maxBytes);
-    const at = shards.slotAt(s, slot);
-    freeValueBlob(this.#views, shards.heap, s, at);
-    storeValue(this.#views, at, value, blob);
-    setValueTag(this.#views, at, value.tag);
+    shards.beginLocked(s);
+    let old: [number, number, number] | undefined;
+    try {
+      const blob = writeBlob(views, shards, s, value.tag, value.str, value.bytes);
+      if (blob < 0) throw fullError(value.str.length * 2 + value.bytes.length, this.#config.maxBytes);
+      old = valuePayloadAt(views, at);
+      shards.logSlotLocked(s, at);
+      storeValue(views, at, value, blob);
+      setValueTag(views, at, value.tag);
+    } finally {
+      shards.commitLocked(s);
+    }
+    freePayloadBlob(shards.heap, s, old); // after the commit (shard.ts, invariant 5)
   }
 
   /** Inserts #probe → #value (absent from shard `s`); throws ERR_SHARDMAP_FULL with nothing changed. */
   #insertLocked(s: number): void {
     const shards = this.#shards;
-    const heap = shards.heap;
     const views = this.#views;
     const probe = this.#probe;
     const value = this.#value;
-    const slot = shards.insertSlotLocked(s, probe.hash);
-    if (slot === TORN) throw corruptError('table', `shard ${s} has no free slot below its load limit`);
-    const keyBlob = slot < 0 ? -1 : writeBlob(views, heap, s, probe.tag, probe.str, probe.bytes);
-    const valueBlob = keyBlob < 0 ? -1 : writeBlob(views, heap, s, value.tag, value.str, value.bytes);
-    if (valueBlob < 0) {
-      if (keyBlob > 0) freeBlob(heap, s, keyBlob, probe.tag, probe.str, probe.bytes);
-      throw fullError(probe.str.length * 2 + probe.bytes.length + value.str.length * 2 + value.bytes.length, this.#config.maxBytes);
+    shards.beginLocked(s);
+    try {
+      const slot = shards.insertSlotLocked(s, probe.hash);
+      if (slot === TORN) throw corruptError('table', `shard ${s} has no free slot below its load limit`);
+      const keyBlob = slot < 0 ? -1 : writeBlob(views, shards, s, probe.tag, probe.str, probe.bytes);
+      const valueBlob = keyBlob < 0 ? -1 : writeBlob(views, shards, s, value.tag, value.str, value.bytes);
+      if (valueBlob < 0) {
+        if (keyBlob > 0) freeBlob(shards.heap, s, keyBlob, probe.tag, probe.str, probe.bytes);
+        throw fullError(probe.str.length * 2 + probe.bytes.length + value.str.length * 2 + value.bytes.length, this.#config.maxBytes);
+      }
+      // The slot is free: these writes are invisible until its control byte is set.
+      const at = shards.slotAt(s, slot);
+      views.i32[(at >> 2) + SLOT_HASH] = probe.hash;
+      setTags(views, at, probe.tag, value.tag);
+      storeKey(views, at, probe, keyBlob);
+      storeValue(views, at, value, valueBlob);
+      shards.commitInsertLocked(s, slot, probe.hash); // the control byte makes the entry findable
+    } finally {
+      shards.commitLocked(s);
     }
-    const at = shards.slotAt(s, slot);
-    views.i32[(at >> 2) + SLOT_HASH] = probe.hash;
-    setTags(views, at, probe.tag, value.tag);
-    storeKey(views, at, probe, keyBlob);
-    storeValue(views, at, value, valueBlob);
-    shards.commitInsertLocked(s, slot, probe.hash); // the control byte makes the entry findable
   }
 
   delete(key: K): boolean {

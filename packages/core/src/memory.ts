@@ -19,11 +19,15 @@
  *  3. A freed block goes back to a free list of its size class; memory stays flat under churn.
  *  4. A block freed by shard S may be reused at once (even by another shard): optimistic readers
  *     of S still validate S's sequence, which the freeing write advanced.
+ *  5. Crash consistency: every list pop and bump is one store; a push links the block before
+ *     making it the head; a carve refill disables the region (cursor 0) before changing it. A
+ *     thread dying anywhere leaves the heap consistent (at worst a block leaks).
  */
 import {
   ALIGN,
   GROW_STEP_BYTES,
   H_HEAP_LOCK,
+  H_HEAP_LOCK_OWNER,
   H_HIGH_WATER,
   H_LARGE_FREE,
   H_PUBLISHED_LENGTH,
@@ -37,7 +41,7 @@ import {
   shardWord,
   sizeClassOf,
 } from './layout.js';
-import { lockPlain, unlockPlain } from './lock.js';
+import { lockPlain, unlockPlain, type LockOwner } from './lock.js';
 import { corruptError } from './errors.js';
 
 export class Views {
@@ -80,20 +84,57 @@ const MIN_CHUNK_BYTES = 1024;
 const MAX_CHUNK_BYTES = 64 * 1024;
 
 export class Heap {
+  private readonly heapLockOwner: LockOwner;
+
   constructor(
     private readonly views: Views,
     private readonly maxBytes: number,
-  ) {}
+    ownerId: number,
+    ownerDead: (owner: number) => boolean,
+  ) {
+    this.heapLockOwner = { ownerIndex: H_HEAP_LOCK_OWNER, ownerId, ownerDead };
+  }
 
-  /** A block of at least `bytes` for shard `shard` (caller holds its lock); 0 if the buffer is full. */
+  private lockHeap(): void {
+    lockPlain(this.views.i32, H_HEAP_LOCK, this.heapLockOwner);
+  }
+
+  private unlockHeap(): void {
+    unlockPlain(this.views.i32, H_HEAP_LOCK, H_HEAP_LOCK_OWNER);
+  }
+
+  /** The heap lock's owner id if it is held, else 0 (recovery). */
+  heapLockHolder(): number {
+    return Atomics.load(this.views.i32, H_HEAP_LOCK) === 0 ? 0 : Atomics.load(this.views.i32, H_HEAP_LOCK_OWNER);
+  }
+
+  /** Takes the heap lock over from dead owner `dead`; true if this thread now holds (and released) it. */
+  recoverHeapLock(dead: number): boolean {
+    const i32 = this.views.i32;
+    if (Atomics.compareExchange(i32, H_HEAP_LOCK_OWNER, dead, this.heapLockOwner.ownerId) !== dead) return false;
+    this.unlockHeap(); // every heap mutation is one store: nothing to repair (invariant 5)
+    return true;
+  }
+
+  /**
+   * A block of at least `bytes` for shard `shard` (caller holds its lock); 0 if the buffer is full.
+   * The block may lie beyond this thread's views (another thread grew the buffer and carved or
+   * freed it): they are made to cover it, because a typed-array store out of range is silently
+   * dropped.
+   */
   alloc(shard: number, bytes: number): number {
     const cls = sizeClassOf(bytes);
-    return cls <= MAX_SMALL_CLASS ? this.allocSmallLocked(shard, cls) : this.allocLarge(cls);
+    const block = cls <= MAX_SMALL_CLASS ? this.allocSmallLocked(shard, cls) : this.allocLarge(cls);
+    if (block !== 0 && !this.views.covers(block + classBytes(cls))) throw corruptError('memory', `block ${block} outside the buffer`);
+    return block;
   }
 
   /** Returns a block of `bytes` (as passed to alloc) to its free list. Caller holds the shard lock. */
   free(shard: number, offset: number, bytes: number): void {
     const cls = sizeClassOf(bytes);
+    if (offset <= 0 || (offset & 7) !== 0 || !this.views.covers(offset + classBytes(cls))) {
+      throw corruptError('memory', `freeing an impossible block ${offset} (${bytes} bytes)`);
+    }
     if (cls > MAX_SMALL_CLASS) return this.freeLarge(offset, cls);
     const { i32 } = this.views;
     const head = shardWord(shard, S_SMALL_FREE + cls - MIN_CLASS);
@@ -134,8 +175,10 @@ export class Heap {
     this.recycleCarveTailLocked(shard);
     const i32 = this.views.i32;
     i32[shardWord(shard, S_CHUNK_BYTES)] = held + chunk;
-    i32[shardWord(shard, S_CARVE_CURSOR)] = block + size;
+    // Disable the region, move its end, then publish the cursor (invariant 5).
+    i32[shardWord(shard, S_CARVE_CURSOR)] = 0;
     i32[shardWord(shard, S_CARVE_END)] = block + chunk;
+    i32[shardWord(shard, S_CARVE_CURSOR)] = block + size;
     return block;
   }
 
@@ -146,15 +189,23 @@ export class Heap {
     while (cursor !== 0 && end - cursor >= ALIGN) {
       const piece = 2 ** (31 - Math.clz32(end - cursor)); // largest power of two that fits
       const cls = Math.min(sizeClassOf(piece), MAX_SMALL_CLASS);
+      // Advance the cursor past the piece before listing it: a crash leaks it, never lists it twice.
+      i32[shardWord(shard, S_CARVE_CURSOR)] = cursor + classBytes(cls);
       this.free(shard, cursor, classBytes(cls));
       cursor += classBytes(cls);
     }
   }
 
+  /** Recovery: forgets the carve region (a dead thread may have been refilling it). Leaks its tail. */
+  resetCarveLocked(shard: number): void {
+    this.views.i32[shardWord(shard, S_CARVE_CURSOR)] = 0;
+    this.views.i32[shardWord(shard, S_CARVE_END)] = 0;
+  }
+
   /** A large block under the heap lock: a free one, or fresh bytes above the high-water mark. */
   private allocLarge(cls: number): number {
     const i32 = this.views.i32;
-    lockPlain(i32, H_HEAP_LOCK);
+    this.lockHeap();
     try {
       const head = H_LARGE_FREE + cls;
       const block = i32[head]!;
@@ -169,18 +220,18 @@ export class Heap {
       Atomics.store(this.views.i32, H_HIGH_WATER, end);
       return start;
     } finally {
-      unlockPlain(this.views.i32, H_HEAP_LOCK);
+      this.unlockHeap();
     }
   }
 
   private freeLarge(offset: number, cls: number): void {
-    lockPlain(this.views.i32, H_HEAP_LOCK);
+    this.lockHeap();
     try {
       const i32 = this.views.i32;
       i32[offset >> 2] = i32[H_LARGE_FREE + cls]!;
       i32[H_LARGE_FREE + cls] = offset;
     } finally {
-      unlockPlain(this.views.i32, H_HEAP_LOCK);
+      this.unlockHeap();
     }
   }
 

@@ -5,44 +5,72 @@
  * Writers: lock(s) ... unlock(s). Every mutation of a shard's table, its blobs or its control
  * block happens between the two; unlock advances the sequence (lock.ts, invariant 1).
  *
- * Readers (optimistic, seqlock): readBegin(s) returns the unlocked word (or -1 if a writer holds
- * the shard); the reader copies what it needs with plain reads, bounds-checked; readValid(s, seq)
- * re-loads the word and accepts the copy only if it did not change. After READ_ATTEMPTS failures the
- * reader takes the lock instead, so a steady stream of writers cannot starve it.
+ * Readers (optimistic, seqlock) load the word, copy what they need with plain bounds-checked
+ * reads, and accept the copy only if the word did not change (map.ts #lookup). After
+ * READ_ATTEMPTS failures a reader takes the lock, so a stream of writers cannot starve it.
  *
  * Growth (invariants):
- *  1. A table never exceeds maxLoad (7/8) live + tombstoned slots: insertRoomLocked rehashes first.
- *  2. A rehash builds the new table completely, then publishes it by storing S_TABLE/S_CAPACITY,
- *     then frees the old block. All under the lock, so optimistic readers of the old table fail
- *     validation; a reader that copied the new table reference validates like any other.
+ *  1. A table never exceeds maxLoad (7/8) live + tombstoned slots: insertSlotLocked rehashes first.
+ *  2. A rehash builds the new table completely (capacity in its header), publishes it with one
+ *     store of S_TABLE, and frees the old block only after the mutation commits.
  *  3. If the heap cannot provide the new table, nothing changed: the caller throws ERR_SHARDMAP_FULL.
+ *
+ * Crash consistency (a thread may die anywhere; invariants):
+ *  4. A mutation that changes published state in more than one store runs between beginLocked and
+ *     commitLocked. Before each change it records in the shard's intent log what it is about to
+ *     overwrite (slot words, a control byte, the table offset) and each block it allocates.
+ *  5. Blocks a mutation frees (old blobs, the old table) are freed only after commitLocked: until
+ *     then the log may restore references to them.
+ *  6. Recovery (a lock taken over from a dead owner) undoes a logged, uncommitted mutation, frees
+ *     its allocations, forgets the carve region, and recounts the table. Operations that returned
+ *     before the death are intact; the one in flight is rolled back whole.
  */
 import {
+  LOG_ALLOCS,
   MIN_CAPACITY,
-  S_CAPACITY,
+  OWNER_ALIVE,
+  OWNER_DEAD,
+  OWNER_FREE,
+  OWNER_SLOTS,
+  OWNER_STATE,
+  OWNER_TOKEN,
+  SLOT_BYTES,
   S_COUNT,
   S_LOCK,
   S_LOCK_ACQUISITIONS,
   S_LOCK_CONTENDED,
   S_LOCK_WAITS,
+  S_LOG_ALLOCS,
+  S_LOG_CTRL_AT,
+  S_LOG_CTRL_WAS,
+  S_LOG_END,
+  S_LOG_SLOT,
+  S_LOG_SLOT_WORDS,
+  S_LOG_STATE,
+  S_LOG_TABLE_WAS,
   S_OPTIMISTIC_RETRIES,
   S_OWNER,
   S_TABLE,
   S_TOMBSTONES,
+  TBL_CAPACITY,
+  ctrlStart,
   maxLoad,
+  ownerWord,
   shardWord,
   slotOffset,
   tableBytes,
 } from './layout.js';
-import { LOCKED, lockSlow, unlock, type LockCounters } from './lock.js';
+import { LOCKED, lockSlow, unlock, type LockCounters, type LockOwner } from './lock.js';
 import { Heap, Views } from './memory.js';
 import { corruptError, fullError } from './errors.js';
-import { eraseSlot, findInsertSlot, findSlot, rehashInto, tableInBounds, claimSlot, TORN, resetControl, isFull } from './table.js';
+import { DELETED, EMPTY } from './control.js';
+import { claimSlot, eraseSlot, findInsertSlot, findSlot, initTable, isFull, rehashInto, tableCapacity, TORN } from './table.js';
 import type { ProbeKey } from './codecs.js';
 import { freeKeyBlob, freeValueBlob } from './slots.js';
 
 /** Optimistic attempts before a reader takes the lock (each failed one is a retry in stats). */
 export const READ_ATTEMPTS = 4;
+const SLOT_WORDS = SLOT_BYTES >> 2;
 
 export class Shards {
   readonly shardBits: number;
@@ -50,14 +78,16 @@ export class Shards {
   private readonly hints: Int32Array;
   /** Per shard: the unlocked word the current hold was acquired over. */
   private readonly acquired: Int32Array;
-  private readonly counters: LockCounters = { contended: false, waits: 0 };
-
+  private readonly counters: LockCounters = { waits: 0, tookOver: false };
+  /** A table replaced by the mutation in flight, freed at commit (invariant 5). */
+  private retiredTable = 0;
   constructor(
     readonly views: Views,
     readonly heap: Heap,
     readonly shardCount: number,
     readonly ownerId: number,
     readonly maxBytes: number,
+    readonly ownerDead: (owner: number) => boolean,
   ) {
     this.shardBits = 31 - Math.clz32(shardCount);
     this.hints = new Int32Array(shardCount);
@@ -67,25 +97,28 @@ export class Shards {
   lock(s: number): void {
     const i32 = this.views.i32;
     const index = shardWord(s, S_LOCK);
+    const ownerIndex = index + (S_OWNER - S_LOCK);
     const hint = this.hints[s]!;
     let seen = Atomics.compareExchange(i32, index, hint, hint | LOCKED);
     if (seen !== hint && ((seen & LOCKED) !== 0 || Atomics.compareExchange(i32, index, seen, seen | LOCKED) !== seen)) {
-      seen = this.lockContended(s, index);
+      seen = this.lockContended(s, index, ownerIndex);
     }
+    i32[ownerIndex] = this.ownerId; // no call or loop since the CAS (lock.ts invariant 5)
     this.acquired[s] = seen;
-    i32[shardWord(s, S_OWNER)] = this.ownerId;
-    i32[shardWord(s, S_LOCK_ACQUISITIONS)]!++;
+    i32[index + (S_LOCK_ACQUISITIONS - S_LOCK)]!++;
   }
 
-  private lockContended(s: number, index: number): number {
+  private lockContended(s: number, index: number, ownerIndex: number): number {
     const c = this.counters;
-    c.contended = false;
     c.waits = 0;
-    const seen = lockSlow(this.views.i32, index, c);
+    c.tookOver = false;
+    const who: LockOwner = { ownerIndex, ownerId: this.ownerId, ownerDead: this.ownerDead };
+    const seen = lockSlow(this.views.i32, index, who, c);
     // We hold the lock now: plain increments of our own line are safe.
     const i32 = this.views.i32;
     i32[shardWord(s, S_LOCK_CONTENDED)]!++;
     i32[shardWord(s, S_LOCK_WAITS)]! += c.waits;
+    if (c.tookOver) this.recoverLocked(s);
     return seen;
   }
 
@@ -93,16 +126,6 @@ export class Shards {
     const i32 = this.views.i32;
     i32[shardWord(s, S_OWNER)] = 0;
     this.hints[s] = unlock(i32, shardWord(s, S_LOCK), this.acquired[s]!);
-  }
-
-  /** The shard's word if no writer holds it, else -1. */
-  readBegin(s: number): number {
-    const seq = Atomics.load(this.views.i32, shardWord(s, S_LOCK));
-    return (seq & LOCKED) === 0 ? seq : -1;
-  }
-
-  readValid(s: number, seq: number): boolean {
-    return Atomics.load(this.views.i32, shardWord(s, S_LOCK)) === seq;
   }
 
   countRetry(s: number): void {
@@ -113,27 +136,26 @@ export class Shards {
     return this.views.i32[shardWord(s, S_TABLE)]!;
   }
 
+  /** Capacity of shard `s`'s table (from the table header). Under the lock. */
   capacity(s: number): number {
-    return this.views.i32[shardWord(s, S_CAPACITY)]!;
+    return this.views.i32[(this.table(s) >> 2) + TBL_CAPACITY]!;
   }
 
   /**
-   * Shard `s`'s table offset, after checking (under the lock) that its table is plausible and
+   * Shard `s`'s table offset, after checking (under the lock) that the table is plausible and
    * inside this thread's views, catching up with growth by other threads. Every locked walk of a
    * table starts here: another thread may have grown the table into bytes these views lack.
    */
   tableLocked(s: number): number {
     const table = this.table(s);
-    const capacity = this.capacity(s);
-    if (!tableInBounds(this.views, table, capacity)) throw corruptError('shard', `shard ${s} table ${table}/${capacity} is impossible`);
+    if (tableCapacity(this.views, table) === 0) throw corruptError('shard', `shard ${s} table at ${table} is impossible`);
     return table;
   }
 
   /** The slot of `probe` in shard `s`, or NOT_FOUND. Under the lock; corruption throws. */
   findLocked(s: number, probe: ProbeKey): number {
     const table = this.tableLocked(s);
-    const capacity = this.capacity(s);
-    const slot = findSlot(this.views, table, capacity, probe, probe.hash >>> this.shardBits);
+    const slot = findSlot(this.views, table, this.capacity(s), probe, probe.hash >>> this.shardBits);
     if (slot === TORN) throw corruptError('table', `shard ${s}: probe found an unreadable key or no empty group`);
     return slot;
   }
@@ -142,10 +164,99 @@ export class Shards {
     return slotOffset(this.table(s), this.capacity(s), slot);
   }
 
+  // --- the intent log (invariants 4-6) --------------------------------------------------------
+
+  beginLocked(s: number): void {
+    const base = shardWord(s, 0);
+    this.views.i32.fill(0, base + S_LOG_SLOT, base + S_LOG_END);
+    this.views.i32[base + S_LOG_STATE] = 1;
+  }
+
+  /** Ends the mutation in flight, then frees what it retired. */
+  commitLocked(s: number): void {
+    this.views.i32[shardWord(s, S_LOG_STATE)] = 0;
+    if (this.retiredTable !== 0) {
+      const table = this.retiredTable;
+      this.retiredTable = 0;
+      this.heap.free(s, table, tableBytes(this.views.i32[(table >> 2) + TBL_CAPACITY]!));
+    }
+  }
+
+  /** Saves the words of the slot at byte `at` before they change. */
+  logSlotLocked(s: number, at: number): void {
+    const i32 = this.views.i32;
+    const base = shardWord(s, 0);
+    i32.copyWithin(base + S_LOG_SLOT_WORDS, at >> 2, (at >> 2) + SLOT_WORDS);
+    i32[base + S_LOG_SLOT] = at; // only now is the saved copy complete
+  }
+
+  private logCtrlLocked(s: number, ctrlAt: number): void {
+    const base = shardWord(s, 0);
+    this.views.i32[base + S_LOG_CTRL_WAS] = this.views.u8[ctrlAt]!;
+    this.views.i32[base + S_LOG_CTRL_AT] = ctrlAt;
+  }
+
+  /** Records a block the mutation allocated (freed if it is rolled back). */
+  logAllocLocked(s: number, block: number, bytes: number): void {
+    const i32 = this.views.i32;
+    const base = shardWord(s, S_LOG_ALLOCS);
+    for (let i = 0; i < LOG_ALLOCS; i++) {
+      if (i32[base + 2 * i] !== 0) continue;
+      i32[base + 2 * i + 1] = bytes;
+      i32[base + 2 * i] = block;
+      return;
+    }
+  }
+
+  /** Allocates a block for the mutation in flight; 0 if the heap is full. */
+  allocLocked(s: number, bytes: number): number {
+    const block = this.heap.alloc(s, bytes);
+    if (block !== 0) this.logAllocLocked(s, block, bytes);
+    return block;
+  }
+
+  /** Invariant 6: repairs shard `s` after its lock was taken over from a dead owner. */
+  recoverLocked(s: number): void {
+    const i32 = this.views.i32;
+    const base = shardWord(s, 0);
+    if (i32[base + S_LOG_STATE] === 1) {
+      const tableWas = i32[base + S_LOG_TABLE_WAS]!;
+      if (tableWas !== 0) i32[base + S_TABLE] = tableWas;
+      const slot = i32[base + S_LOG_SLOT]!;
+      if (slot !== 0 && this.views.covers(slot + SLOT_BYTES)) i32.copyWithin(slot >> 2, base + S_LOG_SLOT_WORDS, base + S_LOG_SLOT_WORDS + SLOT_WORDS);
+      const ctrlAt = i32[base + S_LOG_CTRL_AT]!;
+      if (ctrlAt !== 0 && this.views.covers(ctrlAt + 1)) this.views.u8[ctrlAt] = i32[base + S_LOG_CTRL_WAS]!;
+      for (let i = 0; i < LOG_ALLOCS; i++) {
+        const block = i32[base + S_LOG_ALLOCS + 2 * i]!;
+        if (block !== 0) this.heap.free(s, block, i32[base + S_LOG_ALLOCS + 2 * i + 1]!);
+      }
+      i32[base + S_LOG_STATE] = 0;
+    }
+    this.heap.resetCarveLocked(s);
+    this.recountLocked(s);
+  }
+
+  private recountLocked(s: number): void {
+    const table = this.tableLocked(s);
+    const capacity = this.capacity(s);
+    let count = 0;
+    let tombstones = 0;
+    for (let slot = 0; slot < capacity; slot++) {
+      const ctrl = this.views.u8[ctrlStart(table) + slot]!;
+      if (ctrl === DELETED) tombstones++;
+      else if (ctrl !== EMPTY) count++;
+    }
+    const i32 = this.views.i32;
+    i32[shardWord(s, S_COUNT)] = count;
+    i32[shardWord(s, S_TOMBSTONES)] = tombstones;
+  }
+
+  // --- locked mutations ------------------------------------------------------------------------
+
   /**
    * A free slot for a new key with `hash`, growing or cleaning the table first if the insert would
    * pass maxLoad. The slot is claimed (control byte set) only by commitInsertLocked.
-   * Returns -1 if the heap is full (nothing changed).
+   * Returns -1 if the heap is full (nothing changed). Inside beginLocked/commitLocked.
    */
   insertSlotLocked(s: number, hash: number): number {
     const i32 = this.views.i32;
@@ -161,65 +272,118 @@ export class Shards {
     return findInsertSlot(this.views, this.table(s), capacity, hash >>> this.shardBits);
   }
 
+  /** Publishes the entry written into free slot `slot`: its control byte makes it findable. */
   commitInsertLocked(s: number, slot: number, hash: number): void {
     const i32 = this.views.i32;
-    if (claimSlot(this.views, this.table(s), slot, hash)) i32[shardWord(s, S_TOMBSTONES)]!--;
+    const table = this.table(s);
+    this.logCtrlLocked(s, ctrlStart(table) + slot);
+    if (claimSlot(this.views, table, slot, hash)) i32[shardWord(s, S_TOMBSTONES)]!--;
     i32[shardWord(s, S_COUNT)]!++;
   }
 
-  /** Removes the entry at `slot`, freeing its blobs. */
+  /** Removes the entry at `slot` as one logged mutation, then frees its blobs. */
   removeLocked(s: number, slot: number): void {
-    const at = this.slotAt(s, slot);
+    const table = this.table(s);
+    const at = slotOffset(table, this.capacity(s), slot);
+    const i32 = this.views.i32;
+    this.beginLocked(s);
+    this.logCtrlLocked(s, ctrlStart(table) + slot);
+    if (eraseSlot(this.views, table, slot)) i32[shardWord(s, S_TOMBSTONES)]!++;
+    i32[shardWord(s, S_COUNT)]!--;
+    this.commitLocked(s);
+    // The slot's words are intact (only its control byte changed): free what they point to.
     freeKeyBlob(this.views, this.heap, s, at);
     freeValueBlob(this.views, this.heap, s, at);
-    const i32 = this.views.i32;
-    if (eraseSlot(this.views, this.table(s), slot)) i32[shardWord(s, S_TOMBSTONES)]!++;
-    i32[shardWord(s, S_COUNT)]!--;
   }
 
-  /** Builds a table of `capacity` slots from the current one and publishes it (growth invariant 2). */
+  /** Builds a table of `capacity` slots from the current one and publishes it (invariant 2). */
   private rehashLocked(s: number, capacity: number): boolean {
     const old = this.table(s);
-    const oldCapacity = this.capacity(s);
-    const fresh = this.heap.alloc(s, tableBytes(capacity));
+    const fresh = this.allocLocked(s, tableBytes(capacity));
     if (fresh === 0) return false;
-    rehashInto(this.views, old, oldCapacity, fresh, capacity, this.shardBits);
-    const i32 = this.views.i32;
-    i32[shardWord(s, S_TABLE)] = fresh; // publish the new table, then retire the old one
-    i32[shardWord(s, S_CAPACITY)] = capacity;
-    i32[shardWord(s, S_TOMBSTONES)] = 0;
-    this.heap.free(s, old, tableBytes(oldCapacity));
+    rehashInto(this.views, old, this.capacity(s), fresh, capacity, this.shardBits);
+    this.publishTableLocked(s, fresh);
     return true;
+  }
+
+  /** One store publishes a complete table; the old one is logged and retired (invariants 4, 5). */
+  private publishTableLocked(s: number, fresh: number): void {
+    const i32 = this.views.i32;
+    const old = this.table(s);
+    i32[shardWord(s, S_LOG_TABLE_WAS)] = old;
+    i32[shardWord(s, S_TABLE)] = fresh;
+    i32[shardWord(s, S_TOMBSTONES)] = 0;
+    this.retiredTable = old;
   }
 
   /** Gives shard `s` its first table (at create time, before the buffer is shared). */
   initTable(s: number, capacity: number): void {
     const table = this.heap.alloc(s, tableBytes(capacity));
     if (table === 0) throw fullError(tableBytes(capacity), this.maxBytes);
-    resetControl(this.views, table, capacity);
-    const i32 = this.views.i32;
-    i32[shardWord(s, S_TABLE)] = table;
-    i32[shardWord(s, S_CAPACITY)] = capacity;
+    initTable(this.views, table, capacity);
+    this.views.i32[shardWord(s, S_TABLE)] = table;
   }
 
-  /** Empties shard `s` (under its lock): frees every blob, keeps the table. */
+  /** Empties shard `s`: publishes a fresh minimal table, then frees the old one and its blobs. */
   clearLocked(s: number): void {
-    const table = this.tableLocked(s);
-    const capacity = this.capacity(s);
-    for (let slot = 0; slot < capacity; slot++) {
-      if (!isFull(this.views, table, slot)) continue;
-      const at = slotOffset(table, capacity, slot);
+    const old = this.tableLocked(s);
+    const oldCapacity = this.capacity(s);
+    this.beginLocked(s);
+    const fresh = this.allocLocked(s, tableBytes(MIN_CAPACITY));
+    if (fresh === 0) {
+      this.commitLocked(s);
+      throw fullError(tableBytes(MIN_CAPACITY), this.maxBytes);
+    }
+    initTable(this.views, fresh, MIN_CAPACITY);
+    this.publishTableLocked(s, fresh);
+    this.views.i32[shardWord(s, S_COUNT)] = 0;
+    this.retiredTable = 0; // freed below, after its blobs
+    this.commitLocked(s);
+    for (let slot = 0; slot < oldCapacity; slot++) {
+      if (!isFull(this.views, old, slot)) continue;
+      const at = slotOffset(old, oldCapacity, slot);
       freeKeyBlob(this.views, this.heap, s, at);
       freeValueBlob(this.views, this.heap, s, at);
     }
-    resetControl(this.views, table, capacity);
-    const i32 = this.views.i32;
-    i32[shardWord(s, S_COUNT)] = 0;
-    i32[shardWord(s, S_TOMBSTONES)] = 0;
+    this.heap.free(s, old, tableBytes(oldCapacity));
   }
 
   count(s: number): number {
     return Atomics.load(this.views.i32, shardWord(s, S_COUNT));
+  }
+
+  // --- the owner registry ----------------------------------------------------------------------
+
+  /**
+   * Marks every live owner of thread `token` dead, takes over each lock they hold (heap first:
+   * shard recovery may free through it), repairs those shards, then frees the owner ids.
+   */
+  recoverThread(token: number): { owners: number; shardsRecovered: number; heapRecovered: boolean } {
+    const i32 = this.views.i32;
+    const dead: number[] = [];
+    for (let id = 1; id <= OWNER_SLOTS; id++) {
+      const state = ownerWord(this.shardCount, id, OWNER_STATE);
+      if (i32[ownerWord(this.shardCount, id, OWNER_TOKEN)] !== token || id === this.ownerId) continue;
+      if (Atomics.compareExchange(i32, state, OWNER_ALIVE, OWNER_DEAD) === OWNER_ALIVE) dead.push(id);
+    }
+    const holder = this.heap.heapLockHolder();
+    const heapRecovered = dead.includes(holder) && this.heap.recoverHeapLock(holder);
+    let shardsRecovered = 0;
+    for (let s = 0; s < this.shardCount; s++) {
+      const word = Atomics.load(i32, shardWord(s, S_LOCK));
+      const owner = Atomics.load(i32, shardWord(s, S_OWNER));
+      if ((word & LOCKED) === 0 || !dead.includes(owner)) continue;
+      if (Atomics.compareExchange(i32, shardWord(s, S_OWNER), owner, this.ownerId) !== owner) continue;
+      this.acquired[s] = word & ~3; // we hold it now, over the sequence the dead owner locked
+      try {
+        this.recoverLocked(s);
+      } finally {
+        this.unlock(s);
+      }
+      shardsRecovered++;
+    }
+    for (const id of dead) Atomics.store(i32, ownerWord(this.shardCount, id, OWNER_STATE), OWNER_FREE);
+    return { owners: dead.length, shardsRecovered, heapRecovered };
   }
 }
 

@@ -106,14 +106,19 @@ function payloadLength(tag: number, str: string, bytes: Uint8Array): number {
   return isTextTag(tag) ? str.length : bytes.length;
 }
 
+/** Allocates blocks for the mutation in flight, logging them (shard.ts, invariant 4). */
+export interface BlobAllocator {
+  allocLocked(shard: number, bytes: number): number;
+}
+
 /**
  * Allocates and fills the blob for a payload; returns its offset, 0 if none is needed, or -1 if
  * the heap is full (nothing was allocated). The slot is not touched: the caller publishes it.
  */
-export function writeBlob(v: Views, heap: Heap, shard: number, tag: number, str: string, bytes: Uint8Array): number {
+export function writeBlob(v: Views, allocator: BlobAllocator, shard: number, tag: number, str: string, bytes: Uint8Array): number {
   const length = payloadLength(tag, str, bytes);
   if (length === 0) return 0;
-  const blob = heap.alloc(shard, blobBytes(tag, length));
+  const blob = allocator.allocLocked(shard, blobBytes(tag, length));
   if (blob === 0) return -1;
   if (isTextTag(tag)) {
     const u16 = v.u16;
@@ -159,6 +164,18 @@ function freePayload(v: Views, heap: Heap, shard: number, at: number, field: num
   const word = (at >> 2) + field;
   const length = v.i32[word + 1]!;
   if (length > 0) heap.free(shard, v.i32[word]!, blobBytes(tag, length));
+}
+
+/** The value payload of slot `at` as [tag, blob, length], to free after it is replaced. */
+export function valuePayloadAt(v: Views, at: number): [number, number, number] {
+  const word = (at >> 2) + SLOT_VALUE;
+  return [valueTagAt(v, at), v.i32[word]!, v.i32[word + 1]!];
+}
+
+export function freePayloadBlob(heap: Heap, shard: number, payload: [number, number, number] | undefined): void {
+  if (payload === undefined) return;
+  const [tag, blob, length] = payload;
+  if (hasBlob(tag) && length > 0) heap.free(shard, blob, blobBytes(tag, length));
 }
 
 export function freeValueBlob(v: Views, heap: Heap, shard: number, at: number): void {

@@ -5,7 +5,6 @@
  * lock in turn: they are exact per shard, not one instant for the whole map.
  */
 import {
-  S_CAPACITY,
   S_COUNT,
   S_LOCK_ACQUISITIONS,
   S_LOCK_CONTENDED,
@@ -62,7 +61,7 @@ function probeLength(slot: number, capacity: number, position: number): number {
 function maxProbeLocked(shards: Shards, s: number): number {
   const v = shards.views;
   const table = shards.tableLocked(s);
-  const capacity = v.i32[shardWord(s, S_CAPACITY)]!;
+  const capacity = shards.capacity(s);
   let longest = 0;
   for (let slot = 0; slot < capacity; slot++) {
     if (!isFull(v, table, slot)) continue;
@@ -82,7 +81,8 @@ export function collectStats(shards: Shards, syncmap: boolean): ShardedMapStats 
     shards.lock(s);
     try {
       size += v.i32[shardWord(s, S_COUNT)]!;
-      capacity += v.i32[shardWord(s, S_CAPACITY)]!;
+      shards.tableLocked(s);
+      capacity += shards.capacity(s);
       maxProbeLength = Math.max(maxProbeLength, maxProbeLocked(shards, s));
       sums.lockAcquisitions += v.i32[shardWord(s, S_LOCK_ACQUISITIONS)]!;
       sums.lockContended += v.i32[shardWord(s, S_LOCK_CONTENDED)]!;

@@ -15,7 +15,7 @@
  * outside the buffer or an endless loop. Under the lock TORN means corruption.
  */
 import { DELETED, EMPTY, lowestByte, matchEmpty, matchEmptyOrDeleted, matchTag, tagOf, withoutLowest } from './control.js';
-import { GROUP_WIDTH, SLOT_BYTES, SLOT_HASH, SLOT_KEY, SLOT_TAGS, slotOffset, tableBytes } from './layout.js';
+import { GROUP_WIDTH, SLOT_BYTES, SLOT_HASH, SLOT_KEY, SLOT_TAGS, TABLE_HEADER_BYTES, TBL_CAPACITY, ctrlStart, slotOffset, tableBytes } from './layout.js';
 import { T_BYTES, T_NUMBER, T_STRING, T_TUPLE, isTextTag, type ProbeKey } from './codecs.js';
 import type { Views } from './memory.js';
 
@@ -24,14 +24,29 @@ export const TORN = -2;
 
 const SLOT_WORDS = SLOT_BYTES >> 2;
 
-/** True if a table at `table` with `capacity` slots is plausible and inside these views. */
-export function tableInBounds(v: Views, table: number, capacity: number): boolean {
-  return table > 0 && (table & 7) === 0 && capacity >= GROUP_WIDTH && (capacity & (capacity - 1)) === 0 && v.covers(table + tableBytes(capacity));
+/** Largest capacity believed: a torn header beyond this is rejected before any arithmetic. */
+const MAX_CAPACITY = 2 ** 26;
+
+/**
+ * The capacity of the table at `table` (read from its header), or 0 if the table is implausible
+ * or not inside these views (after catching up with growth). Every table access starts here.
+ */
+export function tableCapacity(v: Views, table: number): number {
+  if (table <= 0 || (table & 7) !== 0 || !v.covers(table + TABLE_HEADER_BYTES)) return 0;
+  const capacity = v.i32[(table >> 2) + TBL_CAPACITY]!;
+  if (capacity < 2 * GROUP_WIDTH || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) !== 0) return 0;
+  return v.covers(table + tableBytes(capacity)) ? capacity : 0;
+}
+
+/** Writes a fresh table's header and makes every control byte EMPTY. */
+export function initTable(v: Views, table: number, capacity: number): void {
+  v.i32[(table >> 2) + TBL_CAPACITY] = capacity;
+  resetControl(v, table, capacity);
 }
 
 /**
  * The slot holding `probe`, NOT_FOUND, or TORN. `position` is the hash shifted past the shard bits.
- * The caller checked tableInBounds. Numbers and strings (most keys) take loops specialised for
+ * The caller got `capacity` from tableCapacity. Numbers and strings (most keys) take loops specialised for
  * them: the generic loop's key comparison is too large for the JIT to inline into every caller.
  */
 export function findSlot(v: Views, table: number, capacity: number, probe: ProbeKey, position: number): number {
@@ -48,8 +63,8 @@ function findNumber(v: Views, table: number, capacity: number, hash: number, pos
   const f64 = v.f64;
   const groupMask = (capacity >> 2) - 1;
   const tag = tagOf(hash);
-  const ctrlWord = table >> 2;
-  const slots = table + capacity;
+  const ctrlWord = ctrlStart(table) >> 2;
+  const slots = table + TABLE_HEADER_BYTES + capacity;
   let g = position & groupMask;
   for (let step = 1; step <= groupMask + 1; step++) {
     const word = i32[ctrlWord + g]!;
@@ -70,8 +85,8 @@ function findString(v: Views, table: number, capacity: number, hash: number, pos
   const i32 = v.i32;
   const groupMask = (capacity >> 2) - 1;
   const tag = tagOf(hash);
-  const ctrlWord = table >> 2;
-  const slots = table + capacity;
+  const ctrlWord = ctrlStart(table) >> 2;
+  const slots = table + TABLE_HEADER_BYTES + capacity;
   const length = str.length;
   let g = position & groupMask;
   for (let step = 1; step <= groupMask + 1; step++) {
@@ -100,7 +115,7 @@ function findGeneric(v: Views, table: number, capacity: number, probe: ProbeKey,
   const groups = capacity >> 2;
   const groupMask = groups - 1;
   const tag = tagOf(probe.hash);
-  const ctrlWord = table >> 2;
+  const ctrlWord = ctrlStart(table) >> 2;
   let g = position & groupMask;
   for (let step = 1; step <= groups; step++) {
     const word = i32[ctrlWord + g]!;
@@ -157,7 +172,7 @@ export function findInsertSlot(v: Views, table: number, capacity: number, positi
   const i32 = v.i32;
   const groups = capacity >> 2;
   const groupMask = groups - 1;
-  const ctrlWord = table >> 2;
+  const ctrlWord = ctrlStart(table) >> 2;
   let g = position & groupMask;
   for (let step = 1; step <= groups; step++) {
     const m = matchEmptyOrDeleted(i32[ctrlWord + g]!);
@@ -169,27 +184,28 @@ export function findInsertSlot(v: Views, table: number, capacity: number, positi
 
 /** True if the slot's control byte is a tombstone it replaces. */
 export function claimSlot(v: Views, table: number, slot: number, hash: number): boolean {
-  const wasDeleted = v.u8[table + slot] === DELETED;
-  v.u8[table + slot] = tagOf(hash);
+  const at = ctrlStart(table) + slot;
+  const wasDeleted = v.u8[at] === DELETED;
+  v.u8[at] = tagOf(hash);
   return wasDeleted;
 }
 
 /** Frees a slot's control byte; true if it had to become a tombstone. */
 export function eraseSlot(v: Views, table: number, slot: number): boolean {
-  const groupWord = v.i32[(table >> 2) + (slot >> 2)]!;
+  const groupWord = v.i32[(ctrlStart(table) >> 2) + (slot >> 2)]!;
   const tombstone = matchEmpty(groupWord) === 0;
-  v.u8[table + slot] = tombstone ? DELETED : EMPTY;
+  v.u8[ctrlStart(table) + slot] = tombstone ? DELETED : EMPTY;
   return tombstone;
 }
 
 /** True if slot `slot` holds an entry. */
 export function isFull(v: Views, table: number, slot: number): boolean {
-  return (v.u8[table + slot]! & 0x80) === 0;
+  return (v.u8[ctrlStart(table) + slot]! & 0x80) === 0;
 }
 
 /** Makes every control byte EMPTY. */
-export function resetControl(v: Views, table: number, capacity: number): void {
-  v.u8.fill(EMPTY, table, table + capacity);
+function resetControl(v: Views, table: number, capacity: number): void {
+  v.u8.fill(EMPTY, ctrlStart(table), ctrlStart(table) + capacity);
 }
 
 /**
@@ -197,7 +213,7 @@ export function resetControl(v: Views, table: number, capacity: number): void {
  * are (blobs stay where they were). `shardBits` recovers each entry's position from its hash.
  */
 export function rehashInto(v: Views, from: number, fromCapacity: number, to: number, toCapacity: number, shardBits: number): void {
-  resetControl(v, to, toCapacity);
+  initTable(v, to, toCapacity);
   const i32 = v.i32;
   for (let slot = 0; slot < fromCapacity; slot++) {
     if (!isFull(v, from, slot)) continue;

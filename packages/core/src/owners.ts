@@ -1,0 +1,57 @@
+/**
+ * Owners: who may hold a lock. Every ShardedMap instance takes an owner id (1..OWNER_SLOTS) in
+ * its buffer's registry and records there the token of its thread. Locks store the holder's owner
+ * id (lock.ts, invariant 5). When a thread dies, whoever notices (a pool's exit handler) calls
+ * ShardedMap.recoverThread(handle, token): the thread's owners are marked dead and their locks
+ * taken over and repaired (shard.ts, invariant 6).
+ *
+ * Registry entry states: FREE -> CLAIMING (by one CAS) -> ALIVE -> DEAD (recoverThread) -> FREE,
+ * or ALIVE -> FREE when the instance is garbage-collected (it can hold no lock then).
+ */
+import { H_NEXT_OWNER_ID, OWNER_ALIVE, OWNER_DEAD, OWNER_FREE, OWNER_SLOTS, OWNER_STATE, OWNER_TOKEN, ownerWord } from './layout.js';
+import { randomSeed } from './hash.js';
+import { fullError } from './errors.js';
+import type { Views } from './memory.js';
+
+const OWNER_CLAIMING = 3;
+
+/** This thread's token: random, non-zero, the same for every map this thread uses. */
+const THREAD_TOKEN = randomSeed() | 1;
+
+/** The calling thread's token, as ShardedMap.recoverThread expects it. */
+export function threadToken(): number {
+  return THREAD_TOKEN;
+}
+
+interface OwnerRelease {
+  i32: Int32Array;
+  stateIndex: number;
+}
+
+const releaseOnCollect = new FinalizationRegistry<OwnerRelease>(({ i32, stateIndex }) => {
+  Atomics.compareExchange(i32, stateIndex, OWNER_ALIVE, OWNER_FREE);
+});
+
+/** Takes an owner id for `instance` in the buffer's registry. */
+export function registerOwner(instance: object, views: Views, shardCount: number): number {
+  const i32 = views.i32;
+  let id = Atomics.add(i32, H_NEXT_OWNER_ID, 1) + 1;
+  if (id > OWNER_SLOTS) {
+    id = 0;
+    for (let candidate = 1; candidate <= OWNER_SLOTS && id === 0; candidate++) {
+      const state = ownerWord(shardCount, candidate, OWNER_STATE);
+      if (Atomics.compareExchange(i32, state, OWNER_FREE, OWNER_CLAIMING) === OWNER_FREE) id = candidate;
+    }
+    if (id === 0) throw fullError(0, 0, `more than ${OWNER_SLOTS} map instances are attached to this buffer`);
+  }
+  // The token first, then ALIVE: recoverThread only acts on ALIVE entries.
+  Atomics.store(i32, ownerWord(shardCount, id, OWNER_TOKEN), THREAD_TOKEN);
+  Atomics.store(i32, ownerWord(shardCount, id, OWNER_STATE), OWNER_ALIVE);
+  releaseOnCollect.register(instance, { i32, stateIndex: ownerWord(shardCount, id, OWNER_STATE) });
+  return id;
+}
+
+export function ownerIsDead(views: Views, shardCount: number, owner: number): boolean {
+  if (owner < 1 || owner > OWNER_SLOTS) return false;
+  return Atomics.load(views.i32, ownerWord(shardCount, owner, OWNER_STATE)) === OWNER_DEAD;
+}
