@@ -27,7 +27,7 @@ writes <out>/results.json, <out>/REPORT.md and <out>/charts/*.svg.
 Options:
   --quick               small sizes and op counts; finishes in under 2 minutes (CI smoke run)
   --only <suite>        run only 'single' or 'multi'
-  --runs <n>            measured runs per cell (default 3; at least 1)
+  --runs <n>            measured runs per cell (default 3)
   --warmup-runs <n>     discarded runs before them, per cell (default 1; quick: 0)
   --threads <list>      thread counts, e.g. 1,2,4 (default 1,2,4)
   --workloads <list>    multi-thread workloads by name, e.g. ReadHeavy,Exchange (default all)
@@ -37,8 +37,12 @@ Options:
                         quick: 1000,10000)
   --capacity-log2 <n>   bustle initial capacity 2^n: sizes keys, prefill and ops (default 20;
                         quick: 14)
-  --go-ops <n>          Go workloads: iterations per run before scaling (default 1048576;
+  --ops-factor <x>      bustle ops per run as a multiple of the initial capacity (default 2;
+                        quick: 1)
+  --go-ops <n>          Go workloads: iterations per run before scaling (default 524288;
                         quick: 16384)
+  --cpu-prof <dir>      write a V8 CPU profile per multi-thread worker into <dir> (open the
+                        .cpuprofile files in Chrome DevTools); combine with --workloads/--targets
   --seed <n>            seed for keys and op mixes (default: random, printed in results)
   --out <dir>           output directory (default: bench-results)
   -h, --help            show this help
@@ -86,7 +90,9 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
         sizes: { type: 'string' },
         'capacity-log2': { type: 'string' },
         'go-ops': { type: 'string' },
+        'ops-factor': { type: 'string' },
         seed: { type: 'string' },
+        'cpu-prof': { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -104,8 +110,10 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   const capacityLog2 = positiveInt('capacity-log2', values['capacity-log2'], quick ? 14 : 20, 8);
   if (capacityLog2 > 24) throw new UsageError(`--capacity-log2 must be at most 24, got '${capacityLog2}'`);
   const seed = positiveInt('seed', values.seed, Math.floor(Math.random() * 0x7fffffff), 0);
-  const runs = positiveInt('runs', values.runs, 3);
-  const customised = ['runs', 'warmup-runs', 'threads', 'workloads', 'targets', 'sizes', 'capacity-log2', 'go-ops', 'only'].some(
+  const runs = values.runs === undefined ? undefined : positiveInt('runs', values.runs, 3);
+  const opsFactor = values['ops-factor'] === undefined ? (quick ? 1 : 2) : Number(values['ops-factor']);
+  if (!(opsFactor > 0 && opsFactor <= 64)) throw new UsageError(`--ops-factor must be a number in (0, 64], got '${values['ops-factor']}'`);
+  const customised = ['runs', 'warmup-runs', 'threads', 'workloads', 'targets', 'sizes', 'capacity-log2', 'go-ops', 'ops-factor', 'only', 'cpu-prof'].some(
     (k) => (values as Record<string, unknown>)[k] !== undefined,
   );
   const targets = nameList(values.targets);
@@ -118,7 +126,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       runMulti: values.only !== 'single',
       single: {
         sizes,
-        runs,
+        runs: runs ?? 3,
         timeMs: quick ? 15 : 250,
         warmupMs: quick ? 5 : 100,
         seed,
@@ -126,16 +134,17 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       },
       multi: {
         threads: intList('threads', values.threads, [1, 2, 4]),
-        runs,
+        runs: runs ?? 3,
         warmupRuns: positiveInt('warmup-runs', values['warmup-runs'], quick ? 0 : 1, 0),
         settings: {
-          bustle: { capacityLog2, opsFactor: 1 },
-          go: { baseOps: positiveInt('go-ops', values['go-ops'], quick ? 1 << 14 : 1 << 20, 64) },
+          bustle: { capacityLog2, opsFactor },
+          go: { baseOps: positiveInt('go-ops', values['go-ops'], quick ? 1 << 14 : 1 << 19, 64) },
         },
         seed,
         runTimeoutMs: quick ? 30_000 : 300_000,
         ...(nameList(values.workloads) ? { workloads: nameList(values.workloads)! } : {}),
         ...(targets ? { targets } : {}),
+        ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
       },
     },
   };

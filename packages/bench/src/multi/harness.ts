@@ -36,6 +36,12 @@ export interface RunMeasurement {
   /** ops/s of each thread over its own timed span. */
   readonly perThreadOpsPerSec: readonly number[];
   readonly checkFailures: number;
+  /**
+   * Worker CPU time ÷ (threads × wall time): near 1 when every worker had a CPU to itself for the
+   * whole run; well below 1 when the machine was oversubscribed (other processes, or more threads
+   * than cores). Undefined off Linux.
+   */
+  readonly cpuShare?: number;
   /** For workloads that can know it: the size the map must have after the run. */
   readonly expectedSize?: number;
   readonly actualSize?: number;
@@ -57,8 +63,15 @@ export class WorkerPool {
   private readonly workers: Worker[];
   private isBroken = false;
 
-  constructor(readonly threads: number) {
-    this.workers = Array.from({ length: threads }, () => new Worker(new URL('./worker.js', import.meta.url)));
+  /** `execArgv` is passed to every worker (e.g. `--cpu-prof`, see the CLI's --cpu-prof). */
+  constructor(
+    readonly threads: number,
+    execArgv: readonly string[] = [],
+  ) {
+    this.workers = Array.from(
+      { length: threads },
+      () => new Worker(new URL('./worker.js', import.meta.url), { execArgv: [...execArgv] }),
+    );
   }
 
   get broken(): boolean {
@@ -137,6 +150,7 @@ async function runOnce(
     let startedAt = Infinity;
     let endedAt = -Infinity;
     const perThreadOpsPerSec: number[] = [];
+    let cpuMs: number | undefined = 0;
     for (const reply of results) {
       if (reply.type === 'error') throw new Error(reply.message);
       if (reply.type === 'aborted') throw new Error('run aborted: a worker failed while preparing');
@@ -144,6 +158,7 @@ async function runOnce(
       startedAt = Math.min(startedAt, reply.startedAt);
       endedAt = Math.max(endedAt, reply.endedAt);
       perThreadOpsPerSec.push(reply.outcome.ops / ((reply.endedAt - reply.startedAt) / 1000));
+      cpuMs = cpuMs === undefined || reply.cpuMs === undefined ? undefined : cpuMs + reply.cpuMs;
     }
     const ops = outcomes.reduce((s, o) => s + o.ops, 0);
     const wallMs = endedAt - startedAt;
@@ -155,7 +170,16 @@ async function runOnce(
         actualSize: await host.size(),
       };
     }
-    return { opsPerSec: ops / (wallMs / 1000), wallMs, ops, perThreadOpsPerSec, checkFailures, ...sizes };
+    const cpuShare = cpuMs === undefined ? undefined : cpuMs / (threads * wallMs);
+    return {
+      opsPerSec: ops / (wallMs / 1000),
+      wallMs,
+      ops,
+      perThreadOpsPerSec,
+      checkFailures,
+      ...(cpuShare !== undefined ? { cpuShare } : {}),
+      ...sizes,
+    };
   } finally {
     await host.close();
   }

@@ -35,6 +35,8 @@ export type WorkerReply =
       /** Epoch milliseconds (performance.timeOrigin + now()) when the timed part began/ended. */
       readonly startedAt: number;
       readonly endedAt: number;
+      /** CPU milliseconds this thread used during the timed part (undefined off Linux). */
+      readonly cpuMs: number | undefined;
       readonly outcome: ThreadOutcome;
     }
   | { readonly type: 'aborted' }

@@ -22,6 +22,8 @@ export interface MultiSettings {
   readonly workloads?: readonly string[];
   /** Target ids to run (all when undefined). */
   readonly targets?: readonly string[];
+  /** When set, every worker writes a V8 CPU profile (.cpuprofile) into this directory. */
+  readonly cpuProfileDir?: string;
 }
 
 export interface MultiSuiteResult {
@@ -55,12 +57,13 @@ export async function runMultiSuite(s: MultiSettings, log: (line: string) => voi
       return reason === undefined;
     });
     for (const threads of s.threads) {
-      let pool = new WorkerPool(threads);
+      const execArgv = s.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', s.cpuProfileDir] : [];
+      let pool = new WorkerPool(threads, execArgv);
       try {
         for (const workload of mine) {
           if (pool.broken) {
             void pool.close();
-            pool = new WorkerPool(threads);
+            pool = new WorkerPool(threads, execArgv);
           }
           const started = Date.now();
           const outcome = await pool.measure({

@@ -9,6 +9,7 @@ import type { RunRequest, WorkerReply } from './protocol.js';
 import { ARRIVED, GO, GO_ABORT } from './protocol.js';
 import type { MapTarget, TargetModule } from './target.js';
 import { findWorkload } from './workloads/index.js';
+import { threadCpuMs } from '../util/thread-cpu.js';
 
 const port = parentPort!;
 
@@ -34,11 +35,14 @@ async function serve(req: RunRequest): Promise<WorkerReply> {
 
     // Epoch-based clock: comparable across threads, so the run's wall time is
     // max(endedAt) - min(startedAt) over its workers.
+    const cpuBefore = threadCpuMs();
     const startedAt = performance.timeOrigin + performance.now();
     const outcome = workload.run(target, state, ctx);
     target.flush();
     const endedAt = performance.timeOrigin + performance.now();
-    return { type: 'done', startedAt, endedAt, outcome };
+    const cpuAfter = threadCpuMs();
+    const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+    return { type: 'done', startedAt, endedAt, cpuMs, outcome };
   } finally {
     target.close();
   }

@@ -46,7 +46,7 @@ function bar(
 /** The bars of issue 4 (and issue 6 when the syncmap mode ran), measured at 2 threads. */
 export function computeBars(results: BenchResults): BarResult[] {
   const bars: BarResult[] = [
-    bar(4, 'ReadHeavy: 2 threads ÷ 1 thread (ShardedMap)', ratioAcrossThreads(results, 'ReadHeavy', SUBJECT, 2, 1), 1.8, 'median ops/s at 2 threads ÷ at 1 thread'),
+    bar(4, 'ReadHeavy: 2 threads ÷ 1 thread (ShardedMap)', ratioAcrossThreads(results, 'ReadHeavy', SUBJECT, 2, 1), 1.8, `median ops/s at 2 threads ÷ at 1 thread; ${cpuNote(results, 'ReadHeavy', SUBJECT)}`),
     bar(4, 'ReadHeavy: ShardedMap ÷ Map via postMessage, 2 threads', ratio(results, 'ReadHeavy', SUBJECT, 'postmessage', 2), 20, 'medians at 2 threads'),
     bar(4, 'ReadHeavy: ShardedMap ÷ npm sharedmap, 2 threads', ratio(results, 'ReadHeavy', SUBJECT, 'sharedmap', 2), 10, 'medians at 2 threads'),
     bar(4, 'Exchange: ShardedMap default ÷ shards:1, 2 threads', ratio(results, 'Exchange', SUBJECT, 'sharded-1', 2), 1.5, 'medians at 2 threads'),
@@ -60,6 +60,17 @@ export function computeBars(results: BenchResults): BarResult[] {
     );
   }
   return bars;
+}
+
+/** "cpu share 1 thr 95%, 2 thr 48%": whether the threads had CPUs (see RunMeasurement.cpuShare). */
+function cpuNote(results: BenchResults, workload: string, target: string): string {
+  const parts = [1, 2].map((n) => {
+    const shares = findCell(results, workload, target, n)?.runs.map((r) => r.cpuShare).filter((v): v is number => v !== undefined) ?? [];
+    if (shares.length === 0) return undefined;
+    const sorted = [...shares].sort((a, b) => a - b);
+    return `${n} thr ${Math.round(sorted[sorted.length >> 1]! * 100)}%`;
+  });
+  return parts.every((p) => p === undefined) ? 'cpu share unknown' : `cpu share ${parts.filter(Boolean).join(', ')}`;
 }
 
 function ratioAcrossThreads(results: BenchResults, workload: string, target: string, n: number, m: number): number | undefined {

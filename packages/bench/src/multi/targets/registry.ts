@@ -66,7 +66,8 @@ export const targetSpecs: readonly TargetSpec[] = [
     description: 'a Map owned by one extra thread; requests and replies by postMessage (pipelined when results are unused)',
     module: 'postmessage.js',
     params: {},
-    opsScale: 1 / 16,
+    // ~3 µs per pipelined request, ~10–20 µs per sequential round trip.
+    opsScale: 1 / 32,
     suites: ['bustle', 'go'],
   },
   {
@@ -84,7 +85,8 @@ export const targetSpecs: readonly TargetSpec[] = [
     description: 'lmdb 3.5.6 on tmpfs, noSync, no cache; synchronous write transactions',
     module: 'lmdb.js',
     params: {},
-    opsScale: 1 / 4,
+    // Its write transactions take ~15 µs (Exchange ran at ~60k ops/s on one thread, 15k on two).
+    opsScale: 1 / 32,
     suites: ['bustle', 'go'],
   },
   {
@@ -93,7 +95,8 @@ export const targetSpecs: readonly TargetSpec[] = [
     description: "copy-on-write map in shared memory (Go's DeepCopyMap analog): lock-free reads, every write copies",
     module: 'cow.js',
     params: {},
-    opsScale: 1 / 4,
+    // A write copies the table: ~20 µs at 1k entries (SwapMostlyHits writes every iteration).
+    opsScale: 1 / 8,
     suites: ['go'],
     skip: (w) =>
       QUADRATIC_FOR_COPY_ON_WRITE.has(w.name) ? 'skipped as in Go: quadratic running time for a copy-on-write map' : undefined,
