@@ -157,3 +157,13 @@ export function deltaArb(codec: ValueCodec): fc.Arbitrary<number> {
     ? fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.constantFrom(0.5, -0, 2 ** 40))
     : fc.integer({ min: -1000, max: 1000 });
 }
+
+/** A large value of `size`-ish bytes for codecs that can hold one (string, bytes, any, json). */
+export function bigValue(codec: ValueCodec, size: number): unknown {
+  switch (codec) {
+    case 'string': return `${size}`.padEnd(size, 'ç');
+    case 'bytes': return new Uint8Array(size).fill(size & 0xff);
+    case 'json': return { size, s: ''.padEnd(size, 'j') };
+    default: return { size, blob: new Uint8Array(size >> 1).fill(7), s: ''.padEnd(size >> 1, 'a') };
+  }
+}

@@ -13,6 +13,7 @@ export type Cmd =
   | { op: 'cad'; k: unknown; useCurrent: boolean; expected: unknown; kv: number; vv: number }
   | { op: 'update'; k: unknown; action: 'set' | 'delete' | 'throw' | 'mutate'; v: unknown; kv: number; vv: number }
   | { op: 'add'; k: unknown; delta: number; kv: number }
+  | { op: 'bigSet'; k: unknown; size: number; kv: number }
   | { op: 'range'; stopAfter: number }
   | { op: 'bulkSet' | 'bulkDelete'; from: number; count: number }
   | { op: 'clear' | 'snapshot' | 'keys' | 'values' | 'entries' | 'iterator' | 'forEach' | 'stats' | 'reattach' };
@@ -20,6 +21,8 @@ export type Cmd =
 export interface CmdOptions {
   /** Largest bulk insert/delete; keep small when every key collides. */
   bulkMax: number;
+  /** Also set values of 1-300 KB (for runs against a small maxBytes). */
+  bigValues?: boolean;
 }
 
 export function commandArb(kc: KeyCodec, vc: ValueCodec, o: CmdOptions): fc.Arbitrary<Cmd> {
@@ -46,6 +49,7 @@ export function commandArb(kc: KeyCodec, vc: ValueCodec, o: CmdOptions): fc.Arbi
     w(numeric ? 3 : 0, fc.record({ op: fc.constant('add' as const), k, delta: deltaArb(vc), kv: variant })),
     w(1, fc.record({ op: fc.constant('range' as const), stopAfter: fc.integer({ min: 0, max: 20 }) })),
     w(2, fc.record({ op: fc.constantFrom('bulkSet' as const, 'bulkDelete' as const), from: fc.integer({ min: 0, max: 400 }), count: fc.integer({ min: 1, max: o.bulkMax }) })),
+    w(o.bigValues ? 12 : 0, fc.record({ op: fc.constant('bigSet' as const), k, size: fc.integer({ min: 1000, max: 300_000 }), kv: variant })),
     w(1, simple('clear')),
     w(1, simple('snapshot')),
     w(1, simple('keys')),

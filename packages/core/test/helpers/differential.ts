@@ -11,19 +11,28 @@ export interface DifferentialOptions {
   numRuns: number;
   maxCmds: number;
   bulkMax: number;
+  /** Large values against maxBytes 1 MiB: writes may throw ERR_SHARDMAP_FULL, changing nothing. */
+  full?: boolean;
 }
 
-/** Random command sequences must leave the map and a `Map` model in agreement at every step. */
+/**
+ * Random command sequences must leave the map and a `Map` model in agreement at every step.
+ * Returns how many writes met ERR_SHARDMAP_FULL (only with `full`).
+ */
 export function checkDifferential(
   factory: (o: MapOptions) => ShardedMap<any, any>,
   kc: KeyCodec,
   vc: ValueCodec,
   o: DifferentialOptions,
-): void {
+): number {
+  let fulls = 0;
   fc.assert(
-    fc.property(optionsArb(kc, vc), fc.array(commandArb(kc, vc, o), { maxLength: o.maxCmds, size: 'max' }), (opts, cmds) => {
-      new Runner(factory(opts), kc, vc).run(cmds);
+    fc.property(optionsArb(kc, vc), fc.array(commandArb(kc, vc, { ...o, bigValues: o.full }), { maxLength: o.maxCmds, size: 'max' }), (opts, cmds) => {
+      const r = new Runner(factory(o.full ? { ...opts, maxBytes: 2 ** 20 } : opts), kc, vc, o.full);
+      r.run(cmds);
+      fulls += r.fulls;
     }),
     { seed: testSeed(), numRuns: o.numRuns },
   );
+  return fulls;
 }

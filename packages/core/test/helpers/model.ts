@@ -19,6 +19,12 @@ export const VALUE_CODECS: ValueCodec[] = ['any', 'string', 'number', 'int32', '
 
 const hex = (u8: Uint8Array): string => Array.from(u8, (b) => b.toString(16).padStart(2, '0')).join('');
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function isBytes(x: unknown): x is Uint8Array {
   return x instanceof Uint8Array;
 }
@@ -80,7 +86,7 @@ export function valueDiff(actual: unknown, expected: unknown, path = '$'): strin
   if (isBytes(expected)) {
     if (!isBytes(actual)) return `${path}: expected a Uint8Array, got ${fmt(actual)}`;
     if (actual.buffer instanceof SharedArrayBuffer) return `${path}: returned Uint8Array is a view of shared memory`;
-    return hex(actual) === hex(expected) ? null : `${path}: bytes ${hex(actual)} !== ${hex(expected)}`;
+    return sameBytes(actual, expected) ? null : `${path}: bytes ${hex(actual).slice(0, 200)} !== ${hex(expected).slice(0, 200)}`;
   }
   if (expected instanceof Date) {
     if (!(actual instanceof Date)) return `${path}: expected a Date, got ${fmt(actual)}`;
@@ -119,7 +125,7 @@ export function contentEq(a: unknown, b: unknown, nested = false): Tri {
     return nested && !Object.is(a, b) ? 'ambiguous' : 'eq';
   }
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b ? 'eq' : 'ne';
-  if (isBytes(a) || isBytes(b)) return isBytes(a) && isBytes(b) && hex(a) === hex(b) ? 'eq' : 'ne';
+  if (isBytes(a) || isBytes(b)) return isBytes(a) && isBytes(b) && sameBytes(a, b) ? 'eq' : 'ne';
   if (a instanceof Date || b instanceof Date) {
     return a instanceof Date && b instanceof Date && Object.is(a.getTime(), b.getTime()) ? 'eq' : 'ne';
   }
