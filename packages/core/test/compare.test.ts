@@ -42,7 +42,7 @@ describe('compareAndSwap / compareAndDelete', () => {
   ];
   for (const [values, name, stored, expected] of EQUAL) {
     it(`values '${values}': ${name} match`, () => {
-      const m = ShardedMap.create<string, any>({ values });
+      const m = ShardedMap.create<string, any>({ values: values as any });
       m.set('k', stored);
       const repl = values === 'any' || values === 'json' ? { replaced: true } : stored;
       expect(m.compareAndSwap('k', expected, repl), 'compareAndSwap').toBe(true);
@@ -70,7 +70,7 @@ describe('compareAndSwap / compareAndDelete', () => {
   ];
   for (const [values, name, stored, expected] of DIFFERENT) {
     it(`values '${values}': ${name} do not match`, () => {
-      const m = ShardedMap.create<string, any>({ values });
+      const m = ShardedMap.create<string, any>({ values: values as any });
       m.set('k', stored);
       const repl = values === 'number' ? 3 : values === 'bigint' ? 3n : values === 'string' ? 'r' : values === 'bytes' ? new Uint8Array([3]) : 'r';
       expect(m.compareAndSwap('k', expected, repl)).toBe(false);

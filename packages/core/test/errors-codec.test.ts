@@ -89,7 +89,7 @@ describe('ERR_SHARDMAP_KEY', () => {
           let r: unknown;
           const e = thrown(() => (r = call()));
           if (e !== undefined) {
-            expect(e instanceof TypeError && e.code === 'ERR_SHARDMAP_KEY', `${what}: ${name} threw ${e?.name} ${e?.code}: ${e?.message}`).toBe(true);
+            expect(e instanceof TypeError && (e as any).code === 'ERR_SHARDMAP_KEY', `${what}: ${name} threw ${e?.name} ${e?.code}: ${e?.message}`).toBe(true);
           } else {
             expect(r, `${what}: ${name} must answer "not found"`).toEqual(miss);
           }

@@ -109,7 +109,7 @@ describe('key equality', () => {
         const e = thrown(() => m.set(k, 'big'));
         if (e) {
           expect(keys, `'any' must hold every bigint key (${k})`).toBe('bigint');
-          expect(e instanceof TypeError && e.code === 'ERR_SHARDMAP_KEY', `${k}: ${e}`).toBe(true);
+          expect(e instanceof TypeError && (e as any).code === 'ERR_SHARDMAP_KEY', `${k}: ${e}`).toBe(true);
         } else {
           expect(m.get(k), `${k}`).toBe('big');
           m.delete(k);

@@ -222,7 +222,7 @@ export class Runner {
       } catch (x) {
         err = x;
       }
-      this.check(err instanceof TypeError && err.code === 'ERR_SHARDMAP_VALUE', `add on ${fmt(cur)} gave ${String(err)} (code ${err?.code})`);
+      this.check(err instanceof TypeError && (err as any).code === 'ERR_SHARDMAP_VALUE', `add on ${fmt(cur)} gave ${String(err)} (code ${err?.code})`);
       return;
     } else {
       expected = ((cur as number | undefined) ?? 0) + delta;
