@@ -3,8 +3,14 @@
  *
  * Strings are hashed as UTF-16 code units read in place with charCodeAt, two units per 32-bit
  * block: no TextEncoder (~90 ns a call) on any lookup path. The block function and finaliser are
- * MurmurHash3_x86_32's; the seed is random per map (HashDoS: an attacker who does not know it
- * cannot precompute colliding keys).
+ * MurmurHash3_x86_32's; the seed is random per map.
+ *
+ * HashDoS. Plain Murmur3 has seed-INDEPENDENT collisions (Aumasson & Bernstein, "Hash-flooding DoS
+ * reloaded", 2012): its per-block mix is a fixed bijection, so an attacker inverts it and picks two
+ * blocks whose mixed differences cancel, whatever the seed. Here every block is XORed with a key
+ * derived from the seed BEFORE the mix: the multiplications then carry the difference differently
+ * for every seed, and the attacker, not knowing the key, cannot choose blocks that cancel. (A
+ * heuristic defence, not SipHash's proof; SipHash costs several times more per block in 32-bit JS.)
  *
  * Hash bit budget (used by the map and the table):
  *   [31..25] 7-bit tag stored in the control byte  | [..shardBits] group index | [shardBits-1..0] shard
@@ -49,23 +55,30 @@ export function hashNumber(n: number, seed: number): number {
   return finalize(mixBlock(mixBlock(seed, f64Words[0]!), f64Words[1]!) ^ 8);
 }
 
+/** The per-block key: a different word from the seed itself, so neither reveals the other. */
+function blockKey(seed: number): number {
+  return finalize(seed ^ 0x6a09e667) | 1;
+}
+
 export function hashString(s: string, seed: number): number {
   const n = s.length;
+  const key = blockKey(seed);
   let h = seed;
   let i = 0;
-  for (; i + 1 < n; i += 2) h = mixBlock(h, s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
-  if (i < n) h = mixBlock(h, s.charCodeAt(i));
+  for (; i + 1 < n; i += 2) h = mixBlock(h, (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)) ^ key);
+  if (i < n) h = mixBlock(h, s.charCodeAt(i) ^ key);
   return finalize(h ^ (n << 1));
 }
 
 export function hashBytes(b: Uint8Array, seed: number): number {
   const n = b.length;
+  const key = blockKey(seed);
   let h = seed;
   let i = 0;
-  for (; i + 3 < n; i += 4) h = mixBlock(h, b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24));
+  for (; i + 3 < n; i += 4) h = mixBlock(h, (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) ^ key);
   let tail = 0;
   for (let shift = 0; i < n; i++, shift += 8) tail |= b[i]! << shift;
-  if (n & 3) h = mixBlock(h, tail);
+  if (n & 3) h = mixBlock(h, tail ^ key);
   return finalize(h ^ n);
 }
 

@@ -506,10 +506,17 @@ export class ShardedMap<K = unknown, V = unknown> {
     }
   }
 
+  /**
+   * Shard by shard from a random first shard (as Go randomises map iteration order): callers that
+   * delete "the first key visited" would otherwise drain shard 0, then 1, ... and skew the map,
+   * and concurrent iterators would all queue on shard 0's lock first.
+   */
   *#walk(keys: boolean, values: boolean): Generator<[unknown, unknown], void, undefined> {
-    for (let s = 0; s < this.#config.shardCount; s++) {
+    const count = this.#config.shardCount;
+    const first = Math.floor(Math.random() * count);
+    for (let i = 0; i < count; i++) {
       if (this.#inUpdate) throw reentrantError('iterator');
-      yield* this.#copyShard(s, keys, values); // no lock is held while the consumer runs
+      yield* this.#copyShard((first + i) & (count - 1), keys, values); // no lock is held while the consumer runs
     }
   }
 

@@ -129,6 +129,26 @@ export class Heap {
     return block;
   }
 
+  /**
+   * A table block: always from the heap's shared lists, never a shard's, so the memory of a table
+   * one shard outgrew or shrank serves the next shard that grows (a shard's own lists would strand
+   * it there). 0 if the buffer is full.
+   */
+  allocTable(bytes: number): number {
+    const cls = Math.max(sizeClassOf(bytes), MAX_SMALL_CLASS + 1 - 6); // >= 512 B: few tiny classes
+    const block = this.allocLarge(cls);
+    if (block !== 0 && !this.views.covers(block + classBytes(cls))) throw corruptError('memory', `block ${block} outside the buffer`);
+    return block;
+  }
+
+  freeTable(offset: number, bytes: number): void {
+    const cls = Math.max(sizeClassOf(bytes), MAX_SMALL_CLASS + 1 - 6);
+    if (offset <= 0 || (offset & 7) !== 0 || !this.views.covers(offset + classBytes(cls))) {
+      throw corruptError('memory', `freeing an impossible table ${offset} (${bytes} bytes)`);
+    }
+    this.freeLarge(offset, cls);
+  }
+
   /** Returns a block of `bytes` (as passed to alloc) to its free list. Caller holds the shard lock. */
   free(shard: number, offset: number, bytes: number): void {
     const cls = sizeClassOf(bytes);
@@ -151,6 +171,8 @@ export class Heap {
       i32[head] = this.views.i32[block >> 2]!;
       return block;
     }
+    const split = this.splitLargerLocked(shard, cls);
+    if (split !== 0) return split;
     const size = classBytes(cls);
     const cursorWord = shardWord(shard, S_CARVE_CURSOR);
     const cursor = i32[cursorWord]!;
@@ -159,6 +181,26 @@ export class Heap {
       return cursor;
     }
     return this.refillLocked(shard, size);
+  }
+
+  /**
+   * A block of class `cls` cut from the smallest larger free block of this shard, or 0. The rest
+   * goes back to the lists as one block of each class from cls up (2^j = 2^cls + 2^cls + ... +
+   * 2^(j-1)): freed memory of any size serves later allocations of any smaller size, so a shard's
+   * footprint stays flat when the mix of sizes shifts (old tables become blobs, and so on).
+   */
+  private splitLargerLocked(shard: number, cls: number): number {
+    const i32 = this.views.i32;
+    for (let larger = cls + 1; larger <= MAX_SMALL_CLASS; larger++) {
+      const head = shardWord(shard, S_SMALL_FREE + larger - MIN_CLASS);
+      const block = i32[head]!;
+      if (block === 0) continue;
+      if (!this.views.covers(block + classBytes(larger))) throw corruptError('memory', `free block ${block} outside the buffer`);
+      this.views.i32[head] = this.views.i32[block >> 2]!; // pop, then list the upper halves
+      for (let piece = larger - 1; piece >= cls; piece--) this.free(shard, block + classBytes(piece), classBytes(piece));
+      return block;
+    }
+    return 0;
   }
 
   /** The carve region is spent: recycle its tail into the free lists and take a new chunk. */

@@ -178,7 +178,7 @@ export class Shards {
     if (this.retiredTable !== 0) {
       const table = this.retiredTable;
       this.retiredTable = 0;
-      this.heap.free(s, table, tableBytes(this.views.i32[(table >> 2) + TBL_CAPACITY]!));
+      this.heap.freeTable(table, tableBytes(this.views.i32[(table >> 2) + TBL_CAPACITY]!));
     }
   }
 
@@ -196,7 +196,7 @@ export class Shards {
     this.views.i32[base + S_LOG_CTRL_AT] = ctrlAt;
   }
 
-  /** Records a block the mutation allocated (freed if it is rolled back). */
+  /** Records a block the mutation allocated (freed if it is rolled back); tables log -bytes. */
   logAllocLocked(s: number, block: number, bytes: number): void {
     const i32 = this.views.i32;
     const base = shardWord(s, S_LOG_ALLOCS);
@@ -215,6 +215,12 @@ export class Shards {
     return block;
   }
 
+  private allocTableLocked(s: number, capacity: number): number {
+    const block = this.heap.allocTable(tableBytes(capacity));
+    if (block !== 0) this.logAllocLocked(s, block, -tableBytes(capacity));
+    return block;
+  }
+
   /** Invariant 6: repairs shard `s` after its lock was taken over from a dead owner. */
   recoverLocked(s: number): void {
     const i32 = this.views.i32;
@@ -228,7 +234,9 @@ export class Shards {
       if (ctrlAt !== 0 && this.views.covers(ctrlAt + 1)) this.views.u8[ctrlAt] = i32[base + S_LOG_CTRL_WAS]!;
       for (let i = 0; i < LOG_ALLOCS; i++) {
         const block = i32[base + S_LOG_ALLOCS + 2 * i]!;
-        if (block !== 0) this.heap.free(s, block, i32[base + S_LOG_ALLOCS + 2 * i + 1]!);
+        const bytes = i32[base + S_LOG_ALLOCS + 2 * i + 1]!;
+        if (block !== 0 && bytes < 0) this.heap.freeTable(block, -bytes);
+        else if (block !== 0) this.heap.free(s, block, bytes);
       }
       i32[base + S_LOG_STATE] = 0;
     }
@@ -264,8 +272,13 @@ export class Shards {
     const tombstones = i32[shardWord(s, S_TOMBSTONES)]!;
     let capacity = this.capacity(s);
     if (count + tombstones + 1 > maxLoad(capacity)) {
-      // Mostly tombstones: rehash at the same size; otherwise double.
-      const next = count + 1 > maxLoad(capacity) >> 1 ? capacity * 2 : capacity;
+      // Double only if live entries fill 3/4 of the load limit (Abseil: 25/32 of capacity);
+      // otherwise the limit was reached through tombstones: rehash at the same size. Doubling
+      // earlier ratchets tables up under insert/delete churn (memory grows for no live data);
+      // later leaves too little headroom, so same-size rehashes (O(capacity)) come too often.
+      let next = count + 1 > (maxLoad(capacity) * 3) >> 2 ? capacity * 2 : capacity;
+      // A quarter full at most: halve, so a drained shard gives memory back for others to grow into.
+      if (next === capacity && capacity > MIN_CAPACITY && (count + 1) * 4 <= capacity) next = capacity >> 1;
       if (!this.rehashLocked(s, next)) return -1;
       capacity = next;
     }
@@ -299,7 +312,7 @@ export class Shards {
   /** Builds a table of `capacity` slots from the current one and publishes it (invariant 2). */
   private rehashLocked(s: number, capacity: number): boolean {
     const old = this.table(s);
-    const fresh = this.allocLocked(s, tableBytes(capacity));
+    const fresh = this.allocTableLocked(s, capacity);
     if (fresh === 0) return false;
     rehashInto(this.views, old, this.capacity(s), fresh, capacity, this.shardBits);
     this.publishTableLocked(s, fresh);
@@ -318,7 +331,7 @@ export class Shards {
 
   /** Gives shard `s` its first table (at create time, before the buffer is shared). */
   initTable(s: number, capacity: number): void {
-    const table = this.heap.alloc(s, tableBytes(capacity));
+    const table = this.heap.allocTable(tableBytes(capacity));
     if (table === 0) throw fullError(tableBytes(capacity), this.maxBytes);
     initTable(this.views, table, capacity);
     this.views.i32[shardWord(s, S_TABLE)] = table;
@@ -329,7 +342,7 @@ export class Shards {
     const old = this.tableLocked(s);
     const oldCapacity = this.capacity(s);
     this.beginLocked(s);
-    const fresh = this.allocLocked(s, tableBytes(MIN_CAPACITY));
+    const fresh = this.allocTableLocked(s, MIN_CAPACITY);
     if (fresh === 0) {
       this.commitLocked(s);
       throw fullError(tableBytes(MIN_CAPACITY), this.maxBytes);
@@ -345,7 +358,7 @@ export class Shards {
       freeKeyBlob(this.views, this.heap, s, at);
       freeValueBlob(this.views, this.heap, s, at);
     }
-    this.heap.free(s, old, tableBytes(oldCapacity));
+    this.heap.freeTable(old, tableBytes(oldCapacity));
   }
 
   count(s: number): number {
