@@ -32,7 +32,8 @@ export function checkDifferential(
       r.run(cmds);
       fulls += r.fulls;
     }),
-    { seed: testSeed(), numRuns: o.numRuns },
+    // SHARDMAP_RUNS_SCALE=10 turns any suite into a soak run.
+    { seed: testSeed(), numRuns: Math.ceil(o.numRuns * Number(process.env.SHARDMAP_RUNS_SCALE ?? 1)) },
   );
   return fulls;
 }
