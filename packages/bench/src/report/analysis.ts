@@ -62,9 +62,19 @@ export function computeBars(results: BenchResults): BarResult[] {
   return bars;
 }
 
+/**
+ * Runs shorter than this have no meaningful CPU share: /proc counts CPU time in 10 ms ticks.
+ * (Quick mode's runs last a few milliseconds.)
+ */
+export const MIN_WALL_MS_FOR_CPU_SHARE = 200;
+
 /** Median CPU share of a cell's runs (see RunMeasurement.cpuShare), or undefined. */
 export function medianCpuShare(cell: MultiCell | undefined): number | undefined {
-  const shares = cell?.runs.map((r) => r.cpuShare).filter((v): v is number => v !== undefined) ?? [];
+  const shares =
+    cell?.runs
+      .filter((r) => r.wallMs >= MIN_WALL_MS_FOR_CPU_SHARE)
+      .map((r) => r.cpuShare)
+      .filter((v): v is number => v !== undefined) ?? [];
   if (shares.length === 0) return undefined;
   const sorted = [...shares].sort((a, b) => a - b);
   return sorted[sorted.length >> 1];

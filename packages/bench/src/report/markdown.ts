@@ -4,16 +4,15 @@
  * each baseline), then the single-thread tables, then what was skipped or failed and why.
  */
 import type { BenchResults, MultiCell } from './results.js';
-import { SUBJECT, findCell, ratio, scalingEfficiency } from './analysis.js';
+import { SUBJECT, findCell, medianCpuShare, ratio, scalingEfficiency } from './analysis.js';
 import { fmtOps, fmtPct, fmtRatio, fmtSpread, table } from './format.js';
-import { summarize } from '../util/stats.js';
 
 function cellText(cell: MultiCell | undefined): string {
   if (!cell) return '–';
   if (cell.error !== undefined) return `failed: ${cell.error.slice(0, 80)}`;
   const s = cell.summary;
-  const shares = cell.runs.map((r) => r.cpuShare).filter((v): v is number => v !== undefined);
-  const cpu = shares.length ? ` · cpu ${fmtPct(summarize(shares).median)}` : '';
+  const share = medianCpuShare(cell);
+  const cpu = share !== undefined ? ` · cpu ${fmtPct(share)}` : '';
   return `${fmtSpread(s.median, s.min, s.max)}${cpu}${cell.verified ? '' : ' ✗'}`;
 }
 
@@ -116,7 +115,7 @@ function multiSection(r: BenchResults, chartFiles: ReadonlySet<string>): string 
   const out = [
     '## Multi-thread',
     '',
-    `Every cell: ${runs} measured runs after warm-up; each run starts its threads together on a shared-memory barrier and gives every thread a fixed number of operations; ops/s = all operations ÷ (last thread's end − first thread's start). Cells show the median and [min–max] over runs; ✗ marks a cell whose checks failed (per-op results or final size). Efficiency = ops/s at N threads ÷ (N × ops/s at 1 thread). "cpu" is the workers' CPU time ÷ (threads × wall time), median over runs: well below 100% means the threads were waiting for a CPU (another process, more threads than cores) or sleeping on a lock, so a low efficiency next to a low cpu share is the machine, not the map. (The postMessage owner thread's CPU is not counted.)`,
+    `Every cell: ${runs} measured runs after warm-up; each run starts its threads together on a shared-memory barrier and gives every thread a fixed number of operations; ops/s = all operations ÷ (last thread's end − first thread's start). Cells show the median and [min–max] over runs; ✗ marks a cell whose checks failed (per-op results or final size). Efficiency = ops/s at N threads ÷ (N × ops/s at 1 thread). "cpu" is the workers' CPU time ÷ (threads × wall time), median over runs: well below 100% means the threads were waiting for a CPU (another process, more threads than cores) or sleeping on a lock, so a low efficiency next to a low cpu share is the machine, not the map. (The postMessage owner thread's CPU is not counted; runs under 200 ms show none: /proc counts in 10 ms ticks.)`,
     '',
     'Baselines:',
     '',
