@@ -1,0 +1,150 @@
+/**
+ * Churn: memory stays flat when the same amount of data keeps coming and going. After each of
+ * CYCLES cycles of a pattern, `stats().bytesUsed` (the heap's high-water mark: it never shrinks,
+ * so it is the peak) must stay ≤ MAX_GROWTH × its value after the first cycle.
+ *
+ * Patterns:
+ *  - Go's BenchmarkAdversarialAlloc (sync/map_bench_test.go): Load(i) on ever-new keys, and every
+ *    stores+1 loads a LoadOrStore; a cycle ends by deleting what it stored (a Range-delete).
+ *  - Go's BenchmarkAdversarialDelete: 1024 keys; every 1024 ops a Range deletes the first key it
+ *    visits, then Store(i, i). A cycle is 1024 such deletions (the whole key set replaced once).
+ *  - Fill / empty: 20,000 fresh string keys with values of random size (strings, numbers,
+ *    structured objects), then emptied by delete() one key at a time, or by clear().
+ * SHARDMAP_SEED fixes the value-size generator; it is printed with every figure and failure.
+ */
+import { describe, expect, it } from 'vitest';
+import { ShardedMap } from '@shardmap/core';
+
+const CYCLES = Number(process.env.SHARDMAP_CHURN_CYCLES ?? 10);
+const MAX_GROWTH = 1.5;
+const SEED = process.env.SHARDMAP_SEED !== undefined ? Number(process.env.SHARDMAP_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
+
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>>= 0);
+  };
+}
+
+type AnyMap = ShardedMap<any, any>;
+
+/** Runs `cycle(c)` CYCLES times, recording bytesUsed after each (before emptying when `peak` given). */
+function churn(name: string, map: AnyMap, cycle: (c: number, peak: () => void) => void): void {
+  const used: number[] = [];
+  for (let c = 0; c < CYCLES; c++) {
+    let peak = -1;
+    cycle(c, () => void (peak = map.stats().bytesUsed));
+    used.push(Math.max(peak, map.stats().bytesUsed));
+  }
+  const first = used[0]!;
+  const worst = Math.max(...used);
+  const ratio = worst / first;
+  console.log(
+    `FIGURE churn: pattern="${name}" cycles=${CYCLES} firstCycleBytes=${first} maxBytes=${worst} ratio=${ratio.toFixed(3)} ` +
+      `perCycle=[${used.map((u) => (u / first).toFixed(2)).join(',')}] seed=${SEED}`,
+  );
+  expect(ratio, `${name}: bytesUsed per cycle ${used.join(', ')} (SHARDMAP_SEED=${SEED})`).toBeLessThanOrEqual(MAX_GROWTH);
+}
+
+/** A value of random size and kind: inline numbers, strings of 0..300 units, small structured objects. */
+function valueOf(next: () => number, i: number): unknown {
+  switch (next() % 4) {
+    case 0:
+      return i / 7;
+    case 1:
+    case 2:
+      return 'v'.repeat(next() % 300) + i;
+    default:
+      return { i, tags: ['a', 'b'].slice(next() % 3), note: 'n'.repeat(next() % 60) };
+  }
+}
+
+describe('churn keeps bytesUsed flat', () => {
+  it('Go AdversarialAlloc: Load(i), LoadOrStore every stores+1 loads; each cycle then deletes its keys', { timeout: 120_000 }, () => {
+    const OPS = 400_000;
+    const map = ShardedMap.create<number, number>({ keys: 'number', values: 'number' });
+    let i = 0;
+    churn('AdversarialAlloc', map, (c, peak) => {
+      const stored: number[] = [];
+      let stores = 0;
+      let loadsSinceStore = 0;
+      for (const end = i + OPS; i < end; i++) {
+        map.get(i);
+        if (++loadsSinceStore > stores) {
+          map.loadOrStore(i, stores);
+          stored.push(i);
+          loadsSinceStore = 0;
+          stores++;
+        }
+      }
+      expect(map.size, `cycle ${c}`).toBe(stored.length);
+      peak();
+      for (const k of stored) expect(map.delete(k)).toBe(true);
+    });
+  });
+
+  it('Go AdversarialAlloc with string keys and blob values', { timeout: 120_000 }, () => {
+    const OPS = 200_000;
+    const map = ShardedMap.create<string, string>({ keys: 'string', values: 'string' });
+    let i = 0;
+    churn('AdversarialAlloc (strings)', map, (_c, peak) => {
+      const stored: string[] = [];
+      let stores = 0;
+      let loadsSinceStore = 0;
+      for (const end = i + OPS; i < end; i++) {
+        map.get(`key-${i}`);
+        if (++loadsSinceStore > stores) {
+          map.loadOrStore(`key-${i}`, `stored value ${stores} ${'s'.repeat(stores % 50)}`);
+          stored.push(`key-${i}`);
+          loadsSinceStore = 0;
+          stores++;
+        }
+      }
+      peak();
+      map.range((k) => void map.delete(k)); // Go's Range-delete
+      expect(map.size).toBe(0);
+    });
+  });
+
+  it('Go AdversarialDelete: 1024 keys, a Range deletes one every 1024 ops, then Store(i, i)', { timeout: 120_000 }, () => {
+    const MAP_SIZE = 1024;
+    const map = ShardedMap.create<number, number>({ keys: 'number', values: 'number' });
+    for (let k = 0; k < MAP_SIZE; k++) map.set(k, k);
+    let i = MAP_SIZE; // so that every Store adds a new key and the size stays exactly MAP_SIZE
+    churn('AdversarialDelete', map, (c) => {
+      for (let deletions = 0; deletions < MAP_SIZE; i++) {
+        map.get(i);
+        if (i % MAP_SIZE === 0) {
+          map.range((k) => {
+            map.delete(k);
+            return false;
+          });
+          map.set(i, i);
+          deletions++;
+        }
+      }
+      expect(map.size, `cycle ${c}`).toBe(MAP_SIZE);
+    });
+  });
+
+  for (const how of ['delete', 'clear'] as const) {
+    it(`fill 20,000 fresh keys with random-size values, then empty by ${how}()`, { timeout: 120_000 }, () => {
+      const ENTRIES = 20_000;
+      const map = ShardedMap.create<string, unknown>();
+      churn(`fill/empty by ${how}`, map, (c, peak) => {
+        const next = rng(SEED + c); // the same size distribution every cycle, with fresh keys
+        const keys = Array.from({ length: ENTRIES }, (_, i) => `cycle ${c} key ${i} ${'k'.repeat(i % 24)}`);
+        keys.forEach((k, i) => map.set(k, valueOf(next, i)));
+        expect(map.size, `cycle ${c}`).toBe(ENTRIES);
+        peak();
+        if (how === 'clear') map.clear();
+        else for (const k of keys) expect(map.delete(k)).toBe(true);
+        expect(map.size, `cycle ${c}`).toBe(0);
+      });
+    });
+  }
+});
