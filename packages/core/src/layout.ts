@@ -62,10 +62,10 @@ export const H_HIGH_WATER = 10;
 /** The byte length every thread may index. Stored (Atomics.store) after `grow()` returns;
  *  a thread that meets an offset beyond its views loads it and rebuilds its views. */
 export const H_PUBLISHED_LENGTH = 11;
-/** The heap lock (3-state futex word, see lock.ts) guarding H_HIGH_WATER, buffer growth and
- *  the large-block free lists. Taken while holding a shard lock, never the other way round. */
+/** The heap lock (lock.ts, lockPlain: 0 free, else its owner << 2 | flags) guarding H_HIGH_WATER,
+ *  buffer growth and the large-block free lists. Taken while holding a shard lock, never the
+ *  other way round. */
 export const H_HEAP_LOCK = 12;
-export const H_HEAP_LOCK_OWNER = 13;
 /** Source of owner ids: each attached ShardedMap instance takes one with Atomics.add. */
 export const H_NEXT_OWNER_ID = 14;
 /** Free-list heads of the large size classes (index = log2 of block bytes), under the heap lock. */
@@ -76,11 +76,12 @@ export const HEADER_BYTES = 4 * CACHE_LINE_BYTES;
 // --- shard control block (Int32 word indexes from the block's start) ------------------------
 export const SHARD_BYTES = 4 * CACHE_LINE_BYTES;
 export const SHARD_WORDS = SHARD_BYTES >> 2;
-/** Line 0. The lock and sequence word (lock.ts): bit 0 locked, bit 1 waiters, bits 2.. the
- *  sequence, bumped by every unlock. Only ever accessed with Atomics. */
+/** Line 0. The lock and sequence word (lock.ts): unlocked, the sequence << 2, advanced by every
+ *  unlock; locked, the holder's owner id << 2 | LOCKED | WAITERS?. Only ever accessed with Atomics. */
 export const S_LOCK = 0;
-/** Owner id of the current lock holder (0: none). Plain writes under the lock. */
-export const S_OWNER = 1;
+/** The unlocked word the current (or last) hold was acquired over. Plain write by the holder
+ *  right after acquiring; read only by recovery, to release past every sequence readers saw. */
+export const S_LAST_SEQUENCE = 1;
 /** Live entries. Plain writes under the lock; Atomics.load from size/stats. */
 export const S_COUNT = 2;
 /** Tombstoned (DELETED) control bytes in the table. Under the lock. */

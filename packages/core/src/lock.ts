@@ -3,39 +3,51 @@
  * Atomics calls (one compareExchange to lock, one exchange to unlock) and a lock-free read two
  * Atomics.load calls.
  *
- *   bit 0      LOCKED   a writer holds the shard
- *   bit 1      WAITERS  someone may sleep in Atomics.wait on this word (Drepper's state 2)
- *   bits 2..31 sequence, advanced by every unlock
+ *   unlocked:  sequence << 2                  (bits 0 and 1 clear)
+ *   locked:    owner << 2 | WAITERS? | LOCKED (the holder's owner id, not the sequence)
  *
  * Invariants
- *  1. Only the holder changes the sequence, and only when unlocking: unlock stores
- *     (seq + 1) << 2 with both flag bits clear. A reader that loads the same word before and after
- *     its plain reads, with LOCKED clear both times, saw no write (seqlock: Linux seqlock.h; the
- *     loads are Atomics.load, sequentially consistent, per Boehm 2012). The sequence wraps after
- *     2^30 unlocks; a reader would need exactly that many writes during one lookup to be fooled.
- *  2. Acquire is one compareExchange from an unlocked word `w` to `w | LOCKED`. The expected
- *     value is this thread's last sight of the word (`hint`): right whenever this thread was the
- *     last writer, so the uncontended single-thread path makes one Atomics call, not two.
+ *  1. The unlocked word is the sequence; unlock stores the word the hold was acquired over plus
+ *     SEQUENCE_STEP. A reader that loads the same unlocked word before and after its plain reads saw
+ *     no write (seqlock: Linux seqlock.h; the loads are Atomics.load, sequentially consistent, per
+ *     Boehm 2012). While the word is locked readers only need the LOCKED bit, so the word holds the
+ *     owner instead. The sequence wraps after 2^30 unlocks; a reader would need exactly that many
+ *     writes during one lookup to be fooled.
+ *  2. Acquire is one compareExchange from an unlocked word to `owner << 2 | LOCKED`: the owner is
+ *     recorded by the same atomic step that takes the lock, so a thread killed at any point either
+ *     holds a lock that names it or holds none. The expected value is this thread's last sight of
+ *     the word (`hint`): right whenever this thread was the last writer, so the uncontended path
+ *     makes one Atomics call, not two. The holder keeps the word it acquired over (and copies it,
+ *     plainly, into the shard's S_LAST_SEQUENCE for recovery).
  *  3. A thread about to sleep first sets WAITERS with a CAS on the locked word, then waits while
- *     the word still equals what it set. Unlock exchanges the word and notifies one sleeper only
- *     if the old word had WAITERS. A woken thread acquires with WAITERS set (it cannot know whether
+ *     the word still equals what it set. Unlock exchanges the word and notifies one sleeper only if
+ *     the old word had WAITERS. A woken thread acquires with WAITERS set (it cannot know whether
  *     others still sleep), so the next unlock notifies again: no lost wake-ups (Drepper, "Futexes
  *     Are Tricky", mutex3).
  *  4. Sleeping uses a timeout, so no wait is unbounded. Where Atomics.wait may not be called (a
  *     browser's main thread) the lock only spins.
- *  5. The holder's owner id is stored in the owner word right after the acquiring CAS, with no call
- *     and no loop in between. V8 ends a terminated thread only at interrupt checks (function
- *     entries, loop back-edges), so a lock held by a dead thread always names its owner.
- *  6. Takeover: a sleeper whose timed wait ran out asks `ownerDead(owner)` (the owner registry);
- *     if the owner was marked dead it CASes the owner word from the dead id to its own. One CAS
- *     wins; the winner holds the lock (still LOCKED, sequence unchanged) and must repair the
- *     shard before using it (LockCounters.tookOver tells it to).
+ *  5. Takeover: a sleeper whose timed wait ran out asks `ownerDead(owner of the word)` (the owner
+ *     registry); if so it CASes the locked word to name itself. One CAS wins; the winner holds the
+ *     lock and must repair the shard first (LockCounters.tookOver). It releases to S_LAST_SEQUENCE +
+ *     2 steps: beyond any sequence a reader can have seen, whether or not the dead holder got to
+ *     copy its own.
  */
 
 export const LOCKED = 1;
 export const WAITERS = 2;
 const FLAGS = LOCKED | WAITERS;
-const SEQUENCE_STEP = 4;
+export const SEQUENCE_STEP = 4;
+const OWNER_SHIFT = 2;
+
+/** The word a lock held by `owner` shows (without WAITERS). */
+export function lockedBy(owner: number): number {
+  return (owner << OWNER_SHIFT) | LOCKED;
+}
+
+/** The owner named by a locked word. */
+export function ownerOf(word: number): number {
+  return word >>> OWNER_SHIFT;
+}
 
 /**
  * Spins before sleeping. A shard's critical sections are tens of nanoseconds and a futex hand-off
@@ -71,9 +83,8 @@ export interface LockCounters {
   tookOver: boolean;
 }
 
-/** Who may hold a lock: where its owner word is, this thread's id, and the registry's verdict. */
+/** Who may hold a lock: this thread's owner id, and the registry's verdict on others. */
 export interface LockOwner {
-  readonly ownerIndex: number;
   readonly ownerId: number;
   ownerDead(owner: number): boolean;
 }
@@ -82,26 +93,20 @@ export interface LockOwner {
 const SPINS_PER_CHECK = 100_000;
 
 /**
- * The out-of-line acquire: spin, then sleep. Returns the unlocked word it acquired over (with
- * WAITERS possibly set in the stored word) and stores the owner (invariant 5).
+ * The out-of-line acquire: spin, then sleep. Returns the unlocked word it acquired over, or -1 if
+ * it took the lock over from a dead owner (invariant 5: the caller repairs, and picks the word).
  */
 export function lockSlow(i32: Int32Array, index: number, who: LockOwner, counters: LockCounters): number {
-  const { ownerIndex, ownerId } = who;
+  const mine = lockedBy(who.ownerId);
   for (let spin = 0; spin < SPIN_LIMIT; spin++) {
     const seen = Atomics.load(i32, index);
-    if ((seen & LOCKED) === 0 && Atomics.compareExchange(i32, index, seen, seen | LOCKED) === seen) {
-      i32[ownerIndex] = ownerId;
-      return seen;
-    }
+    if ((seen & LOCKED) === 0 && Atomics.compareExchange(i32, index, seen, mine) === seen) return seen;
   }
   for (let round = 1; ; round++) {
     let seen = Atomics.load(i32, index);
     if ((seen & LOCKED) === 0) {
       // Acquire with WAITERS kept: others may still sleep (invariant 3).
-      if (Atomics.compareExchange(i32, index, seen, seen | LOCKED | WAITERS) === seen) {
-        i32[ownerIndex] = ownerId;
-        return seen & ~WAITERS;
-      }
+      if (Atomics.compareExchange(i32, index, seen, mine | WAITERS) === seen) return seen;
       continue;
     }
     if ((seen & WAITERS) === 0) {
@@ -118,17 +123,17 @@ export function lockSlow(i32: Int32Array, index: number, who: LockOwner, counter
         canWait = false; // a browser's main thread: spin from now on
       }
     } else timedOut = round % SPINS_PER_CHECK === 0;
-    if (timedOut && tryTakeOver(i32, who)) {
+    if (timedOut && tryTakeOver(i32, index, seen, who)) {
       counters.tookOver = true;
-      return Atomics.load(i32, index) & ~(LOCKED | WAITERS);
+      return -1;
     }
   }
 }
 
-/** Invariant 6: claims a lock whose owner is dead. True if this thread now holds it. */
-function tryTakeOver(i32: Int32Array, who: LockOwner): boolean {
-  const owner = Atomics.load(i32, who.ownerIndex);
-  return owner > 0 && who.ownerDead(owner) && Atomics.compareExchange(i32, who.ownerIndex, owner, who.ownerId) === owner;
+/** Invariant 5: claims the lock `word` (as last seen) if its owner is dead. */
+export function tryTakeOver(i32: Int32Array, index: number, word: number, who: LockOwner): boolean {
+  if ((word & LOCKED) === 0 || !who.ownerDead(ownerOf(word))) return false;
+  return Atomics.compareExchange(i32, index, word, lockedBy(who.ownerId) | (word & WAITERS)) === word;
 }
 
 /** Releases a lock acquired over `acquired`; returns the new word (the caller's next hint). */
@@ -141,37 +146,39 @@ export function unlock(i32: Int32Array, index: number, acquired: number): number
 }
 
 /**
- * A plain mutex on a word for the heap (no sequence): 0 free, 1 locked, 2 locked with waiters.
- * Taken rarely (chunk refills, table and buffer growth), always after any shard lock. Its owner
- * word and takeover follow invariants 5 and 6; every heap mutation is a single store, so a taken
- * over heap lock needs no repair.
+ * A plain mutex on a word for the heap (no sequence): 0 free, else `owner << 2 | LOCKED` with
+ * WAITERS when someone sleeps. Taken rarely (chunk refills, table and buffer growth), always after
+ * any shard lock. Ownership and takeover as invariants 2 and 5; every heap mutation is a single
+ * store, so a heap lock taken over needs no repair.
  */
 export function lockPlain(i32: Int32Array, index: number, who: LockOwner): void {
-  if (Atomics.compareExchange(i32, index, 0, 1) === 0) {
-    i32[who.ownerIndex] = who.ownerId;
-    return;
-  }
+  const mine = lockedBy(who.ownerId);
+  if (Atomics.compareExchange(i32, index, 0, mine) === 0) return;
   for (let spin = 0; spin < SPIN_LIMIT; spin++) {
-    if (Atomics.load(i32, index) === 0 && Atomics.compareExchange(i32, index, 0, 1) === 0) {
-      i32[who.ownerIndex] = who.ownerId;
-      return;
-    }
+    if (Atomics.load(i32, index) === 0 && Atomics.compareExchange(i32, index, 0, mine) === 0) return;
   }
-  for (let round = 1; Atomics.exchange(i32, index, 2) !== 0; round++) {
+  for (let round = 1; ; round++) {
+    let seen = Atomics.load(i32, index);
+    if (seen === 0) {
+      if (Atomics.compareExchange(i32, index, 0, mine | WAITERS) === 0) return;
+      continue;
+    }
+    if ((seen & WAITERS) === 0) {
+      if (Atomics.compareExchange(i32, index, seen, seen | WAITERS) !== seen) continue;
+      seen |= WAITERS;
+    }
     let timedOut = true;
     if (canWait) {
       try {
-        timedOut = Atomics.wait(i32, index, 2, WAIT_TIMEOUT_MS) === 'timed-out';
+        timedOut = Atomics.wait(i32, index, seen, WAIT_TIMEOUT_MS) === 'timed-out';
       } catch {
         canWait = false;
       }
     } else timedOut = round % SPINS_PER_CHECK === 0;
-    if (timedOut && tryTakeOver(i32, who)) return;
+    if (timedOut && tryTakeOver(i32, index, seen, who)) return;
   }
-  i32[who.ownerIndex] = who.ownerId;
 }
 
-export function unlockPlain(i32: Int32Array, index: number, ownerIndex: number): void {
-  i32[ownerIndex] = 0;
-  if (Atomics.exchange(i32, index, 0) === 2) Atomics.notify(i32, index, 1);
+export function unlockPlain(i32: Int32Array, index: number): void {
+  if (Atomics.exchange(i32, index, 0) & WAITERS) Atomics.notify(i32, index, 1);
 }

@@ -34,7 +34,9 @@ import {
   EncodedValue,
   ProbeKey,
   T_BIGINT,
+  T_BYTES,
   T_NUMBER,
+  T_STRUCT,
   encodeValue,
   finishValue,
   prepareKey,
@@ -329,7 +331,7 @@ export class ShardedMap<K = unknown, V = unknown> {
     } finally {
       shards.unlock(s);
     }
-    return { value, loaded: false }; // as sync.Map's LoadOrStore: the value given, now stored
+    return { value: this.#storedCopy() as V, loaded: false };
   }
 
   loadAndDelete(key: K): { value: V | undefined; loaded: boolean } {
@@ -434,13 +436,27 @@ export class ShardedMap<K = unknown, V = unknown> {
       }
       if (next === undefined) {
         if (slot >= 0) shards.removeLocked(s, slot);
-      } else if (slot >= 0) this.#replaceLocked(s, slot);
+        return undefined;
+      }
+      if (slot >= 0) this.#replaceLocked(s, slot);
       else this.#insertLocked(s);
-      return next;
     } finally {
       shards.unlock(s);
     }
+    return this.#storedCopy() as V;
   }
+
+  /**
+   * What get() would now return for the value just stored (#value): a copy, never the caller's
+   * object, and in the codec's form (a 'json' Date comes back as its string, as get() gives it).
+   */
+  #storedCopy(): unknown {
+    const v = this.#value;
+    if (v.tag === T_BYTES) return v.bytes.slice();
+    if (v.tag === T_STRUCT) return finishValue(v.tag, 0, '', new Uint8Array(v.bytes)); // a plain, private copy
+    return finishValue(v.tag, v.num, v.str, v.bytes);
+  }
+
 
   /** Atomic counter: adds `delta` to a numeric value (absent = 0) and returns the new value. */
   add(key: K, delta: number): number {

@@ -27,7 +27,6 @@ import {
   ALIGN,
   GROW_STEP_BYTES,
   H_HEAP_LOCK,
-  H_HEAP_LOCK_OWNER,
   H_HIGH_WATER,
   H_LARGE_FREE,
   H_PUBLISHED_LENGTH,
@@ -41,7 +40,7 @@ import {
   shardWord,
   sizeClassOf,
 } from './layout.js';
-import { lockPlain, unlockPlain, type LockOwner } from './lock.js';
+import { lockPlain, tryTakeOver, unlockPlain, type LockOwner } from './lock.js';
 import { corruptError } from './errors.js';
 
 export class Views {
@@ -92,7 +91,7 @@ export class Heap {
     ownerId: number,
     ownerDead: (owner: number) => boolean,
   ) {
-    this.heapLockOwner = { ownerIndex: H_HEAP_LOCK_OWNER, ownerId, ownerDead };
+    this.heapLockOwner = { ownerId, ownerDead };
   }
 
   private lockHeap(): void {
@@ -100,18 +99,13 @@ export class Heap {
   }
 
   private unlockHeap(): void {
-    unlockPlain(this.views.i32, H_HEAP_LOCK, H_HEAP_LOCK_OWNER);
+    unlockPlain(this.views.i32, H_HEAP_LOCK);
   }
 
-  /** The heap lock's owner id if it is held, else 0 (recovery). */
-  heapLockHolder(): number {
-    return Atomics.load(this.views.i32, H_HEAP_LOCK) === 0 ? 0 : Atomics.load(this.views.i32, H_HEAP_LOCK_OWNER);
-  }
-
-  /** Takes the heap lock over from dead owner `dead`; true if this thread now holds (and released) it. */
-  recoverHeapLock(dead: number): boolean {
-    const i32 = this.views.i32;
-    if (Atomics.compareExchange(i32, H_HEAP_LOCK_OWNER, dead, this.heapLockOwner.ownerId) !== dead) return false;
+  /** Takes the heap lock over if a dead owner holds it, then releases it; true if it did. */
+  recoverHeapLock(): boolean {
+    const word = Atomics.load(this.views.i32, H_HEAP_LOCK);
+    if (!tryTakeOver(this.views.i32, H_HEAP_LOCK, word, this.heapLockOwner)) return false;
     this.unlockHeap(); // every heap mutation is one store: nothing to repair (invariant 5)
     return true;
   }

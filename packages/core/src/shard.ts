@@ -49,7 +49,7 @@ import {
   S_LOG_STATE,
   S_LOG_TABLE_WAS,
   S_OPTIMISTIC_RETRIES,
-  S_OWNER,
+  S_LAST_SEQUENCE,
   S_TABLE,
   S_TOMBSTONES,
   TBL_CAPACITY,
@@ -60,7 +60,7 @@ import {
   slotOffset,
   tableBytes,
 } from './layout.js';
-import { LOCKED, lockSlow, unlock, type LockCounters, type LockOwner } from './lock.js';
+import { LOCKED, SEQUENCE_STEP, lockSlow, lockedBy, tryTakeOver, unlock, type LockCounters, type LockOwner } from './lock.js';
 import { Heap, Views } from './memory.js';
 import { corruptError, fullError } from './errors.js';
 import { DELETED, EMPTY } from './control.js';
@@ -79,6 +79,9 @@ export class Shards {
   /** Per shard: the unlocked word the current hold was acquired over. */
   private readonly acquired: Int32Array;
   private readonly counters: LockCounters = { waits: 0, tookOver: false };
+  private readonly lockOwner: LockOwner;
+  /** What this thread's locked shard words look like (lock.ts invariant 2). */
+  private readonly lockedWord: number;
   /** A table replaced by the mutation in flight, freed at commit (invariant 5). */
   private retiredTable = 0;
   constructor(
@@ -90,6 +93,8 @@ export class Shards {
     readonly ownerDead: (owner: number) => boolean,
   ) {
     this.shardBits = 31 - Math.clz32(shardCount);
+    this.lockOwner = { ownerId, ownerDead };
+    this.lockedWord = lockedBy(ownerId);
     this.hints = new Int32Array(shardCount);
     this.acquired = new Int32Array(shardCount);
   }
@@ -97,35 +102,38 @@ export class Shards {
   lock(s: number): void {
     const i32 = this.views.i32;
     const index = shardWord(s, S_LOCK);
-    const ownerIndex = index + (S_OWNER - S_LOCK);
     const hint = this.hints[s]!;
-    let seen = Atomics.compareExchange(i32, index, hint, hint | LOCKED);
-    if (seen !== hint && ((seen & LOCKED) !== 0 || Atomics.compareExchange(i32, index, seen, seen | LOCKED) !== seen)) {
-      seen = this.lockContended(s, index, ownerIndex);
+    // One CAS takes the lock and names this thread as its owner (lock.ts invariant 2).
+    let seen = Atomics.compareExchange(i32, index, hint, this.lockedWord);
+    if (seen !== hint && ((seen & LOCKED) !== 0 || Atomics.compareExchange(i32, index, seen, this.lockedWord) !== seen)) {
+      seen = this.lockContended(s, index);
     }
-    i32[ownerIndex] = this.ownerId; // no call or loop since the CAS (lock.ts invariant 5)
     this.acquired[s] = seen;
+    i32[index + (S_LAST_SEQUENCE - S_LOCK)] = seen;
     i32[index + (S_LOCK_ACQUISITIONS - S_LOCK)]!++;
   }
 
-  private lockContended(s: number, index: number, ownerIndex: number): number {
+  private lockContended(s: number, index: number): number {
     const c = this.counters;
     c.waits = 0;
     c.tookOver = false;
-    const who: LockOwner = { ownerIndex, ownerId: this.ownerId, ownerDead: this.ownerDead };
-    const seen = lockSlow(this.views.i32, index, who, c);
+    const seen = lockSlow(this.views.i32, index, this.lockOwner, c);
     // We hold the lock now: plain increments of our own line are safe.
     const i32 = this.views.i32;
     i32[shardWord(s, S_LOCK_CONTENDED)]!++;
     i32[shardWord(s, S_LOCK_WAITS)]! += c.waits;
-    if (c.tookOver) this.recoverLocked(s);
-    return seen;
+    if (!c.tookOver) return seen;
+    this.recoverLocked(s);
+    return this.sequenceAfterTakeover(s);
+  }
+
+  /** The word to treat as acquired over after a takeover: past any sequence readers saw (lock.ts 5). */
+  private sequenceAfterTakeover(s: number): number {
+    return ((this.views.i32[shardWord(s, S_LAST_SEQUENCE)]! & ~3) + SEQUENCE_STEP) | 0;
   }
 
   unlock(s: number): void {
-    const i32 = this.views.i32;
-    i32[shardWord(s, S_OWNER)] = 0;
-    this.hints[s] = unlock(i32, shardWord(s, S_LOCK), this.acquired[s]!);
+    this.hints[s] = unlock(this.views.i32, shardWord(s, S_LOCK), this.acquired[s]!);
   }
 
   countRetry(s: number): void {
@@ -379,15 +387,12 @@ export class Shards {
       if (i32[ownerWord(this.shardCount, id, OWNER_TOKEN)] !== token || id === this.ownerId) continue;
       if (Atomics.compareExchange(i32, state, OWNER_ALIVE, OWNER_DEAD) === OWNER_ALIVE) dead.push(id);
     }
-    const holder = this.heap.heapLockHolder();
-    const heapRecovered = dead.includes(holder) && this.heap.recoverHeapLock(holder);
+    const heapRecovered = this.heap.recoverHeapLock();
     let shardsRecovered = 0;
     for (let s = 0; s < this.shardCount; s++) {
       const word = Atomics.load(i32, shardWord(s, S_LOCK));
-      const owner = Atomics.load(i32, shardWord(s, S_OWNER));
-      if ((word & LOCKED) === 0 || !dead.includes(owner)) continue;
-      if (Atomics.compareExchange(i32, shardWord(s, S_OWNER), owner, this.ownerId) !== owner) continue;
-      this.acquired[s] = word & ~3; // we hold it now, over the sequence the dead owner locked
+      if (!tryTakeOver(i32, shardWord(s, S_LOCK), word, this.lockOwner)) continue;
+      this.acquired[s] = this.sequenceAfterTakeover(s);
       try {
         this.recoverLocked(s);
       } finally {
