@@ -85,6 +85,15 @@ function checksum(i32: Int32Array): number {
 }
 
 export function parseOptions(options: ShardedMapOptions | undefined, hashMask: number): BufferConfig & { capacity: number } {
+  try {
+    return parseOptionsUnguarded(options, hashMask);
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'ERR_SHARDMAP_OPTION') throw error;
+    throw optionError('options', `cannot be read (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+function parseOptionsUnguarded(options: ShardedMapOptions | undefined, hashMask: number): BufferConfig & { capacity: number } {
   const o = options ?? {};
   if (typeof o !== 'object') throw optionError('options', 'must be an object');
   const shardCount = o.shards ?? defaultShards();
@@ -137,8 +146,17 @@ export function allocateBuffer(config: BufferConfig, firstTableCapacity: number)
   return sab;
 }
 
-/** Reads and validates the header of a buffer handed to attach(). */
+/** Reads and validates the header of a buffer handed to attach(). Anything odd is BAD_BUFFER. */
 export function readBuffer(handle: unknown): BufferConfig {
+  try {
+    return readBufferUnguarded(handle);
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'ERR_SHARDMAP_BAD_BUFFER') throw error;
+    throw badBufferError(`the handle cannot be read (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+function readBufferUnguarded(handle: unknown): BufferConfig {
   const buffer = handle instanceof SharedArrayBuffer ? handle : (handle as { buffer?: unknown } | null)?.buffer;
   if (handle === null || (typeof handle !== 'object' && !(handle instanceof SharedArrayBuffer))) {
     throw badBufferError(`expected a handle object, got ${handle === null ? 'null' : typeof handle}`);
@@ -152,6 +170,9 @@ export function readBuffer(handle: unknown): BufferConfig {
   if (i32[H_CHECKSUM] !== checksum(i32)) throw badBufferError('the header was overwritten (checksum mismatch)');
   const shardCount = i32[H_SHARD_COUNT]!;
   const maxBytes = i32[H_MAX_BYTES]!;
+  if (shardCount < 1 || (shardCount & (shardCount - 1)) !== 0 || i32[H_KEY_CODEC]! >= KEY_CODECS.length || i32[H_VALUE_CODEC]! >= VALUE_CODECS.length) {
+    throw badBufferError('the header describes an impossible map');
+  }
   const published = Atomics.load(i32, H_PUBLISHED_LENGTH);
   const highWater = Atomics.load(i32, H_HIGH_WATER);
   if (buffer.maxByteLength !== maxBytes) throw badBufferError('the buffer does not have the ceiling its header records');

@@ -12,7 +12,7 @@
  * survive), strings as UTF-16 blobs, Uint8Arrays as bytes, structured values as CBOR bytes
  * (serializer.ts), 'json' values as their JSON text.
  */
-import { keyError, valueError } from './errors.js';
+import { corruptError, keyError, valueError } from './errors.js';
 import { hashBytes, hashNumber, hashString, hashInt32 } from './hash.js';
 import { decodeStructured, encodeStructured } from './serializer.js';
 
@@ -82,31 +82,63 @@ export function prepareKey(codec: number, key: unknown, probe: ProbeKey, seed: n
       probe.hash = hashInt32(probe.tag, seed ^ 0x3c) & mask;
       return true;
     case 'object':
+      return prepareObjectKey(codec, key, probe, seed, mask);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Keys that are objects: null, byte arrays, tuples. Exotic objects (Proxies, revoked ones, views
+ * of foreign realms) can make the built-ins used here throw; such a key is one the codec cannot
+ * hold, never an undocumented error.
+ */
+function prepareObjectKey(codec: number, key: object | null, probe: ProbeKey, seed: number, mask: number): boolean {
+  try {
+    return prepareObjectKeyUnguarded(codec, key, probe, seed, mask);
+  } catch {
+    return false;
+  }
+}
+
+function prepareObjectKeyUnguarded(codec: number, key: object | null, probe: ProbeKey, seed: number, mask: number): boolean {
+  {
+    {
       if (key === null) {
         if (codec !== 0) return false;
         probe.tag = T_NULL;
         probe.hash = hashInt32(T_NULL, seed ^ 0x3c) & mask;
         return true;
       }
-      if (key instanceof Uint8Array) {
+      if (isBytes(key)) {
         if (codec !== 0 && codec !== 5) return false;
         probe.tag = T_BYTES;
-        probe.bytes = key;
-        probe.hash = hashBytes(key, seed) & mask;
+        probe.bytes = privateBytes(key);
+        probe.hash = hashBytes(probe.bytes, seed) & mask;
         return true;
       }
       if (codec !== 0 || !Array.isArray(key)) return false;
-      {
-        const encoded = encodeTuple(key);
-        if (encoded === null) return false;
-        probe.tag = T_TUPLE;
-        probe.bytes = encoded;
-        probe.hash = (hashBytes(encoded, seed) ^ 0x4d) & mask;
-      }
+      const encoded = encodeTuple(key);
+      if (encoded === null) return false;
+      probe.tag = T_TUPLE;
+      probe.bytes = encoded;
+      probe.hash = (hashBytes(encoded, seed) ^ 0x4d) & mask;
       return true;
-    default:
-      return false;
+    }
   }
+}
+
+/** A real Uint8Array (a Proxy of one passes instanceof but not the built-ins' brand checks). */
+export function isBytes(x: unknown): x is Uint8Array {
+  return ArrayBuffer.isView(x) && x instanceof Uint8Array;
+}
+
+/**
+ * Bytes safe to read under a lock: a view of shared memory (possibly of the map's own buffer,
+ * which the call itself may change or grow) is copied first.
+ */
+export function privateBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
 }
 
 export function prepareKeyOrThrow(codec: number, key: unknown, probe: ProbeKey, seed: number, mask: number): void {
@@ -138,8 +170,11 @@ export function encodeTuple(tuple: readonly unknown[]): Uint8Array | null {
   return writeTuple(w, tuple, 0) ? w.buf.slice(0, w.pos) : null;
 }
 
+/** Longest tuple key: a key is compared whole on every probe that meets its hash. */
+export const MAX_TUPLE_LENGTH = 65536;
+
 function writeTuple(w: ByteWriter, tuple: readonly unknown[], depth: number): boolean {
-  if (depth > 64) return false;
+  if (depth > 64 || tuple.length > MAX_TUPLE_LENGTH) return false;
   w.reserve(5);
   w.buf[w.pos++] = T_TUPLE;
   w.view.setUint32(w.pos, tuple.length, true);
@@ -166,7 +201,7 @@ function writeElement(w: ByteWriter, e: unknown): boolean {
     w.pos += 4;
     w.reserve(s.length * 2);
     for (let i = 0; i < s.length; i++, w.pos += 2) w.view.setUint16(w.pos, s.charCodeAt(i), true);
-  } else if (e instanceof Uint8Array) {
+  } else if (isBytes(e)) {
     w.buf[w.pos++] = T_BYTES;
     w.view.setUint32(w.pos, e.length, true);
     w.pos += 4;
@@ -184,7 +219,13 @@ function writeElement(w: ByteWriter, e: unknown): boolean {
 export function decodeTuple(bytes: Uint8Array): unknown[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const at = { pos: 0 };
-  return readElement(bytes, view, at) as unknown[];
+  try {
+    const tuple = readElement(bytes, view, at);
+    if (!Array.isArray(tuple) || at.pos !== bytes.length) throw new Error('trailing or missing bytes');
+    return tuple;
+  } catch (error) {
+    throw corruptError('codecs', `a stored tuple key does not decode: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function readElement(bytes: Uint8Array, view: DataView, at: { pos: number }): unknown {
@@ -238,6 +279,21 @@ export class EncodedValue {
 
 /** Fills `out` from `value` or throws ERR_SHARDMAP_VALUE. Runs before any lock is taken. */
 export function encodeValue(codec: number, value: unknown, out: EncodedValue): void {
+  if (typeof value === 'object' && value !== null) return encodeObjectValue(codec, value, out);
+  encodePrimitiveValue(codec, value, out);
+}
+
+/** Objects may be exotic (Proxies, revoked ones): any error from the built-ins becomes ERR_SHARDMAP_VALUE. */
+function encodeObjectValue(codec: number, value: object, out: EncodedValue): void {
+  try {
+    encodePrimitiveValue(codec, value, out);
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'ERR_SHARDMAP_VALUE') throw error;
+    throw valueError(VALUE_CODECS[codec]!, value, error instanceof Error ? error.message : String(error));
+  }
+}
+
+function encodePrimitiveValue(codec: number, value: unknown, out: EncodedValue): void {
   const name = VALUE_CODECS[codec]!;
   switch (codec) {
     case 2: // number
@@ -261,9 +317,9 @@ export function encodeValue(codec: number, value: unknown, out: EncodedValue): v
       out.str = value.toString();
       return;
     case 5: // bytes
-      if (!(value instanceof Uint8Array)) throw valueError(name, value);
+      if (!isBytes(value)) throw valueError(name, value);
       out.tag = T_BYTES;
-      out.bytes = value;
+      out.bytes = privateBytes(value);
       return;
     case 6: {
       // json
@@ -306,9 +362,9 @@ function encodeAnyValue(value: unknown, out: EncodedValue): void {
     case 'object':
       if (value === null) {
         out.tag = T_NULL;
-      } else if (value instanceof Uint8Array) {
+      } else if (isBytes(value)) {
         out.tag = T_BYTES;
-        out.bytes = value;
+        out.bytes = privateBytes(value);
       } else {
         out.tag = T_STRUCT;
         out.bytes = encodeStructured(value);
@@ -321,6 +377,16 @@ function encodeAnyValue(value: unknown, out: EncodedValue): void {
 
 /** Turns a validated raw payload (copied out of the buffer) into the value users get. */
 export function finishValue(tag: number, num: number, str: string, bytes: Uint8Array): unknown {
+  if (tag < T_BIGINT) return finishInline(tag, num, str);
+  try {
+    return finishDecoded(tag, str, bytes);
+  } catch (error) {
+    // These bytes were written by an encoder: failing to decode them means they were overwritten.
+    throw corruptError('codecs', `a stored value does not decode: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function finishInline(tag: number, num: number, str: string): unknown {
   switch (tag) {
     case T_NUMBER:
       return num;
@@ -334,6 +400,13 @@ export function finishValue(tag: number, num: number, str: string, bytes: Uint8A
       return true;
     case T_FALSE:
       return false;
+    default:
+      throw corruptError('codecs', `unknown value tag ${tag}`);
+  }
+}
+
+function finishDecoded(tag: number, str: string, bytes: Uint8Array): unknown {
+  switch (tag) {
     case T_BIGINT:
       return BigInt(str);
     case T_BYTES:
@@ -343,16 +416,40 @@ export function finishValue(tag: number, num: number, str: string, bytes: Uint8A
     case T_STRUCT:
       return decodeStructured(bytes);
     default:
-      throw new Error(`shardmap (codecs): unknown value tag ${tag}`);
+      throw corruptError('codecs', `unknown value tag ${tag}`);
   }
 }
 
-/** Content equality of values, as compareAndSwap/compareAndDelete need it. */
+/** Per codec, the tags its values (index 0) and keys (index 1) can have: a bit per tag. */
+const VALUE_TAGS = [0xffe & ~(1 << T_TUPLE), 1 << T_STRING, 1 << T_NUMBER, 1 << T_NUMBER, 1 << T_BIGINT, 1 << T_BYTES, 1 << T_JSON];
+const KEY_TAGS = [0x3fe, 1 << T_STRING, 1 << T_NUMBER, 1 << T_NUMBER, 1 << T_BIGINT, 1 << T_BYTES];
+
+/** True if a value with this tag (and inline number) can have been stored by this codec. */
+export function plausibleValue(codec: number, tag: number, num: number): boolean {
+  return ((VALUE_TAGS[codec]! >>> tag) & 1) === 1 && (codec !== 3 || (num | 0) === num);
+}
+
+export function plausibleKey(codec: number, tag: number, num: number): boolean {
+  return ((KEY_TAGS[codec]! >>> tag) & 1) === 1 && (codec !== 3 || (num | 0) === num || tag !== T_NUMBER);
+}
+
+/**
+ * Content equality of values, as compareAndSwap/compareAndDelete need it. `b` is the caller's
+ * (maybe exotic: a revoked Proxy cannot even be inspected, so it equals nothing stored).
+ */
 export function sameValue(a: unknown, b: unknown): boolean {
+  try {
+    return sameValueUnguarded(a, b);
+  } catch {
+    return false;
+  }
+}
+
+function sameValueUnguarded(a: unknown, b: unknown): boolean {
   if (a === b || (a !== a && b !== b)) return true; // SameValueZero
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (a instanceof Date || b instanceof Date) {
-    return a instanceof Date && b instanceof Date && sameValue(a.getTime(), b.getTime());
+    return a instanceof Date && b instanceof Date && sameValueUnguarded(a.getTime(), b.getTime());
   }
   if (a instanceof Uint8Array || b instanceof Uint8Array) {
     if (!(a instanceof Uint8Array && b instanceof Uint8Array) || a.length !== b.length) return false;
@@ -365,7 +462,7 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (ka.length !== kb.length) return false;
   for (const k of ka) {
     if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
-    if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+    if (!sameValueUnguarded((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   }
   return true;
 }

@@ -22,6 +22,14 @@ function withCode<E extends Error>(error: E, code: ShardMapErrorCode): E & Shard
 }
 
 function describe(x: unknown): string {
+  try {
+    return describeUnguarded(x);
+  } catch {
+    return 'an object that cannot be inspected (a revoked Proxy?)';
+  }
+}
+
+function describeUnguarded(x: unknown): string {
   if (typeof x === 'string') return x.length > 40 ? `string of length ${x.length}` : JSON.stringify(x);
   if (typeof x === 'bigint') return `${x}n`;
   if (typeof x === 'symbol' || typeof x === 'function') return typeof x;

@@ -33,6 +33,8 @@
  *     copy its own.
  */
 
+import { corruptError } from './errors.js';
+
 export const LOCKED = 1;
 export const WAITERS = 2;
 const FLAGS = LOCKED | WAITERS;
@@ -87,6 +89,19 @@ export interface LockCounters {
 export interface LockOwner {
   readonly ownerId: number;
   ownerDead(owner: number): boolean;
+  /** False if no registered instance has this id: a lock naming it is held by nobody (corrupt). */
+  ownerKnown(owner: number): boolean;
+}
+
+/**
+ * A lock word that names no registered owner was overwritten: waiting would never end. `plain`:
+ * the heap lock, where any non-zero word must be LOCKED.
+ */
+function checkHolder(word: number, who: LockOwner, plain: boolean): void {
+  if (plain && word !== 0 && (word & LOCKED) === 0) throw corruptError('lock', `the heap lock word ${word} is impossible`);
+  if ((word & LOCKED) !== 0 && !who.ownerKnown(ownerOf(word))) {
+    throw corruptError('lock', `a lock is held by owner ${ownerOf(word)}, which no map instance has`);
+  }
 }
 
 /** Spins (no sleeping) between liveness checks where Atomics.wait is not allowed. */
@@ -123,10 +138,12 @@ export function lockSlow(i32: Int32Array, index: number, who: LockOwner, counter
         canWait = false; // a browser's main thread: spin from now on
       }
     } else timedOut = round % SPINS_PER_CHECK === 0;
-    if (timedOut && tryTakeOver(i32, index, seen, who)) {
+    if (!timedOut) continue;
+    if (tryTakeOver(i32, index, seen, who)) {
       counters.tookOver = true;
       return -1;
     }
+    checkHolder(seen, who, false);
   }
 }
 
@@ -175,7 +192,9 @@ export function lockPlain(i32: Int32Array, index: number, who: LockOwner): void 
         canWait = false;
       }
     } else timedOut = round % SPINS_PER_CHECK === 0;
-    if (timedOut && tryTakeOver(i32, index, seen, who)) return;
+    if (!timedOut) continue;
+    if (tryTakeOver(i32, index, seen, who)) return;
+    checkHolder(seen, who, true);
   }
 }
 

@@ -42,6 +42,7 @@ import {
   prepareKey,
   prepareKeyOrThrow,
   hasBlob,
+  plausibleValue,
   sameValue,
 } from './codecs.js';
 import { corruptError, fullError, notNumericError, reentrantError, valueError } from './errors.js';
@@ -49,7 +50,7 @@ import { Heap, Views } from './memory.js';
 import { READ_ATTEMPTS, Shards, initialCapacity } from './shard.js';
 import { RawValue, freeBlob, freePayloadBlob, readKeyLocked, readValueRaw, setTags, valueTagAt, setValueTag, storeKey, storeValue, valuePayloadAt, writeBlob } from './slots.js';
 import { TORN, findSlot, isFull, tableCapacity } from './table.js';
-import { ownerIsDead, registerOwner } from './owners.js';
+import { ownerIsDead, ownerIsKnown, registerOwner } from './owners.js';
 import { hashNumber } from './hash.js';
 import { collectStats, type ShardedMapStats } from './stats.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
@@ -87,9 +88,13 @@ export class ShardedMap<K = unknown, V = unknown> {
     const views = new Views(config.sab, Atomics.load(new Int32Array(config.sab, 0, HEADER_BYTES >> 2), H_PUBLISHED_LENGTH));
     this.#views = views;
     const ownerId = registerOwner(this, views, config.shardCount);
-    const ownerDead = (owner: number): boolean => ownerIsDead(views, config.shardCount, owner);
-    const heap = new Heap(views, config.maxBytes, ownerId, ownerDead);
-    this.#shards = new Shards(views, heap, config.shardCount, ownerId, config.maxBytes, ownerDead);
+    const lockOwner = {
+      ownerId,
+      ownerDead: (owner: number): boolean => ownerIsDead(views, config.shardCount, owner),
+      ownerKnown: (owner: number): boolean => ownerIsKnown(views, config.shardCount, owner),
+    };
+    const heap = new Heap(views, config.maxBytes, lockOwner);
+    this.#shards = new Shards(views, heap, config.shardCount, ownerId, config.maxBytes, lockOwner);
     this.#shardMask = config.shardCount - 1;
   }
 
@@ -134,8 +139,14 @@ export class ShardedMap<K = unknown, V = unknown> {
     const c = this.#config;
     if (!this.#prepareLookup(key, probe, c)) return undefined;
     if (!this.#lookup(probe.hash & this.#shardMask, probe, true)) return undefined;
+    return this.#finishRaw() as V;
+  }
+
+  /** The value in #raw as users get it, after checking the codec could have stored it. */
+  #finishRaw(): unknown {
     const raw = this.#raw;
-    return finishValue(raw.tag, raw.num, raw.str, raw.bytes) as V;
+    if (!plausibleValue(this.#config.valueCodec, raw.tag, raw.num)) throw corruptError('map', `a stored value has tag ${raw.tag}, impossible for this codec`);
+    return finishValue(raw.tag, raw.num, raw.str, raw.bytes);
   }
 
   has(key: K): boolean {
@@ -195,9 +206,8 @@ export class ShardedMap<K = unknown, V = unknown> {
   }
 
   #readLocked(s: number, slot: number): unknown {
-    const raw = this.#raw;
-    if (!readValueRaw(this.#views, this.#shards.slotAt(s, slot), raw)) throw corruptError('slots', `shard ${s} slot ${slot} value unreadable`);
-    return finishValue(raw.tag, raw.num, raw.str, raw.bytes);
+    if (!readValueRaw(this.#views, this.#shards.slotAt(s, slot), this.#raw)) throw corruptError('slots', `shard ${s} slot ${slot} value unreadable`);
+    return this.#finishRaw();
   }
 
   get size(): number {
@@ -318,10 +328,7 @@ export class ShardedMap<K = unknown, V = unknown> {
     if (this.#inUpdate) throw reentrantError('loadOrStore');
     const s = this.#prepareWrite(key, value);
     // Most calls of a warm cache find the key: look without the lock first (sync.Map does too).
-    if (this.#lookup(s, this.#probe, true)) {
-      const raw = this.#raw;
-      return { value: finishValue(raw.tag, raw.num, raw.str, raw.bytes) as V, loaded: true };
-    }
+    if (this.#lookup(s, this.#probe, true)) return { value: this.#finishRaw() as V, loaded: true };
     const shards = this.#shards;
     shards.lock(s);
     try {
@@ -517,7 +524,7 @@ export class ShardedMap<K = unknown, V = unknown> {
     for (let slot = 0; slot < capacity; slot++) {
       if (!isFull(views, table, slot)) continue;
       const at = slotOffset(table, capacity, slot);
-      const key = keys ? readKeyLocked(views, at, this.#raw) : undefined;
+      const key = keys ? readKeyLocked(views, at, this.#raw, this.#config.keyCodec) : undefined;
       out.push([key, values ? this.#readLocked(s, slot) : undefined]);
     }
   }

@@ -88,10 +88,9 @@ export class Heap {
   constructor(
     private readonly views: Views,
     private readonly maxBytes: number,
-    ownerId: number,
-    ownerDead: (owner: number) => boolean,
+    lockOwner: LockOwner,
   ) {
-    this.heapLockOwner = { ownerId, ownerDead };
+    this.heapLockOwner = lockOwner;
   }
 
   private lockHeap(): void {
@@ -119,7 +118,9 @@ export class Heap {
   alloc(shard: number, bytes: number): number {
     const cls = sizeClassOf(bytes);
     const block = cls <= MAX_SMALL_CLASS ? this.allocSmallLocked(shard, cls) : this.allocLarge(cls);
-    if (block !== 0 && !this.views.covers(block + classBytes(cls))) throw corruptError('memory', `block ${block} outside the buffer`);
+    if (block !== 0 && (block < 0 || (block & 7) !== 0 || !this.views.covers(block + classBytes(cls)))) {
+      throw corruptError('memory', `block ${block} outside the buffer`);
+    }
     return block;
   }
 
@@ -161,7 +162,7 @@ export class Heap {
     const head = shardWord(shard, S_SMALL_FREE + cls - MIN_CLASS);
     const block = i32[head]!;
     if (block !== 0) {
-      if (!this.views.covers(block + 4)) throw corruptError('memory', `free block ${block} outside the buffer`);
+      if ((block & 7) !== 0 || block < 0 || !this.views.covers(block + 4)) throw corruptError('memory', `free block ${block} outside the buffer`);
       i32[head] = this.views.i32[block >> 2]!;
       return block;
     }
@@ -170,7 +171,11 @@ export class Heap {
     const size = classBytes(cls);
     const cursorWord = shardWord(shard, S_CARVE_CURSOR);
     const cursor = i32[cursorWord]!;
-    if (cursor !== 0 && cursor + size <= i32[shardWord(shard, S_CARVE_END)]!) {
+    const end = i32[shardWord(shard, S_CARVE_END)]!;
+    if (cursor !== 0 && (cursor < 0 || cursor > end || (cursor & 7) !== 0 || end > Atomics.load(i32, H_HIGH_WATER))) {
+      throw corruptError('memory', `shard ${shard}'s carve region ${cursor}..${end} is impossible`);
+    }
+    if (cursor !== 0 && cursor + size <= end) {
       i32[cursorWord] = cursor + size;
       return cursor;
     }
@@ -189,7 +194,7 @@ export class Heap {
       const head = shardWord(shard, S_SMALL_FREE + larger - MIN_CLASS);
       const block = i32[head]!;
       if (block === 0) continue;
-      if (!this.views.covers(block + classBytes(larger))) throw corruptError('memory', `free block ${block} outside the buffer`);
+      if ((block & 7) !== 0 || block < 0 || !this.views.covers(block + classBytes(larger))) throw corruptError('memory', `free block ${block} outside the buffer`);
       this.views.i32[head] = this.views.i32[block >> 2]!; // pop, then list the upper halves
       for (let piece = larger - 1; piece >= cls; piece--) this.free(shard, block + classBytes(piece), classBytes(piece));
       return block;
@@ -246,7 +251,7 @@ export class Heap {
       const head = H_LARGE_FREE + cls;
       const block = i32[head]!;
       if (block !== 0) {
-        if (!this.views.covers(block + 4)) throw corruptError('memory', `free block ${block} outside the buffer`);
+        if ((block & 7) !== 0 || block < 0 || !this.views.covers(block + 4)) throw corruptError('memory', `free block ${block} outside the buffer`);
         i32[head] = this.views.i32[block >> 2]!;
         return block;
       }

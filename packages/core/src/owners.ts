@@ -36,7 +36,7 @@ const releaseOnCollect = new FinalizationRegistry<OwnerRelease>(({ i32, stateInd
 export function registerOwner(instance: object, views: Views, shardCount: number): number {
   const i32 = views.i32;
   let id = Atomics.add(i32, H_NEXT_OWNER_ID, 1) + 1;
-  if (id > OWNER_SLOTS) {
+  if (id < 1 || id > OWNER_SLOTS) {
     id = 0;
     for (let candidate = 1; candidate <= OWNER_SLOTS && id === 0; candidate++) {
       const state = ownerWord(shardCount, candidate, OWNER_STATE);
@@ -49,6 +49,13 @@ export function registerOwner(instance: object, views: Views, shardCount: number
   Atomics.store(i32, ownerWord(shardCount, id, OWNER_STATE), OWNER_ALIVE);
   releaseOnCollect.register(instance, { i32, stateIndex: ownerWord(shardCount, id, OWNER_STATE) });
   return id;
+}
+
+/** True if `owner` is a registered instance, alive or dead (its locks are real). */
+export function ownerIsKnown(views: Views, shardCount: number, owner: number): boolean {
+  if (owner < 1 || owner > OWNER_SLOTS) return false;
+  const state = Atomics.load(views.i32, ownerWord(shardCount, owner, OWNER_STATE));
+  return state === OWNER_ALIVE || state === OWNER_DEAD;
 }
 
 export function ownerIsDead(views: Views, shardCount: number, owner: number): boolean {

@@ -73,6 +73,8 @@ const cbor = new Encoder({
 
 /** Nesting deeper than this is refused (it would overflow the encoder's stack). */
 export const MAX_DEPTH = 1000;
+/** Longest array stored: a sparse array of length 2^32-1 would otherwise take minutes to walk. */
+export const MAX_ARRAY_LENGTH = 2 ** 24;
 
 export function encodeStructured(value: object): Uint8Array {
   const illFormed = checkStructured(value, 0, []);
@@ -110,12 +112,15 @@ function checkStructured(value: unknown, depth: number, ancestors: object[]): bo
       throw valueError('any', value, `a ${typeof value} cannot cross threads`);
   }
   const object = value as object;
-  if (object instanceof Uint8Array || object instanceof Date) return false;
+  if ((ArrayBuffer.isView(object) && object instanceof Uint8Array) || object instanceof Date) return false;
   if (depth >= MAX_DEPTH) throw valueError('any', value, `nested deeper than ${MAX_DEPTH} levels`);
   if (ancestors.includes(object)) throw valueError('any', value, 'it is cyclic');
   const proto: unknown = Object.getPrototypeOf(object);
   if (!Array.isArray(object) && proto !== Object.prototype && proto !== null) {
     throw valueError('any', value, 'only plain objects, arrays, Dates and Uint8Arrays can be stored');
+  }
+  if (Array.isArray(object) && object.length > MAX_ARRAY_LENGTH) {
+    throw valueError('any', value, `an array longer than ${MAX_ARRAY_LENGTH} elements`);
   }
   ancestors.push(object);
   let illFormed = false;

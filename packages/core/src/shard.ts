@@ -90,10 +90,10 @@ export class Shards {
     readonly shardCount: number,
     readonly ownerId: number,
     readonly maxBytes: number,
-    readonly ownerDead: (owner: number) => boolean,
+    lockOwner: LockOwner,
   ) {
     this.shardBits = 31 - Math.clz32(shardCount);
-    this.lockOwner = { ownerId, ownerDead };
+    this.lockOwner = lockOwner;
     this.lockedWord = lockedBy(ownerId);
     this.hints = new Int32Array(shardCount);
     this.acquired = new Int32Array(shardCount);
@@ -370,7 +370,9 @@ export class Shards {
   }
 
   count(s: number): number {
-    return Atomics.load(this.views.i32, shardWord(s, S_COUNT));
+    const count = Atomics.load(this.views.i32, shardWord(s, S_COUNT));
+    if (count < 0) throw corruptError('shard', `shard ${s} counts ${count} entries`);
+    return count;
   }
 
   // --- the owner registry ----------------------------------------------------------------------

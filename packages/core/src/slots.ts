@@ -10,7 +10,7 @@
  * CBOR) happens in finishValue after the caller validated the sequence.
  */
 import { SLOT_KEY, SLOT_TAGS, SLOT_VALUE } from './layout.js';
-import { T_BIGINT, T_BYTES, T_NUMBER, T_STRING, T_TUPLE, decodeTuple, hasBlob, isTextTag, type EncodedValue, type ProbeKey } from './codecs.js';
+import { T_BIGINT, T_BYTES, T_NUMBER, T_STRING, T_TUPLE, decodeTuple, hasBlob, isTextTag, plausibleKey, type EncodedValue, type ProbeKey } from './codecs.js';
 import type { Heap, Views } from './memory.js';
 import { corruptError } from './errors.js';
 
@@ -77,16 +77,21 @@ export function readValueRaw(v: Views, at: number, out: RawValue): boolean {
 }
 
 /** The stored key as users see it. Only under the lock (the tuple decoder trusts its bytes). */
-export function readKeyLocked(v: Views, at: number, scratch: RawValue): unknown {
+export function readKeyLocked(v: Views, at: number, scratch: RawValue, codec: number): unknown {
   const tag = v.i32[(at >> 2) + SLOT_TAGS]! & 0xff;
   if (!readPayload(v, at, SLOT_KEY, tag, scratch)) throw corruptError('slots', `unreadable key at ${at}`);
+  if (!plausibleKey(codec, tag, scratch.num)) throw corruptError('slots', `a stored key has tag ${tag}, impossible for this codec`);
   switch (tag) {
     case T_NUMBER:
       return scratch.num;
     case T_STRING:
       return scratch.str;
     case T_BIGINT:
-      return BigInt(scratch.str);
+      try {
+        return BigInt(scratch.str);
+      } catch {
+        throw corruptError('slots', 'a stored bigint key does not parse');
+      }
     case T_BYTES:
       return scratch.bytes;
     case T_TUPLE:
