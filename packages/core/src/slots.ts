@@ -73,7 +73,14 @@ export function valueTagAt(v: Views, at: number): number {
 }
 
 export function readValueRaw(v: Views, at: number, out: RawValue): boolean {
-  return readPayload(v, at, SLOT_VALUE, valueTagAt(v, at), out);
+  const tag = valueTagAt(v, at);
+  if (tag === T_NUMBER) {
+    // The common case, kept small enough to inline into readers.
+    out.tag = T_NUMBER;
+    out.num = v.f64[(at >> 3) + (SLOT_VALUE >> 1)]!;
+    return true;
+  }
+  return readPayload(v, at, SLOT_VALUE, tag, out);
 }
 
 /** The stored key as users see it. Only under the lock (the tuple decoder trusts its bytes). */

@@ -32,6 +32,19 @@ const MAX_CAPACITY = 2 ** 26;
  * or not inside these views (after catching up with growth). Every table access starts here.
  */
 export function tableCapacity(v: Views, table: number): number {
+  // Fast path, small enough to inline into every reader: the table is inside these views.
+  const length = v.length;
+  if (table > 0 && (table & 7) === 0 && table + TABLE_HEADER_BYTES <= length) {
+    const capacity = v.i32[(table >> 2) + TBL_CAPACITY]!;
+    if (capacity >= 2 * GROUP_WIDTH && capacity <= MAX_CAPACITY && (capacity & (capacity - 1)) === 0 && table + tableBytes(capacity) <= length) {
+      return capacity;
+    }
+  }
+  return tableCapacitySlow(v, table);
+}
+
+/** tableCapacity after catching up with growth by other threads (or 0: implausible). */
+function tableCapacitySlow(v: Views, table: number): number {
   if (table <= 0 || (table & 7) !== 0 || !v.covers(table + TABLE_HEADER_BYTES)) return 0;
   const capacity = v.i32[(table >> 2) + TBL_CAPACITY]!;
   if (capacity < 2 * GROUP_WIDTH || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) !== 0) return 0;
@@ -58,7 +71,7 @@ export function findSlot(v: Views, table: number, capacity: number, probe: Probe
 const SLOTS_TAG_WORD = SLOT_TAGS;
 const KEY_F64 = SLOT_KEY >> 1;
 
-function findNumber(v: Views, table: number, capacity: number, hash: number, position: number, num: number): number {
+export function findNumber(v: Views, table: number, capacity: number, hash: number, position: number, num: number): number {
   const i32 = v.i32;
   const f64 = v.f64;
   const groupMask = (capacity >> 2) - 1;
