@@ -1,3 +1,5 @@
+import { threadId } from 'node:worker_threads';
+import { registerThreadToken } from './pool/recovery.js';
 /**
  * Worker-side half of `createMapPool`: the maps a pool attached in this thread.
  *
@@ -40,6 +42,8 @@ export function attachPoolMapsOnce(): AttachState {
   if (existing !== undefined) return existing;
   const data = poolWorkerData();
   if (data === undefined) throw notInPool();
+  // Publish this thread's token before attaching: from then on its locks are recoverable.
+  if (data.tokens instanceof Int32Array) registerThreadToken(data.tokens, threadId);
   const state = attachAll(data.maps);
   global[ATTACHED_MAPS] = state;
   return state;

@@ -12,6 +12,7 @@
  * reaped-and-respawned thread would attach again; a fixed pool makes "once per thread" hold for
  * the pool's whole life. (A thread piscina replaces after an abort or a crash attaches once too.)
  */
+import { createTokenTable, recoverPoolThread, type ThreadRecovery } from './recovery.js';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
@@ -69,9 +70,13 @@ export interface MapPool<M extends MapRecord = MapRecord> extends AsyncDisposabl
    * with its (awaited) return value. The task and the result are structured-cloned.
    *
    * Aborting (via `options.signal`) a task that is running TERMINATES its thread, possibly while
-   * it holds a shard lock: do not abort tasks that write a map until lock recovery exists.
+   * it holds a shard lock or is half-way through a write. The pool then recovers every map from
+   * that thread (`ShardedMap.recoverThread`): its locks are taken over, the write it had in flight
+   * is rolled back whole, and writes it completed stay. See `recoveries`.
    */
   run<R = unknown>(task?: unknown, options?: MapPoolRunOptions): Promise<R>;
+  /** Threads that ended holding a lock or a half-done write, and what recovering them took. */
+  readonly recoveries: readonly ThreadRecovery[];
   /**
    * Waits for the tasks already submitted, then stops every thread. Resolves when all have
    * exited, leaving no handles behind. Idempotent; `run()` after `close()` rejects.
@@ -100,6 +105,8 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
   readonly maps: M;
   readonly #piscina: Piscina<TaskEnvelope, unknown>;
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #tokens = createTokenTable();
+  readonly #recoveries: ThreadRecovery[] = [];
   #closing: Promise<void> | undefined;
 
   constructor(options: MapPoolOptions<M>) {
@@ -110,6 +117,7 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
         maps: handlesOf(options.maps),
         filename: options.filename === undefined ? null : toModuleUrl(options.filename, 'filename'),
         name: checkName(options.name, 'name') ?? 'default',
+        tokens: this.#tokens,
       },
     };
     this.#piscina = new Piscina<TaskEnvelope, unknown>({
@@ -122,6 +130,16 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
     });
     const onThreadError = options.onThreadError ?? warnThreadError;
     this.#piscina.on('error', onThreadError);
+    // A thread that ends (an aborted task terminates its thread) may hold a lock: recover the maps.
+    const handles = Object.values(options.maps).map((map) => map.handle);
+    this.#piscina.on('workerDestroy', (worker: { id: number }) => {
+      const recovery = recoverPoolThread(this.#tokens, worker.id, handles);
+      if (recovery.shardsRecovered > 0 || recovery.heapRecovered) this.#recoveries.push(recovery);
+    });
+  }
+
+  get recoveries(): readonly ThreadRecovery[] {
+    return this.#recoveries;
   }
 
   run<R = unknown>(task?: unknown, options: MapPoolRunOptions = {}): Promise<R> {

@@ -26,6 +26,8 @@ export interface PoolWorkerData {
   readonly filename: string | null;
   /** Default export name called in the task module. */
   readonly name: string;
+  /** Where each thread publishes its shardmap thread token (pool/recovery.ts). */
+  readonly tokens: Int32Array;
 }
 
 /** One task as it crosses to a worker. */
