@@ -138,7 +138,7 @@ export function isBytes(x: unknown): x is Uint8Array {
  * which the call itself may change or grow) is copied first.
  */
 export function privateBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+  return bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
 }
 
 export function prepareKeyOrThrow(codec: number, key: unknown, probe: ProbeKey, seed: number, mask: number): void {
@@ -426,11 +426,12 @@ const KEY_TAGS = [0x3fe, 1 << T_STRING, 1 << T_NUMBER, 1 << T_NUMBER, 1 << T_BIG
 
 /** True if a value with this tag (and inline number) can have been stored by this codec. */
 export function plausibleValue(codec: number, tag: number, num: number): boolean {
-  return ((VALUE_TAGS[codec]! >>> tag) & 1) === 1 && (codec !== 3 || (num | 0) === num);
+  // Bound the tag first: shift counts are taken mod 32, so tag 38 would test bit 6.
+  return tag > 0 && tag <= T_JSON && ((VALUE_TAGS[codec]! >>> tag) & 1) === 1 && (codec !== 3 || (num | 0) === num);
 }
 
 export function plausibleKey(codec: number, tag: number, num: number): boolean {
-  return ((KEY_TAGS[codec]! >>> tag) & 1) === 1 && (codec !== 3 || (num | 0) === num || tag !== T_NUMBER);
+  return tag > 0 && tag <= T_TUPLE && ((KEY_TAGS[codec]! >>> tag) & 1) === 1 && (codec !== 3 || (num | 0) === num || tag !== T_NUMBER);
 }
 
 /**

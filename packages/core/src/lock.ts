@@ -33,7 +33,7 @@
  *     copy its own.
  */
 
-import { corruptError } from './errors.js';
+import { corruptError, reentrantError } from './errors.js';
 
 export const LOCKED = 1;
 export const WAITERS = 2;
@@ -91,6 +91,19 @@ export interface LockOwner {
   ownerDead(owner: number): boolean;
   /** False if no registered instance has this id: a lock naming it is held by nobody (corrupt). */
   ownerKnown(owner: number): boolean;
+  /**
+   * For an owner that is a map instance of THIS thread: 1 if it holds the lock word at `index`
+   * (a call from inside its update() callback — waiting would deadlock), 0 if it does not (the
+   * word was overwritten). -1 for every other owner.
+   */
+  localHold(owner: number, index: number): number;
+}
+
+/** Never wait for this thread: a lock held by our own instance is re-entry, or corruption. */
+function checkNotSelf(i32: Int32Array, index: number, word: number, who: LockOwner): void {
+  const local = who.localHold(ownerOf(word), index);
+  if (local === 1) throw reentrantError('a method of another instance of the same map');
+  if (local === 0) throw corruptError('lock', `a lock names owner ${ownerOf(word)} of this thread, which does not hold it`);
 }
 
 /**
@@ -124,6 +137,7 @@ export function lockSlow(i32: Int32Array, index: number, who: LockOwner, counter
       if (Atomics.compareExchange(i32, index, seen, mine | WAITERS) === seen) return seen;
       continue;
     }
+    checkNotSelf(i32, index, seen, who);
     if ((seen & WAITERS) === 0) {
       // Announce the sleeper before sleeping, or the holder's unlock would not notify.
       if (Atomics.compareExchange(i32, index, seen, seen | WAITERS) !== seen) continue;
@@ -180,6 +194,7 @@ export function lockPlain(i32: Int32Array, index: number, who: LockOwner): void 
       if (Atomics.compareExchange(i32, index, 0, mine | WAITERS) === 0) return;
       continue;
     }
+    if ((seen & LOCKED) !== 0) checkNotSelf(i32, index, seen, who);
     if ((seen & WAITERS) === 0) {
       if (Atomics.compareExchange(i32, index, seen, seen | WAITERS) !== seen) continue;
       seen |= WAITERS;

@@ -50,7 +50,7 @@ import { Heap, Views } from './memory.js';
 import { READ_ATTEMPTS, Shards, initialCapacity } from './shard.js';
 import { RawValue, freeBlob, freePayloadBlob, readKeyLocked, readValueRaw, setTags, valueTagAt, setValueTag, storeKey, storeValue, valuePayloadAt, writeBlob } from './slots.js';
 import { NOT_FOUND, TORN, findNumber, findSlot, isFull, tableCapacity } from './table.js';
-import { ownerIsDead, ownerIsKnown, registerOwner } from './owners.js';
+import { localHold, ownerIsDead, ownerIsKnown, registerLocalHolder, registerOwner } from './owners.js';
 import { hashNumber } from './hash.js';
 import { collectStats, type ShardedMapStats } from './stats.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
@@ -97,9 +97,11 @@ export class ShardedMap<K = unknown, V = unknown> {
       ownerId,
       ownerDead: (owner: number): boolean => ownerIsDead(views, config.shardCount, owner),
       ownerKnown: (owner: number): boolean => ownerIsKnown(views, config.shardCount, owner),
+      localHold: (owner: number, index: number): number => localHold(views, config.shardCount, owner, index),
     };
     const heap = new Heap(views, config.maxBytes, lockOwner);
     this.#shards = new Shards(views, heap, config.shardCount, ownerId, config.maxBytes, lockOwner);
+    registerLocalHolder(views, ownerId, this.#shards);
     this.#shardMask = config.shardCount - 1;
     this.#anyNumber = config.valueCodec === 0 || config.valueCodec === 2;
     this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2;
@@ -548,7 +550,7 @@ export class ShardedMap<K = unknown, V = unknown> {
    */
   #storedCopy(): unknown {
     const v = this.#value;
-    if (v.tag === T_BYTES) return v.bytes.slice();
+    if (v.tag === T_BYTES) return new Uint8Array(v.bytes); // a plain copy (Buffer#slice is a view)
     if (v.tag === T_STRUCT) return finishValue(v.tag, 0, '', new Uint8Array(v.bytes)); // a plain, private copy
     return finishValue(v.tag, v.num, v.str, v.bytes);
   }

@@ -93,18 +93,28 @@ export class Heap {
     this.heapLockOwner = lockOwner;
   }
 
+  /** True while this instance holds the heap lock. */
+  private heapHeld = false;
+
   private lockHeap(): void {
     lockPlain(this.views.i32, H_HEAP_LOCK, this.heapLockOwner);
+    this.heapHeld = true;
   }
 
   private unlockHeap(): void {
+    this.heapHeld = false;
     unlockPlain(this.views.i32, H_HEAP_LOCK);
+  }
+
+  holdsHeapLock(index: number): boolean {
+    return index === H_HEAP_LOCK && this.heapHeld;
   }
 
   /** Takes the heap lock over if a dead owner holds it, then releases it; true if it did. */
   recoverHeapLock(): boolean {
     const word = Atomics.load(this.views.i32, H_HEAP_LOCK);
     if (!tryTakeOver(this.views.i32, H_HEAP_LOCK, word, this.heapLockOwner)) return false;
+    this.heapHeld = true;
     this.unlockHeap(); // every heap mutation is one store: nothing to repair (invariant 5)
     return true;
   }
@@ -256,6 +266,9 @@ export class Heap {
         return block;
       }
       const start = Atomics.load(i32, H_HIGH_WATER);
+      if (start <= 0 || (start & 7) !== 0 || start > Atomics.load(i32, H_PUBLISHED_LENGTH)) {
+        throw corruptError('memory', `the high-water mark ${start} is impossible (invariant 2)`);
+      }
       const end = start + classBytes(cls);
       if (end > this.maxBytes || !this.ensureLengthLocked(end)) return 0;
       Atomics.store(this.views.i32, H_HIGH_WATER, end);

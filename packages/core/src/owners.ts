@@ -8,7 +8,7 @@
  * Registry entry states: FREE -> CLAIMING (by one CAS) -> ALIVE -> DEAD (recoverThread) -> FREE,
  * or ALIVE -> FREE when the instance is garbage-collected (it can hold no lock then).
  */
-import { H_NEXT_OWNER_ID, OWNER_ALIVE, OWNER_DEAD, OWNER_FREE, OWNER_SLOTS, OWNER_STATE, OWNER_TOKEN, ownerWord } from './layout.js';
+import { H_CHECKSUM, H_NEXT_OWNER_ID, H_SEED, OWNER_ALIVE, OWNER_DEAD, OWNER_FREE, OWNER_SLOTS, OWNER_STATE, OWNER_TOKEN, ownerWord } from './layout.js';
 import { randomSeed } from './hash.js';
 import { fullError } from './errors.js';
 import type { Views } from './memory.js';
@@ -23,13 +23,42 @@ export function threadToken(): number {
   return THREAD_TOKEN;
 }
 
+/** What a map instance of this thread reports about the locks it holds. */
+export interface LocalHolder {
+  holdsLockWord(index: number): boolean;
+}
+
+/**
+ * This thread's map instances, by buffer (its seed and checksum words) and owner id: how a waiter
+ * recognises a lock held by its own thread (lock.ts, checkNotSelf). Weak: instances come and go.
+ */
+const localHolders = new Map<string, WeakRef<LocalHolder>>();
+
+function localKey(views: Views, owner: number): string {
+  return `${views.i32[H_SEED]}:${views.i32[H_CHECKSUM]}:${owner}`;
+}
+
+export function registerLocalHolder(views: Views, owner: number, holder: LocalHolder): void {
+  localHolders.set(localKey(views, owner), new WeakRef(holder));
+}
+
+/** 1: `owner` is an instance of this thread holding the word at `index`; 0: one not holding it; -1: not ours. */
+export function localHold(views: Views, shardCount: number, owner: number, index: number): number {
+  if (owner < 1 || owner > OWNER_SLOTS) return -1;
+  if (Atomics.load(views.i32, ownerWord(shardCount, owner, OWNER_TOKEN)) !== THREAD_TOKEN) return -1;
+  const holder = localHolders.get(localKey(views, owner))?.deref();
+  if (holder === undefined) return 0; // an instance of this thread since collected holds nothing
+  return holder.holdsLockWord(index) ? 1 : 0;
+}
+
 interface OwnerRelease {
   i32: Int32Array;
   stateIndex: number;
 }
 
-const releaseOnCollect = new FinalizationRegistry<OwnerRelease>(({ i32, stateIndex }) => {
+const releaseOnCollect = new FinalizationRegistry<OwnerRelease & { key: string }>(({ i32, stateIndex, key }) => {
   Atomics.compareExchange(i32, stateIndex, OWNER_ALIVE, OWNER_FREE);
+  if (localHolders.get(key)?.deref() === undefined) localHolders.delete(key);
 });
 
 /** Takes an owner id for `instance` in the buffer's registry. */
@@ -47,7 +76,7 @@ export function registerOwner(instance: object, views: Views, shardCount: number
   // The token first, then ALIVE: recoverThread only acts on ALIVE entries.
   Atomics.store(i32, ownerWord(shardCount, id, OWNER_TOKEN), THREAD_TOKEN);
   Atomics.store(i32, ownerWord(shardCount, id, OWNER_STATE), OWNER_ALIVE);
-  releaseOnCollect.register(instance, { i32, stateIndex: ownerWord(shardCount, id, OWNER_STATE) });
+  releaseOnCollect.register(instance, { i32, stateIndex: ownerWord(shardCount, id, OWNER_STATE), key: localKey(views, id) });
   return id;
 }
 

@@ -82,6 +82,8 @@ export class Shards {
   private readonly lockOwner: LockOwner;
   /** What this thread's locked shard words look like (lock.ts invariant 2). */
   private readonly lockedWord: number;
+  /** Per shard: 1 while this instance holds its lock (who is waiting on whom, lock.ts). */
+  private readonly holding: Uint8Array;
   /** A table replaced by the mutation in flight, freed at commit (invariant 5). */
   private retiredTable = 0;
   constructor(
@@ -97,6 +99,7 @@ export class Shards {
     this.lockedWord = lockedBy(ownerId);
     this.hints = new Int32Array(shardCount);
     this.acquired = new Int32Array(shardCount);
+    this.holding = new Uint8Array(shardCount);
   }
 
   lock(s: number): void {
@@ -109,6 +112,7 @@ export class Shards {
       seen = this.lockContended(s, index);
     }
     this.acquired[s] = seen;
+    this.holding[s] = 1;
     i32[index + (S_LAST_SEQUENCE - S_LOCK)] = seen;
     i32[index + (S_LOCK_ACQUISITIONS - S_LOCK)]!++;
   }
@@ -133,7 +137,14 @@ export class Shards {
   }
 
   unlock(s: number): void {
+    this.holding[s] = 0;
     this.hints[s] = unlock(this.views.i32, shardWord(s, S_LOCK), this.acquired[s]!);
+  }
+
+  /** True if this instance holds the shard lock at Int32 index `index` (owners.ts, LocalHolder). */
+  holdsLockWord(index: number): boolean {
+    const s = (index - shardWord(0, S_LOCK)) / (shardWord(1, S_LOCK) - shardWord(0, S_LOCK));
+    return Number.isInteger(s) && s >= 0 && s < this.shardCount ? this.holding[s] === 1 : this.heap.holdsHeapLock(index);
   }
 
   countRetry(s: number): void {
@@ -279,6 +290,9 @@ export class Shards {
     const count = i32[shardWord(s, S_COUNT)]!;
     const tombstones = i32[shardWord(s, S_TOMBSTONES)]!;
     let capacity = this.capacity(s);
+    if (count < 0 || tombstones < 0 || count + tombstones > capacity) {
+      throw corruptError('shard', `shard ${s} counts ${count} entries and ${tombstones} tombstones in ${capacity} slots`);
+    }
     if (count + tombstones + 1 > maxLoad(capacity)) {
       // Double only if live entries fill 3/4 of the load limit (Abseil: 25/32 of capacity);
       // otherwise the limit was reached through tombstones: rehash at the same size. Doubling
@@ -395,6 +409,7 @@ export class Shards {
       const word = Atomics.load(i32, shardWord(s, S_LOCK));
       if (!tryTakeOver(i32, shardWord(s, S_LOCK), word, this.lockOwner)) continue;
       this.acquired[s] = this.sequenceAfterTakeover(s);
+      this.holding[s] = 1;
       try {
         this.recoverLocked(s);
       } finally {

@@ -1,4 +1,4 @@
-import { isDeepStrictEqual } from 'node:util';
+import { serialize } from 'node:v8';
 /**
  * API fuzz: every method of ShardedMap given garbage (wrong types, huge strings and bigints, deep
  * nesting, cyclic and null-prototype objects, symbols, functions, Proxies — throwing, revoked, or
@@ -259,8 +259,9 @@ function runCase(config: Config, method: string, args: Arg[]): string | null {
       const removed = method.startsWith('update') && r === undefined;
       if (keyId !== undefined && after.has(keyId) === removed) return `after success the key is ${removed ? 'still' : 'not'} there`;
       if (!present && (method === 'loadOrStore' || method === 'swap') && r.loaded !== false) return `loaded=${r.loaded} for an absent key`;
-      // loadOrStore returns what get() would: a copy of the value given, equal by content.
-      if (!present && method === 'loadOrStore' && !isDeepStrictEqual(r.value, m.get(a as never))) return 'loadOrStore did not return the stored value';
+      // loadOrStore returns what get() would: a copy of the value given, equal by content
+      // (compared as structured-clone bytes: Invalid Dates, NaN and -0 compare as they should).
+      if (!present && method === 'loadOrStore' && !serialize(r.value).equals(serialize(m.get(a as never)))) return 'loadOrStore did not return the stored value';
       return null;
     }
     case 'callback':
