@@ -110,7 +110,10 @@ function checkNotSelf(i32: Int32Array, index: number, word: number, who: LockOwn
  * A lock word that names no registered owner was overwritten: waiting would never end. `plain`:
  * the heap lock, where any non-zero word must be LOCKED.
  */
-function checkHolder(word: number, who: LockOwner, plain: boolean): void {
+function checkHolder(i32: Int32Array, index: number, word: number, who: LockOwner, plain: boolean): void {
+  // Only a word that stayed the same through a whole timed wait counts: recovery may have just
+  // taken it over (and freed the dead owner's id) while we slept.
+  if (Atomics.load(i32, index) !== word) return;
   if (plain && word !== 0 && (word & LOCKED) === 0) throw corruptError('lock', `the heap lock word ${word} is impossible`);
   if ((word & LOCKED) !== 0 && !who.ownerKnown(ownerOf(word))) {
     throw corruptError('lock', `a lock is held by owner ${ownerOf(word)}, which no map instance has`);
@@ -157,7 +160,7 @@ export function lockSlow(i32: Int32Array, index: number, who: LockOwner, counter
       counters.tookOver = true;
       return -1;
     }
-    checkHolder(seen, who, false);
+    checkHolder(i32, index, seen, who, false);
   }
 }
 
@@ -165,6 +168,18 @@ export function lockSlow(i32: Int32Array, index: number, who: LockOwner, counter
 export function tryTakeOver(i32: Int32Array, index: number, word: number, who: LockOwner): boolean {
   if ((word & LOCKED) === 0 || !who.ownerDead(ownerOf(word))) return false;
   return Atomics.compareExchange(i32, index, word, lockedBy(who.ownerId) | (word & WAITERS)) === word;
+}
+
+/**
+ * Takes the lock at `index` over if a dead owner holds it, retrying while sleepers change its
+ * WAITERS bit under us (recovery must not skip a lock and leave it held by a freed owner id).
+ */
+export function takeOverIfDead(i32: Int32Array, index: number, who: LockOwner): boolean {
+  for (;;) {
+    const word = Atomics.load(i32, index);
+    if ((word & LOCKED) === 0 || !who.ownerDead(ownerOf(word))) return false;
+    if (Atomics.compareExchange(i32, index, word, lockedBy(who.ownerId) | (word & WAITERS)) === word) return true;
+  }
 }
 
 /** Releases a lock acquired over `acquired`; returns the new word (the caller's next hint). */
@@ -209,7 +224,7 @@ export function lockPlain(i32: Int32Array, index: number, who: LockOwner): void 
     } else timedOut = round % SPINS_PER_CHECK === 0;
     if (!timedOut) continue;
     if (tryTakeOver(i32, index, seen, who)) return;
-    checkHolder(seen, who, true);
+    checkHolder(i32, index, seen, who, true);
   }
 }
 

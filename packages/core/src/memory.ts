@@ -40,7 +40,7 @@ import {
   shardWord,
   sizeClassOf,
 } from './layout.js';
-import { lockPlain, tryTakeOver, unlockPlain, type LockOwner } from './lock.js';
+import { lockPlain, takeOverIfDead, unlockPlain, type LockOwner } from './lock.js';
 import { corruptError } from './errors.js';
 
 export class Views {
@@ -112,8 +112,7 @@ export class Heap {
 
   /** Takes the heap lock over if a dead owner holds it, then releases it; true if it did. */
   recoverHeapLock(): boolean {
-    const word = Atomics.load(this.views.i32, H_HEAP_LOCK);
-    if (!tryTakeOver(this.views.i32, H_HEAP_LOCK, word, this.heapLockOwner)) return false;
+    if (!takeOverIfDead(this.views.i32, H_HEAP_LOCK, this.heapLockOwner)) return false;
     this.heapHeld = true;
     this.unlockHeap(); // every heap mutation is one store: nothing to repair (invariant 5)
     return true;

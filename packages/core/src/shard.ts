@@ -60,7 +60,7 @@ import {
   slotOffset,
   tableBytes,
 } from './layout.js';
-import { LOCKED, SEQUENCE_STEP, lockSlow, lockedBy, tryTakeOver, unlock, type LockCounters, type LockOwner } from './lock.js';
+import { LOCKED, SEQUENCE_STEP, lockSlow, lockedBy, takeOverIfDead, unlock, type LockCounters, type LockOwner } from './lock.js';
 import { Heap, Views } from './memory.js';
 import { corruptError, fullError } from './errors.js';
 import { DELETED, EMPTY } from './control.js';
@@ -406,8 +406,7 @@ export class Shards {
     const heapRecovered = this.heap.recoverHeapLock();
     let shardsRecovered = 0;
     for (let s = 0; s < this.shardCount; s++) {
-      const word = Atomics.load(i32, shardWord(s, S_LOCK));
-      if (!tryTakeOver(i32, shardWord(s, S_LOCK), word, this.lockOwner)) continue;
+      if (!takeOverIfDead(i32, shardWord(s, S_LOCK), this.lockOwner)) continue;
       this.acquired[s] = this.sequenceAfterTakeover(s);
       this.holding[s] = 1;
       try {
