@@ -34,6 +34,16 @@ export const T_TUPLE = 9; // keys only
 export const T_STRUCT = 10; // values only: CBOR bytes
 export const T_JSON = 11; // values only: JSON text as UTF-16
 
+/** Tags that are the whole value: undefined, null, false, true (no payload). */
+export function isInlineTag(tag: number): boolean {
+  return tag >= T_UNDEFINED && tag <= T_TRUE;
+}
+
+/** The value an inline tag stands for. */
+export function inlineValue(tag: number): undefined | null | boolean {
+  return tag === T_UNDEFINED ? undefined : tag === T_NULL ? null : tag === T_TRUE;
+}
+
 /** Tags whose payload is a blob of UTF-16 code units (the others with a blob hold bytes). */
 export function isTextTag(tag: number): boolean {
   return tag === T_STRING || tag === T_BIGINT || tag === T_JSON;
@@ -254,15 +264,8 @@ function readElement(bytes: Uint8Array, view: DataView, at: { pos: number }): un
       for (let i = 0; i < n; i++) out.push(readElement(bytes, view, at));
       return out;
     }
-    case T_UNDEFINED:
-      return undefined;
-    case T_NULL:
-      return null;
-    case T_TRUE:
-      return true;
-    case T_FALSE:
-      return false;
     default:
+      if (isInlineTag(tag!)) return inlineValue(tag!);
       throw new Error(`shardmap (codecs): unknown tuple element tag ${String(tag)}`);
   }
 }
@@ -392,15 +395,8 @@ function finishInline(tag: number, num: number, str: string): unknown {
       return num;
     case T_STRING:
       return str;
-    case T_UNDEFINED:
-      return undefined;
-    case T_NULL:
-      return null;
-    case T_TRUE:
-      return true;
-    case T_FALSE:
-      return false;
     default:
+      if (isInlineTag(tag)) return inlineValue(tag);
       throw corruptError('codecs', `unknown value tag ${tag}`);
   }
 }

@@ -441,8 +441,11 @@ export class ShardedMap<K = unknown, V = unknown> {
   /** The value removed by the last #remove(key, true). */
   #removed: unknown = undefined;
 
-  /** Removes `key`; true if it was there (its value then in #removed when `wantValue`). */
-  #remove(key: K, wantValue: boolean): boolean {
+  /**
+   * Removes `key`; true if it was there (and `removeIf`, given, approved its current value). The
+   * value is left in #removed when `wantValue` or `removeIf` needed it.
+   */
+  #remove(key: K, wantValue: boolean, removeIf?: (current: unknown) => boolean): boolean {
     const c = this.#config;
     if (!prepareKey(c.keyCodec, key, this.#probe, c.seed, c.hashMask)) return false;
     const s = this.#probe.hash & this.#shardMask;
@@ -451,7 +454,8 @@ export class ShardedMap<K = unknown, V = unknown> {
     try {
       const slot = shards.findLocked(s, this.#probe);
       if (slot < 0) return false;
-      this.#removed = wantValue ? this.#readLocked(s, slot) : undefined;
+      this.#removed = wantValue || removeIf ? this.#readLocked(s, slot) : undefined;
+      if (removeIf && !removeIf(this.#removed)) return false;
       shards.removeLocked(s, slot);
       return true;
     } finally {
@@ -495,19 +499,7 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   compareAndDelete(key: K, expected: V): boolean {
     if (this.#inUpdate) throw reentrantError('compareAndDelete');
-    const c = this.#config;
-    if (!prepareKey(c.keyCodec, key, this.#probe, c.seed, c.hashMask)) return false;
-    const s = this.#probe.hash & this.#shardMask;
-    const shards = this.#shards;
-    shards.lock(s);
-    try {
-      const slot = shards.findLocked(s, this.#probe);
-      if (slot < 0 || !sameValue(this.#readLocked(s, slot), expected)) return false;
-      shards.removeLocked(s, slot);
-      return true;
-    } finally {
-      shards.unlock(s);
-    }
+    return this.#remove(key, false, (current) => sameValue(current, expected));
   }
 
   // --- beyond sync.Map -----------------------------------------------------------------------

@@ -10,7 +10,7 @@
  * CBOR) happens in finishValue after the caller validated the sequence.
  */
 import { SLOT_KEY, SLOT_TAGS, SLOT_VALUE } from './layout.js';
-import { T_BIGINT, T_BYTES, T_NUMBER, T_STRING, T_TUPLE, decodeTuple, hasBlob, isTextTag, plausibleKey, type EncodedValue, type ProbeKey } from './codecs.js';
+import { T_BIGINT, T_BYTES, T_NUMBER, T_STRING, T_TUPLE, decodeTuple, hasBlob, inlineValue, isTextTag, plausibleKey, type EncodedValue, type ProbeKey } from './codecs.js';
 import type { Heap, Views } from './memory.js';
 import { corruptError } from './errors.js';
 
@@ -104,7 +104,7 @@ export function readKeyLocked(v: Views, at: number, scratch: RawValue, codec: nu
     case T_TUPLE:
       return decodeTuple(scratch.bytes);
     default:
-      return tag === 1 ? undefined : tag === 2 ? null : tag === 4;
+      return inlineValue(tag);
   }
 }
 
