@@ -49,12 +49,12 @@ import { corruptError, fullError, notNumericError, reentrantError, valueError } 
 import { Heap, Views } from './memory.js';
 import { READ_ATTEMPTS, Shards, initialCapacity } from './shard.js';
 import { RawValue, freeBlob, freePayloadBlob, readKeyLocked, readValueRaw, setTags, valueTagAt, setValueTag, storeKey, storeValue, valuePayloadAt, writeBlob } from './slots.js';
-import { NOT_FOUND, TORN, findNumber, findSlot, isFull, tableCapacity } from './table.js';
+import { NOT_FOUND, TORN, findNumber, findSlot, isFull, onlyNumbers, tableCapacity } from './table.js';
 import { localHold, ownerIsDead, ownerIsKnown, registerLocalHolder, registerOwner } from './owners.js';
 import { hashNumber } from './hash.js';
 import { collectStats, type ShardedMapStats } from './stats.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
-import { H_PUBLISHED_LENGTH, HEADER_BYTES, SLOT_VALUE, S_LOCK, S_TABLE, TBL_CAPACITY, shardWord } from './layout.js';
+import { H_PUBLISHED_LENGTH, HEADER_BYTES, SLOT_BYTES, SLOT_KEY, SLOT_TAGS, SLOT_VALUE, S_LOCK, S_TABLE, TABLE_HEADER_BYTES, TBL_CAPACITY, shardWord, tableBytes } from './layout.js';
 import { LOCKED } from './lock.js';
 
 const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
@@ -83,8 +83,9 @@ export class ShardedMap<K = unknown, V = unknown> {
   #inUpdate = false;
   /** The value codec accepts every number (so a stored number needs no plausibility check). */
   readonly #anyNumber: boolean;
-  /** The key codec takes numbers ('any' or 'number'; 'int32' keys go the generic way). */
+  /** The key codec takes numbers ('any', 'number', 'int32': all stored as float64). */
   readonly #numberKeys: boolean;
+  readonly #int32Keys: boolean;
   readonly #shardBits: number;
 
   private constructor(config: BufferConfig) {
@@ -104,7 +105,8 @@ export class ShardedMap<K = unknown, V = unknown> {
     registerLocalHolder(views, ownerId, this.#shards);
     this.#shardMask = config.shardCount - 1;
     this.#anyNumber = config.valueCodec === 0 || config.valueCodec === 2;
-    this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2;
+    this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2 || config.keyCodec === 3;
+    this.#int32Keys = config.keyCodec === 3;
     this.#shardBits = 31 - Math.clz32(config.shardCount);
   }
 
@@ -145,7 +147,10 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   get(key: K): V | undefined {
     if (this.#inUpdate) throw reentrantError('get');
-    if (typeof key === 'number' && this.#numberKeys) return this.#getNumber(key === 0 ? 0 : key) as V | undefined;
+    if (typeof key === 'number' && this.#numberKeys) {
+      if (this.#int32Keys && (key | 0) !== key) return undefined; // no such key can be stored
+      return this.#getNumber(key === 0 ? 0 : key) as V | undefined;
+    }
     const probe = this.#probe;
     const c = this.#config;
     if (!this.#prepareLookup(key, probe, c)) return undefined;
@@ -273,7 +278,7 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   set(key: K, value: V): this {
     if (this.#inUpdate) throw reentrantError('set');
-    if (typeof key === 'number' && typeof value === 'number' && this.#numberKeys && this.#anyNumber) {
+    if (typeof key === 'number' && typeof value === 'number' && this.#numberKeys && this.#anyNumber && (!this.#int32Keys || (key | 0) === key)) {
       this.#setNumber(key === 0 ? 0 : key, value);
       return this;
     }
@@ -604,9 +609,20 @@ export class ShardedMap<K = unknown, V = unknown> {
     const views = this.#views;
     const table = shards.tableLocked(s);
     const capacity = shards.capacity(s);
+    // Numbers to numbers (counters, int-keyed caches) are read straight from the slot: this copy
+    // runs under the shard's lock, and every nanosecond here is one writers wait for.
+    const numbersOk = this.#numberKeys && this.#anyNumber;
+    const i32 = views.i32;
+    const f64 = views.f64;
     for (let slot = 0; slot < capacity; slot++) {
       if (!isFull(views, table, slot)) continue;
       const at = slotOffset(table, capacity, slot);
+      if (numbersOk && i32[(at >> 2) + SLOT_TAGS] === (T_NUMBER | (T_NUMBER << 8))) {
+        const key = f64[(at >> 3) + (SLOT_KEY >> 1)]!;
+        if (this.#int32Keys && (key | 0) !== key) throw corruptError('map', `an int32 map holds key ${key}`);
+        out.push([keys ? key : undefined, values ? f64[(at >> 3) + (SLOT_VALUE >> 1)] : undefined]);
+        continue;
+      }
       const key = keys ? readKeyLocked(views, at, this.#raw, this.#config.keyCodec) : undefined;
       out.push([key, values ? this.#readLocked(s, slot) : undefined]);
     }
@@ -646,14 +662,56 @@ export class ShardedMap<K = unknown, V = unknown> {
   }
 
   forEach(cb: (value: V, key: K, map: ShardedMap<K, V>) => void): void {
-    if (this.#inUpdate) throw reentrantError('forEach');
-    for (const [key, value] of this.#walk(true, true)) cb(value as V, key as K, this);
+    this.range((key, value) => void cb(value, key, this), 'forEach');
   }
 
   /** Calls fn for each entry; stops when fn returns false (sync.Map's Range). */
-  range(fn: (key: K, value: V) => boolean | void): void {
-    if (this.#inUpdate) throw reentrantError('range');
-    for (const [key, value] of this.#walk(true, true)) if (fn(key as K, value as V) === false) return;
+  range(fn: (key: K, value: V) => boolean | void, method = 'range'): void {
+    if (this.#inUpdate) throw reentrantError(method);
+    // As #walk, without a generator resumption per entry.
+    const count = this.#config.shardCount;
+    const first = Math.floor(Math.random() * count);
+    for (let i = 0; i < count; i++) {
+      if (this.#inUpdate) throw reentrantError(method);
+      if (!this.#rangeShard((first + i) & (count - 1), fn)) return;
+    }
+  }
+
+  /**
+   * range() over one shard; false if fn stopped it. A shard of numbers only is copied as raw table
+   * bytes under the lock (one memcpy) and decoded outside it, entry by entry as fn asks, so a range
+   * that stops early costs the copy, not the decoding; other shards are decoded under the lock.
+   */
+  #rangeShard(s: number, fn: (key: K, value: V) => boolean | void): boolean {
+    const shards = this.#shards;
+    let raw: Uint8Array | undefined;
+    let capacity = 0;
+    const entries: [unknown, unknown][] = [];
+    shards.lock(s);
+    try {
+      const table = shards.tableLocked(s);
+      capacity = shards.capacity(s);
+      if (this.#numberKeys && this.#anyNumber && onlyNumbers(this.#views, table, capacity)) {
+        raw = this.#views.u8.slice(table, table + tableBytes(capacity));
+      } else this.#copyShardLocked(s, true, true, entries);
+    } finally {
+      shards.unlock(s);
+    }
+    if (raw === undefined) {
+      for (let e = 0; e < entries.length; e++) if (fn(entries[e]![0] as K, entries[e]![1] as V) === false) return false;
+      return true;
+    }
+    // Offsets below are relative to the private copy of the table (its block started 8-aligned).
+    const f64 = new Float64Array(raw.buffer);
+    const slots = TABLE_HEADER_BYTES + capacity;
+    for (let slot = 0; slot < capacity; slot++) {
+      if ((raw[TABLE_HEADER_BYTES + slot]! & 0x80) !== 0) continue;
+      const at = slots + slot * SLOT_BYTES;
+      const key = f64[(at >> 3) + (SLOT_KEY >> 1)]!;
+      if (this.#int32Keys && (key | 0) !== key) throw corruptError('map', `an int32 map holds key ${key}`);
+      if (fn(key as K, f64[(at >> 3) + (SLOT_VALUE >> 1)] as V) === false) return false;
+    }
+    return true;
   }
 
   /** A consistent point-in-time copy of the whole map: every shard locked at once. */

@@ -211,6 +211,15 @@ export function eraseSlot(v: Views, table: number, slot: number): boolean {
   return tombstone;
 }
 
+/** True if every entry of the table has a number key and a number value (no blobs). */
+export function onlyNumbers(v: Views, table: number, capacity: number): boolean {
+  const numbers = T_NUMBER | (T_NUMBER << 8);
+  for (let slot = 0; slot < capacity; slot++) {
+    if (isFull(v, table, slot) && v.i32[(slotOffset(table, capacity, slot) >> 2) + SLOT_TAGS] !== numbers) return false;
+  }
+  return true;
+}
+
 /** True if slot `slot` holds an entry. */
 export function isFull(v: Views, table: number, slot: number): boolean {
   return (v.u8[ctrlStart(table) + slot]! & 0x80) === 0;
