@@ -19,6 +19,7 @@ import { ShardedMap, threadToken } from '@shardmap/core';
 import { seedFor } from './helpers/workers.js';
 // @ts-expect-error plain JS fixture (shared with the workers), no declarations
 import { Workload } from './fixtures/reliability-kill-ops.mjs';
+import { rng } from '../packages/core/test/helpers/seed.js';
 
 const ROUNDS = Number(process.env.SHARDMAP_KILL_ROUNDS ?? 200);
 const WORKERS = 4;
@@ -106,16 +107,6 @@ async function lockDump(buffer: SharedArrayBuffer, shards: number): Promise<stri
   }
 }
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>>= 0);
-  };
-}
 
 describe('kill test: a worker terminated mid-workload, then recoverThread', () => {
   it(`${ROUNDS} rounds of 4 workers, one killed per round`, { timeout: 900_000 }, async () => {

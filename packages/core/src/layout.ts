@@ -99,11 +99,6 @@ export const S_OPTIMISTIC_RETRIES = 9;
 /** syncmap mode (snapshot.ts): lookups that missed the read snapshot, and promotions. */
 export const S_MISSES = 10;
 export const S_PROMOTIONS = 11;
-/** syncmap mode: byte offset and capacity of the read snapshot table (0: none), and the
- *  "amended" flag (the dirty table holds keys the snapshot lacks). */
-export const S_READ_TABLE = 12;
-export const S_READ_CAPACITY = 13;
-export const S_AMENDED = 14;
 /** Line 1: the shard's small-block allocator, all under the shard lock. */
 export const S_CARVE_CURSOR = 16;
 export const S_CARVE_END = 17;

@@ -14,21 +14,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ShardedMap } from '@shardmap/core';
+import { SEED, rng } from './helpers/seed.js';
 
 const CYCLES = Number(process.env.SHARDMAP_CHURN_CYCLES ?? 10);
 const MAX_GROWTH = 1.5;
-const SEED = process.env.SHARDMAP_SEED !== undefined ? Number(process.env.SHARDMAP_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>>= 0);
-  };
-}
 
 type AnyMap = ShardedMap<any, any>;
 

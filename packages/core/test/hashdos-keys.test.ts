@@ -19,6 +19,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ShardedMap } from '@shardmap/core';
+import { SEED, rng } from './helpers/seed.js';
 
 const LOG2_KEYS = Number(process.env.SHARDMAP_HASHDOS_LOG2 ?? 11);
 const N = 2 ** LOG2_KEYS;
@@ -29,18 +30,7 @@ const MAX_RATIO = 3;
 const HOPELESS = 10 * MAX_RATIO;
 /** The attacker's guess of the seed; maps under test draw their own. */
 const ATTACKER_SEED = 0x5eed1234;
-const SEED = process.env.SHARDMAP_SEED !== undefined ? Number(process.env.SHARDMAP_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>>= 0);
-  };
-}
 
 // --- MurmurHash3_x86_32 pieces (the public algorithm; used only to build attacks) --------------
 const C1 = 0xcc9e2d51;
