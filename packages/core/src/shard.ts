@@ -359,7 +359,12 @@ export class Shards {
     this.views.i32[shardWord(s, S_TABLE)] = table;
   }
 
-  /** Empties shard `s`: publishes a fresh minimal table, then frees the old one and its blobs. */
+  /**
+   * Empties shard `s`: publishes a fresh minimal table, then frees the old one and its blobs. At
+   * the maxBytes ceiling there may be no room even for that: then the table is emptied in place
+   * (control bytes reset, then the blobs freed) — clear() must never need memory. In place, a
+   * thread dying half-way leaves the shard partly cleared, every remaining entry intact.
+   */
   clearLocked(s: number): void {
     const old = this.tableLocked(s);
     const oldCapacity = this.capacity(s);
@@ -367,20 +372,34 @@ export class Shards {
     const fresh = this.allocTableLocked(s, MIN_CAPACITY);
     if (fresh === 0) {
       this.commitLocked(s);
-      throw fullError(tableBytes(MIN_CAPACITY), this.maxBytes);
+      return this.clearInPlaceLocked(s, old, oldCapacity);
     }
     initTable(this.views, fresh, MIN_CAPACITY);
     this.publishTableLocked(s, fresh);
     this.views.i32[shardWord(s, S_COUNT)] = 0;
     this.retiredTable = 0; // freed below, after its blobs
     this.commitLocked(s);
-    for (let slot = 0; slot < oldCapacity; slot++) {
-      if (!isFull(this.views, old, slot)) continue;
-      const at = slotOffset(old, oldCapacity, slot);
+    this.freeEntriesOf(s, old, oldCapacity, this.views.u8.slice(ctrlStart(old), ctrlStart(old) + oldCapacity));
+    this.heap.freeTable(old, tableBytes(oldCapacity));
+  }
+
+  private clearInPlaceLocked(s: number, table: number, capacity: number): void {
+    const ctrl = this.views.u8.slice(ctrlStart(table), ctrlStart(table) + capacity); // which slots were full
+    initTable(this.views, table, capacity); // unpublishes every entry at once (their words stay)
+    const i32 = this.views.i32;
+    i32[shardWord(s, S_COUNT)] = 0;
+    i32[shardWord(s, S_TOMBSTONES)] = 0;
+    this.freeEntriesOf(s, table, capacity, ctrl);
+  }
+
+  /** Frees the blobs of the entries that `ctrl` (a copy of a table's control bytes) marks full. */
+  private freeEntriesOf(s: number, table: number, capacity: number, ctrl: Uint8Array): void {
+    for (let slot = 0; slot < capacity; slot++) {
+      if ((ctrl[slot]! & 0x80) !== 0) continue;
+      const at = slotOffset(table, capacity, slot);
       freeKeyBlob(this.views, this.heap, s, at);
       freeValueBlob(this.views, this.heap, s, at);
     }
-    this.heap.freeTable(old, tableBytes(oldCapacity));
   }
 
   count(s: number): number {

@@ -222,6 +222,13 @@ const tryCanonKey = (k: unknown): string | undefined => {
 };
 
 /** Runs one call; returns why it broke the contract, or null. */
+/** Primitives by Object.is (NaN, -0); structured values by their structured-clone bytes (a number's
+ *  bytes depend on V8's internal representation, so primitives cannot be compared that way). */
+function sameContent(x: unknown, y: unknown): boolean {
+  if (typeof x !== 'object' || x === null || typeof y !== 'object' || y === null) return Object.is(x, y);
+  return serialize(x).equals(serialize(y));
+}
+
 function runCase(config: Config, method: string, args: Arg[]): string | null {
   const m = ShardedMap.create<any, any>({ ...config.options, maxBytes: 2 ** 20, shards: 4 });
   for (const [k, v] of config.prefill) m.set(k, v);
@@ -261,7 +268,7 @@ function runCase(config: Config, method: string, args: Arg[]): string | null {
       if (!present && (method === 'loadOrStore' || method === 'swap') && r.loaded !== false) return `loaded=${r.loaded} for an absent key`;
       // loadOrStore returns what get() would: a copy of the value given, equal by content
       // (compared as structured-clone bytes: Invalid Dates, NaN and -0 compare as they should).
-      if (!present && method === 'loadOrStore' && !serialize(r.value).equals(serialize(m.get(a as never)))) return 'loadOrStore did not return the stored value';
+      if (!present && method === 'loadOrStore' && !sameContent(r.value, m.get(a as never))) return 'loadOrStore did not return the stored value';
       return null;
     }
     case 'callback':
