@@ -32,8 +32,15 @@ export function checkDifferential(
       r.run(cmds);
       fulls += r.fulls;
     }),
-    // SHARDMAP_RUNS_SCALE=10 turns any suite into a soak run.
-    { seed: testSeed(), numRuns: Math.ceil(o.numRuns * Number(process.env.SHARDMAP_RUNS_SCALE ?? 1)) },
+    // SHARDMAP_RUNS_SCALE=10 turns any suite into a soak run. A failure's shrinking (replaying long
+    // command sequences with 300 KB values) could otherwise run for hours: after 60 s (per 1×
+    // scale) the run stops and fails, reporting the smallest counterexample found so far.
+    {
+      seed: testSeed(),
+      numRuns: Math.ceil(o.numRuns * Number(process.env.SHARDMAP_RUNS_SCALE ?? 1)),
+      interruptAfterTimeLimit: 60_000 * Number(process.env.SHARDMAP_RUNS_SCALE ?? 1),
+      markInterruptAsFailure: true,
+    },
   );
   return fulls;
 }
