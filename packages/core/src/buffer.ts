@@ -15,6 +15,7 @@ import {
   H_MAGIC,
   H_MAX_BYTES,
   H_MODE,
+  H_SYNC_EPOCH,
   H_PUBLISHED_LENGTH,
   H_SEED,
   H_SHARD_COUNT,
@@ -143,6 +144,7 @@ export function allocateBuffer(config: BufferConfig, firstTableCapacity: number)
   i32[H_CHECKSUM] = checksum(i32);
   i32[H_HIGH_WATER] = arenaStart(config.shardCount);
   i32[H_PUBLISHED_LENGTH] = initial;
+  i32[H_SYNC_EPOCH] = 1; // 0 in an owner's epoch word means "not pinned" (snapshot.ts)
   return sab;
 }
 

@@ -7,7 +7,8 @@
  *  | map header    | shard control blocks               | owner registry    | heap: shard tables,
  *  | 4 lines       | SHARD_BYTES each (4 cache lines):  | OWNER_SLOTS x     | key/value blobs, free
  *  |               |  line 0: lock/seq word, owner,     | (thread token,    | blocks. Bump-allocated
- *  |               |   count, table ref, stats          |  state)           | from H_HIGH_WATER; the
+ *  |               |   count, table ref, stats,         |  state, pinned    | from H_HIGH_WATER; the
+ *  |               |   syncmap: snapshot ref, live      |  epoch)           |
  *  |               |  line 1: the shard's small-block   |                   | buffer grows as the mark
  *  |               |   allocator (carve region, lists)  |                   | passes its length, up to
  *  |               |  lines 2-3: the intent log that    |                   | H_MAX_BYTES.
@@ -21,6 +22,11 @@
  *  | (8 B)    |  GROUP_WIDTH read as one   | | hash   | tags   | key payload    | value payload  | |
  *  |          |  Int32 word)               | | i32    | k | v  | f64 or off,len | f64 or off,len | |
  *  +----------+----------------------------+-----------------------------------------------------+
+ *
+ *  syncmap mode (snapshot.ts) keeps two such tables per shard, the read snapshot (S_SNAPSHOT) and
+ *  the dirty table (S_TABLE), whose slots' value payload is the offset of a CELL shared by both:
+ *    cell (8 B):   [ state | pad ]           state = NIL | EXPUNGED | inline value | record offset
+ *    record (16 B): [ value tag | pad | value payload (f64 or blob off,len) ]   immutable
  * ```
  *
  * Word indexes (`H_*`, `S_*`, `SLOT_*`) are Int32Array indexes relative to the start of their
@@ -35,7 +41,7 @@ export const CACHE_LINE_BYTES = 64;
 /** "SHMP" little-endian: the first word of every shardmap buffer. */
 export const MAGIC = 0x504d4853;
 /** Bumped whenever anything in this file changes meaning; `attach` refuses other versions. */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 // --- map header (Int32 word indexes from byte 0) -------------------------------------------
 // Words 0..H_CHECKSUM are written once by `create` before the buffer is shared, then only read
@@ -71,6 +77,9 @@ export const H_NEXT_OWNER_ID = 14;
 /** Free-list heads of the large size classes (index = log2 of block bytes), under the heap lock. */
 export const H_LARGE_FREE = 16;
 export const SIZE_CLASS_COUNT = 32;
+/** syncmap mode: the reclamation epoch (snapshot.ts), alone on the header's last line. Starts at 1;
+ *  advanced with compareExchange by a reclaiming writer, read with Atomics.load when pinning. */
+export const H_SYNC_EPOCH = 48;
 export const HEADER_BYTES = 4 * CACHE_LINE_BYTES;
 
 // --- shard control block (Int32 word indexes from the block's start) ------------------------
@@ -96,9 +105,18 @@ export const S_LOCK_CONTENDED = 7;
 export const S_LOCK_WAITS = 8;
 /** Failed optimistic reads: Atomics.add by readers, only on the (rare) retry path. */
 export const S_OPTIMISTIC_RETRIES = 9;
-/** syncmap mode (snapshot.ts): lookups that missed the read snapshot, and promotions. */
+/** syncmap mode (snapshot.ts): lookups that missed the read snapshot, and promotions. Under the lock. */
 export const S_MISSES = 10;
 export const S_PROMOTIONS = 11;
+/** syncmap mode: the read snapshot, table offset | AMENDED. Written (Atomics.store) under the lock;
+ *  read with Atomics.load by anyone, and cached per thread while it is pinned. 0 = empty. */
+export const S_SNAPSHOT = 12;
+/** Low bit of S_SNAPSHOT (tables are 8-aligned): dirty holds keys the snapshot lacks (Go's amended). */
+export const AMENDED_BIT = 1;
+/** syncmap mode: live entries, Atomics.add on every absent<->present transition of a cell. */
+export const S_LIVE = 13;
+/** syncmap mode: the retire list block [capacity, count, reclaimAt, pad, (block, bytes, epoch) x count]; under the lock. */
+export const S_RETIRED = 14;
 /** Line 1: the shard's small-block allocator, all under the shard lock. */
 export const S_CARVE_CURSOR = 16;
 export const S_CARVE_END = 17;
@@ -133,9 +151,11 @@ export const S_LOG_END = S_LOG_ALLOCS + 2 * LOG_ALLOCS;
 /** Map instances that can be tracked at once (ids are reused once their instance is collected or
  *  recovered). Each entry: the thread token of the instance's thread, and its state. */
 export const OWNER_SLOTS = 1024;
-export const OWNER_WORDS = 2;
+export const OWNER_WORDS = 3;
 export const OWNER_TOKEN = 0;
 export const OWNER_STATE = 1;
+/** syncmap mode: the epoch this instance pinned (0: not pinned), snapshot.ts. */
+export const OWNER_EPOCH = 2;
 export const OWNER_FREE = 0;
 export const OWNER_ALIVE = 1;
 export const OWNER_DEAD = 2;
@@ -168,6 +188,23 @@ export const SLOT_TAGS = 1;
 /** An inline f64 (Float64 index = byte >> 3), or a blob offset and length in words 2/3. */
 export const SLOT_KEY = 2;
 export const SLOT_VALUE = 4;
+/** syncmap mode: the value payload's first word holds the entry's cell offset. */
+export const SLOT_CELL = SLOT_VALUE;
+
+// --- syncmap cells and value records (snapshot.ts) -----------------------------------------
+export const CELL_BYTES = 8;
+export const CELL_STATE = 0;
+export const RECORD_BYTES = 16;
+export const RECORD_TAG = 0;
+/** Word index of the record's payload (an f64 at byte 8, or a blob offset and length). */
+export const RECORD_PAYLOAD = 2;
+/** The retire list's header words and entry size. */
+export const RETIRED_CAPACITY = 0;
+export const RETIRED_COUNT = 1;
+/** The count at which the next reclamation pass runs. */
+export const RETIRED_RECLAIM_AT = 2;
+export const RETIRED_HEADER_WORDS = 4;
+export const RETIRED_ENTRY_WORDS = 3;
 
 /** The table header: word 0 holds the capacity (a power of two), word 1 is padding (alignment). */
 export const TABLE_HEADER_BYTES = 8;

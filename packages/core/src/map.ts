@@ -56,6 +56,7 @@ import { collectStats, type ShardedMapStats } from './stats.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
 import { H_PUBLISHED_LENGTH, HEADER_BYTES, SLOT_BYTES, SLOT_KEY, SLOT_TAGS, SLOT_VALUE, S_LOCK, S_TABLE, TABLE_HEADER_BYTES, TBL_CAPACITY, shardWord, tableBytes } from './layout.js';
 import { LOCKED } from './lock.js';
+import { NIL, RMW_DELETE, RMW_KEEP, RMW_STORE, SnapshotMode } from './snapshot.js';
 
 const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
 /** Loads a reader spins on a locked shard before counting a failed attempt. */
@@ -87,6 +88,8 @@ export class ShardedMap<K = unknown, V = unknown> {
   readonly #numberKeys: boolean;
   readonly #int32Keys: boolean;
   readonly #shardBits: number;
+  /** mode 'syncmap': the read-snapshot engine every operation goes through (snapshot.ts). */
+  readonly #sync: SnapshotMode | undefined;
 
   private constructor(config: BufferConfig) {
     this.#config = config;
@@ -108,6 +111,7 @@ export class ShardedMap<K = unknown, V = unknown> {
     this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2 || config.keyCodec === 3;
     this.#int32Keys = config.keyCodec === 3;
     this.#shardBits = 31 - Math.clz32(config.shardCount);
+    this.#sync = config.mode === 1 ? new SnapshotMode(views, this.#shards, config, ownerId) : undefined;
   }
 
   static create<K = unknown, V = unknown>(options?: ShardedMapOptions): ShardedMap<K, V> {
@@ -131,7 +135,6 @@ export class ShardedMap<K = unknown, V = unknown> {
   /** @internal create() with the header's test-only hash mask. */
   static _create<K, V>(options: ShardedMapOptions | undefined, hashMask: number): ShardedMap<K, V> {
     const config = parseOptions(options, hashMask);
-    if (config.mode === 1) throw new RangeError("shardmap: mode 'syncmap' is not available in this build");
     const capacity = initialCapacity(config.capacity, config.shardCount);
     config.sab = allocateBuffer(config, capacity);
     const map = new ShardedMap<K, V>(config);
@@ -147,6 +150,7 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   get(key: K): V | undefined {
     if (this.#inUpdate) throw reentrantError('get');
+    if (this.#sync !== undefined) return this.#syncGet(key) as V | undefined;
     if (typeof key === 'number' && this.#numberKeys) {
       if (this.#int32Keys && (key | 0) !== key) return undefined; // no such key can be stored
       return this.#getNumber(key === 0 ? 0 : key) as V | undefined;
@@ -198,6 +202,18 @@ export class ShardedMap<K = unknown, V = unknown> {
     return this.#lookup(s, probe, true) ? this.#finishRaw() : undefined;
   }
 
+  #syncGet(key: K): unknown {
+    const sync = this.#sync!;
+    sync.enter();
+    if (typeof key === 'number' && this.#numberKeys) {
+      if (this.#int32Keys && (key | 0) !== key) return undefined;
+      return sync.getNumber(key === 0 ? 0 : key);
+    }
+    if (!this.#prepareLookup(key, this.#probe, this.#config)) return undefined;
+    const st = sync.load(this.#probe);
+    return st === NIL ? undefined : sync.decode(st);
+  }
+
   /** The value in #raw as users get it, after checking the codec could have stored it. */
   #finishRaw(): unknown {
     const raw = this.#raw;
@@ -211,6 +227,10 @@ export class ShardedMap<K = unknown, V = unknown> {
     const probe = this.#probe;
     const c = this.#config;
     if (!this.#prepareLookup(key, probe, c)) return false;
+    if (this.#sync !== undefined) {
+      this.#sync.enter();
+      return this.#sync.load(probe) !== NIL;
+    }
     return this.#lookup(probe.hash & this.#shardMask, probe, false);
   }
 
@@ -269,6 +289,7 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   get size(): number {
     if (this.#inUpdate) throw reentrantError('size');
+    if (this.#sync !== undefined) return this.#sync.size();
     let size = 0;
     for (let s = 0; s < this.#config.shardCount; s++) size += this.#shards.count(s);
     return size;
@@ -278,6 +299,12 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   set(key: K, value: V): this {
     if (this.#inUpdate) throw reentrantError('set');
+    if (this.#sync !== undefined) {
+      this.#prepareWrite(key, value);
+      this.#sync.enter();
+      this.#sync.store(this.#probe, this.#value);
+      return this;
+    }
     if (typeof key === 'number' && typeof value === 'number' && this.#numberKeys && this.#anyNumber && (!this.#int32Keys || (key | 0) === key)) {
       this.#setNumber(key === 0 ? 0 : key, value);
       return this;
@@ -401,6 +428,10 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   clear(): void {
     if (this.#inUpdate) throw reentrantError('clear');
+    if (this.#sync !== undefined) {
+      this.#sync.enter();
+      return this.#sync.clearAll();
+    }
     this.#withAllShards(() => {
       for (let s = 0; s < this.#config.shardCount; s++) this.#shards.clearLocked(s);
     });
@@ -423,6 +454,12 @@ export class ShardedMap<K = unknown, V = unknown> {
   loadOrStore(key: K, value: V): { value: V; loaded: boolean } {
     if (this.#inUpdate) throw reentrantError('loadOrStore');
     const s = this.#prepareWrite(key, value);
+    const sync = this.#sync;
+    if (sync !== undefined) {
+      sync.enter();
+      const st = sync.loadOrStore(this.#probe, this.#value);
+      return st === NIL ? { value: this.#storedCopy() as V, loaded: false } : { value: sync.decode(st) as V, loaded: true };
+    }
     // Most calls of a warm cache find the key: look without the lock first (sync.Map does too).
     if (this.#lookup(s, this.#probe, true)) return { value: this.#finishRaw() as V, loaded: true };
     const shards = this.#shards;
@@ -453,6 +490,14 @@ export class ShardedMap<K = unknown, V = unknown> {
   #remove(key: K, wantValue: boolean, removeIf?: (current: unknown) => boolean): boolean {
     const c = this.#config;
     if (!prepareKey(c.keyCodec, key, this.#probe, c.seed, c.hashMask)) return false;
+    const sync = this.#sync;
+    if (sync !== undefined) {
+      sync.enter();
+      if (removeIf !== undefined) throw new Error('unreachable: compareAndDelete takes its own path in syncmap mode');
+      const st = sync.loadAndDelete(this.#probe);
+      this.#removed = st !== NIL && wantValue ? sync.decode(st) : undefined;
+      return st !== NIL;
+    }
     const s = this.#probe.hash & this.#shardMask;
     const shards = this.#shards;
     shards.lock(s);
@@ -471,6 +516,12 @@ export class ShardedMap<K = unknown, V = unknown> {
   swap(key: K, value: V): { previous: V | undefined; loaded: boolean } {
     if (this.#inUpdate) throw reentrantError('swap');
     const s = this.#prepareWrite(key, value);
+    const sync = this.#sync;
+    if (sync !== undefined) {
+      sync.enter();
+      const st = sync.swap(this.#probe, this.#value);
+      return st === NIL ? { previous: undefined, loaded: false } : { previous: sync.decode(st) as V, loaded: true };
+    }
     const shards = this.#shards;
     shards.lock(s);
     try {
@@ -490,6 +541,10 @@ export class ShardedMap<K = unknown, V = unknown> {
   compareAndSwap(key: K, expected: V, replacement: V): boolean {
     if (this.#inUpdate) throw reentrantError('compareAndSwap');
     const s = this.#prepareWrite(key, replacement);
+    if (this.#sync !== undefined) {
+      this.#sync.enter();
+      return this.#sync.compareAnd(this.#probe, expected, this.#value);
+    }
     const shards = this.#shards;
     shards.lock(s);
     try {
@@ -504,6 +559,13 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   compareAndDelete(key: K, expected: V): boolean {
     if (this.#inUpdate) throw reentrantError('compareAndDelete');
+    const sync = this.#sync;
+    if (sync !== undefined) {
+      const c = this.#config;
+      if (!prepareKey(c.keyCodec, key, this.#probe, c.seed, c.hashMask)) return false;
+      sync.enter();
+      return sync.compareAnd(this.#probe, expected, undefined);
+    }
     return this.#remove(key, false, (current) => sameValue(current, expected));
   }
 
@@ -515,6 +577,7 @@ export class ShardedMap<K = unknown, V = unknown> {
     if (typeof fn !== 'function') throw new TypeError('shardmap: update() needs a function');
     const c = this.#config;
     prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
+    if (this.#sync !== undefined) return this.#syncUpdate(fn);
     const s = this.#probe.hash & this.#shardMask;
     const shards = this.#shards;
     shards.lock(s);
@@ -541,6 +604,23 @@ export class ShardedMap<K = unknown, V = unknown> {
     return this.#storedCopy() as V;
   }
 
+  #syncUpdate(fn: (current: V | undefined) => V | undefined): V | undefined {
+    const sync = this.#sync!;
+    sync.enter();
+    const decision = sync.readModifyWrite(this.#probe, this.#value, (current, present) => {
+      let next: V | undefined;
+      this.#inUpdate = true;
+      try {
+        next = fn(current as V | undefined);
+        if (next !== undefined) encodeValue(this.#config.valueCodec, next, this.#value); // may run getters: still guarded
+      } finally {
+        this.#inUpdate = false;
+      }
+      return next !== undefined ? RMW_STORE : present ? RMW_DELETE : RMW_KEEP;
+    });
+    return decision === RMW_STORE ? (this.#storedCopy() as V) : undefined;
+  }
+
   /**
    * What get() would now return for the value just stored (#value): a copy, never the caller's
    * object, and in the codec's form (a 'json' Date comes back as its string, as get() gives it).
@@ -564,23 +644,22 @@ export class ShardedMap<K = unknown, V = unknown> {
     }
     if (c.valueCodec === 3 && (delta | 0) !== delta) throw valueError('int32', delta, 'not an int32 delta');
     prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
+    if (this.#sync !== undefined) {
+      this.#sync.enter();
+      this.#sync.readModifyWrite(this.#probe, this.#value, (current, present) => {
+        this.#addInto(present ? current : isBig ? 0n : 0, delta, isBig);
+        return RMW_STORE;
+      });
+      return (isBig ? BigInt(this.#value.str) : this.#value.num) as number;
+    }
     const s = this.#probe.hash & this.#shardMask;
     const shards = this.#shards;
     shards.lock(s);
     try {
       const slot = shards.findLocked(s, this.#probe);
       const current = slot >= 0 ? this.#readLocked(s, slot) : isBig ? 0n : 0;
+      this.#addInto(current, delta, isBig);
       const value = this.#value;
-      if (isBig) {
-        value.tag = T_BIGINT;
-        value.str = ((current as bigint) + BigInt(delta)).toString();
-      } else {
-        if (typeof current !== 'number') throw notNumericError('on a value that is not a number');
-        const next = current + delta;
-        if (c.valueCodec === 3 && (next | 0) !== next) throw valueError('int32', next, 'the sum leaves the int32 range');
-        value.tag = T_NUMBER;
-        value.num = next;
-      }
       if (slot >= 0) this.#replaceLocked(s, slot);
       else this.#insertLocked(s);
       return (isBig ? BigInt(value.str) : value.num) as number;
@@ -589,12 +668,32 @@ export class ShardedMap<K = unknown, V = unknown> {
     }
   }
 
+  /** Fills #value with current + delta (add's arithmetic and checks). */
+  #addInto(current: unknown, delta: number, isBig: boolean): void {
+    const value = this.#value;
+    if (isBig) {
+      value.tag = T_BIGINT;
+      value.str = ((current as bigint) + BigInt(delta)).toString();
+      return;
+    }
+    if (typeof current !== 'number') throw notNumericError('on a value that is not a number');
+    const next = current + delta;
+    if (this.#config.valueCodec === 3 && (next | 0) !== next) throw valueError('int32', next, 'the sum leaves the int32 range');
+    value.tag = T_NUMBER;
+    value.num = next;
+  }
+
   // --- iteration -----------------------------------------------------------------------------
 
   /** Copies shard `s`'s entries under its lock. */
   #copyShard(s: number, keys: boolean, values: boolean): [unknown, unknown][] {
     const shards = this.#shards;
     const out: [unknown, unknown][] = [];
+    if (this.#sync !== undefined) {
+      this.#sync.enter();
+      this.#sync.copyShard(s, out);
+      return out;
+    }
     shards.lock(s);
     try {
       this.#copyShardLocked(s, keys, values, out);
@@ -673,7 +772,12 @@ export class ShardedMap<K = unknown, V = unknown> {
     const first = Math.floor(Math.random() * count);
     for (let i = 0; i < count; i++) {
       if (this.#inUpdate) throw reentrantError(method);
-      if (!this.#rangeShard((first + i) & (count - 1), fn)) return;
+      const s = (first + i) & (count - 1);
+      const sync = this.#sync;
+      if (sync !== undefined) {
+        sync.enter();
+        if (!sync.rangeShard(s, fn as (key: unknown, value: unknown) => boolean | void)) return;
+      } else if (!this.#rangeShard(s, fn)) return;
     }
   }
 
@@ -717,6 +821,10 @@ export class ShardedMap<K = unknown, V = unknown> {
   /** A consistent point-in-time copy of the whole map: every shard locked at once. */
   snapshot(): Map<K, V> {
     if (this.#inUpdate) throw reentrantError('snapshot');
+    if (this.#sync !== undefined) {
+      this.#sync.enter();
+      return new Map(this.#sync.snapshotAll() as [K, V][]);
+    }
     const out: [unknown, unknown][] = [];
     this.#withAllShards(() => {
       for (let s = 0; s < this.#config.shardCount; s++) this.#copyShardLocked(s, true, true, out);
@@ -726,7 +834,8 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   stats(): ShardedMapStats {
     if (this.#inUpdate) throw reentrantError('stats');
-    return collectStats(this.#shards, this.#config.mode === 1);
+    this.#sync?.enter();
+    return collectStats(this.#shards, this.#sync);
   }
 }
 

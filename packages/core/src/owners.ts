@@ -8,7 +8,7 @@
  * Registry entry states: FREE -> CLAIMING (by one CAS) -> ALIVE -> DEAD (recoverThread) -> FREE,
  * or ALIVE -> FREE when the instance is garbage-collected (it can hold no lock then).
  */
-import { H_CHECKSUM, H_NEXT_OWNER_ID, H_SEED, OWNER_ALIVE, OWNER_DEAD, OWNER_FREE, OWNER_SLOTS, OWNER_STATE, OWNER_TOKEN, ownerWord } from './layout.js';
+import { H_CHECKSUM, H_NEXT_OWNER_ID, H_SEED, OWNER_ALIVE, OWNER_DEAD, OWNER_EPOCH, OWNER_FREE, OWNER_SLOTS, OWNER_STATE, OWNER_TOKEN, ownerWord } from './layout.js';
 import { randomSeed } from './hash.js';
 import { fullError } from './errors.js';
 import type { Views } from './memory.js';
@@ -73,6 +73,7 @@ export function registerOwner(instance: object, views: Views, shardCount: number
     }
     if (id === 0) throw fullError(0, 0, `more than ${OWNER_SLOTS} map instances are attached to this buffer`);
   }
+  Atomics.store(i32, ownerWord(shardCount, id, OWNER_EPOCH), 0); // not pinned (snapshot.ts)
   // The token first, then ALIVE: recoverThread only acts on ALIVE entries.
   Atomics.store(i32, ownerWord(shardCount, id, OWNER_TOKEN), THREAD_TOKEN);
   Atomics.store(i32, ownerWord(shardCount, id, OWNER_STATE), OWNER_ALIVE);

@@ -30,6 +30,7 @@ import {
   MIN_CAPACITY,
   OWNER_ALIVE,
   OWNER_DEAD,
+  OWNER_EPOCH,
   OWNER_FREE,
   OWNER_SLOTS,
   OWNER_STATE,
@@ -264,6 +265,7 @@ export class Shards {
   }
 
   private recountLocked(s: number): void {
+    if (this.table(s) === 0) return; // syncmap mode: dirty is null after a promotion (snapshot.ts)
     const table = this.tableLocked(s);
     const capacity = this.capacity(s);
     let count = 0;
@@ -421,6 +423,7 @@ export class Shards {
       const state = ownerWord(this.shardCount, id, OWNER_STATE);
       if (i32[ownerWord(this.shardCount, id, OWNER_TOKEN)] !== token || id === this.ownerId) continue;
       if (Atomics.compareExchange(i32, state, OWNER_ALIVE, OWNER_DEAD) === OWNER_ALIVE) dead.push(id);
+      Atomics.store(i32, ownerWord(this.shardCount, id, OWNER_EPOCH), 0); // a dead thread reads nothing (snapshot.ts)
     }
     const heapRecovered = this.heap.recoverHeapLock();
     let shardsRecovered = 0;

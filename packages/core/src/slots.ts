@@ -45,7 +45,7 @@ function readText(v: Views, blob: number, length: number): string {
 const MAX_BLOB_LENGTH = 2 ** 30;
 
 /** Copies the payload at word `at + field` (tag `tag`) into `out`. False if unreadable (torn). */
-function readPayload(v: Views, at: number, field: number, tag: number, out: RawValue): boolean {
+export function readPayload(v: Views, at: number, field: number, tag: number, out: RawValue): boolean {
   out.tag = tag;
   if (tag === T_NUMBER) {
     out.num = v.f64[(at >> 3) + (field >> 1)]!;
@@ -153,12 +153,25 @@ export function storeKey(v: Views, at: number, probe: ProbeKey, blob: number): v
 }
 
 export function storeValue(v: Views, at: number, value: EncodedValue, blob: number): void {
-  const word = (at >> 2) + SLOT_VALUE;
-  if (value.tag === T_NUMBER) v.f64[(at >> 3) + (SLOT_VALUE >> 1)] = value.num;
+  storePayload(v, at, SLOT_VALUE, value, blob);
+}
+
+/** Stores a value payload at word `at + field` (a slot's, or a syncmap value record's). */
+export function storePayload(v: Views, at: number, field: number, value: EncodedValue, blob: number): void {
+  const word = (at >> 2) + field;
+  if (value.tag === T_NUMBER) v.f64[(at >> 3) + (field >> 1)] = value.num;
   else if (hasBlob(value.tag)) {
     v.i32[word] = blob;
     v.i32[word + 1] = payloadLength(value.tag, value.str, value.bytes);
   }
+}
+
+/** The blob behind the payload at word `at + field` with tag `tag`: [offset, bytes], bytes 0 if none. */
+export function payloadBlob(v: Views, at: number, field: number, tag: number): [number, number] {
+  if (!hasBlob(tag)) return [0, 0];
+  const word = (at >> 2) + field;
+  const length = v.i32[word + 1]!;
+  return length > 0 ? [v.i32[word]!, blobBytes(tag, length)] : [0, 0];
 }
 
 export function setTags(v: Views, at: number, keyTag: number, valueTag: number): void {

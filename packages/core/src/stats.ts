@@ -18,6 +18,7 @@ import {
 } from './layout.js';
 import { isFull } from './table.js';
 import type { Shards } from './shard.js';
+import type { SnapshotMode } from './snapshot.js';
 
 export interface ShardedMapStats {
   /** Live entries (exact when no writer is running). */
@@ -60,6 +61,7 @@ function probeLength(slot: number, capacity: number, position: number): number {
 
 function maxProbeLocked(shards: Shards, s: number): number {
   const v = shards.views;
+  if (shards.table(s) === 0) return 0; // syncmap mode: dirty is null after a promotion
   const table = shards.tableLocked(s);
   const capacity = shards.capacity(s);
   let longest = 0;
@@ -71,7 +73,7 @@ function maxProbeLocked(shards: Shards, s: number): number {
   return longest;
 }
 
-export function collectStats(shards: Shards, syncmap: boolean): ShardedMapStats {
+export function collectStats(shards: Shards, sync: SnapshotMode | undefined): ShardedMapStats {
   const v = shards.views;
   let size = 0;
   let capacity = 0;
@@ -80,9 +82,14 @@ export function collectStats(shards: Shards, syncmap: boolean): ShardedMapStats 
   for (let s = 0; s < shards.shardCount; s++) {
     shards.lock(s);
     try {
-      size += v.i32[shardWord(s, S_COUNT)]!;
-      shards.tableLocked(s);
-      capacity += shards.capacity(s);
+      if (sync !== undefined) {
+        size += sync.liveCount(s);
+        capacity += sync.capacityLocked(s);
+      } else {
+        size += v.i32[shardWord(s, S_COUNT)]!;
+        shards.tableLocked(s);
+        capacity += shards.capacity(s);
+      }
       maxProbeLength = Math.max(maxProbeLength, maxProbeLocked(shards, s));
       sums.lockAcquisitions += v.i32[shardWord(s, S_LOCK_ACQUISITIONS)]!;
       sums.lockContended += v.i32[shardWord(s, S_LOCK_CONTENDED)]!;
@@ -108,7 +115,7 @@ export function collectStats(shards: Shards, syncmap: boolean): ShardedMapStats 
     lockWaits: sums.lockWaits,
     optimisticRetries: sums.optimisticRetries,
   };
-  if (syncmap) {
+  if (sync !== undefined) {
     stats.misses = sums.misses;
     stats.promotions = sums.promotions;
   }
