@@ -17,6 +17,17 @@ export default defineConfig({
         },
       },
       {
+        // The multi-worker core tests again, with every map in mode 'syncmap' (tests/helpers/modes.ts).
+        extends: true,
+        test: {
+          name: 'node-syncmap',
+          include: ['tests/core-*.test.ts'],
+          env: { SHARDMAP_TEST_MODE: 'syncmap' },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core against the
         // example's own static server, rather than vitest's browser mode: this tests the page and
         // server users run, with the COOP/COEP headers switched on and off per server, and the

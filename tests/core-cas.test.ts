@@ -5,7 +5,7 @@
  * and what is left in the map is exactly the one token produced and never consumed.
  */
 import { describe, expect, it } from 'vitest';
-import { ShardedMap } from '@shardmap/core';
+import { createTestMap } from './helpers/modes.js';
 import { runWorkers, seedFor } from './helpers/workers.js';
 
 interface Log { created: string[]; swaps: [string, string][]; deletes: string[] }
@@ -18,7 +18,7 @@ const ID = {
 
 async function fight(options: object, kind: keyof typeof ID, workers: number, ops: number) {
   const seed = seedFor();
-  const m = ShardedMap.create<string, any>(options);
+  const m = createTestMap<string, any>(options);
   const key = 'the-key';
   const datas = Array.from({ length: workers }, (_, i) => ({ handle: m.handle, seed: seed + i, ops, kind, key }));
   const logs = await runWorkers<Log>('cas.mjs', datas);

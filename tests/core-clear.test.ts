@@ -4,12 +4,12 @@
  * number of entries any walk or snapshot finds.
  */
 import { describe, expect, it } from 'vitest';
-import { ShardedMap } from '@shardmap/core';
+import { createTestMap } from './helpers/modes.js';
 import { runWorkers, seedFor } from './helpers/workers.js';
 
 async function clearRace(options: object, writers: number, clears: number) {
   const seed = seedFor();
-  const m = ShardedMap.create<number, number>(options);
+  const m = createTestMap<number, number>(options);
   const phase = new SharedArrayBuffer(4);
   const datas = [
     { role: 'clearer', handle: m.handle, phase, clears, seed },

@@ -4,7 +4,7 @@
  * shortfall), and each worker sees its own results strictly increase.
  */
 import { describe, expect, it } from 'vitest';
-import { ShardedMap } from '@shardmap/core';
+import { createTestMap } from './helpers/modes.js';
 import { runWorkers, seedFor } from './helpers/workers.js';
 
 const WORKERS = 4;
@@ -12,7 +12,7 @@ const OPS = 20_000;
 
 async function hammer(options: object, how: string, keys: unknown[], workers = WORKERS) {
   const seed = seedFor();
-  const m = ShardedMap.create<any, any>(options);
+  const m = createTestMap<any, any>(options);
   const datas = Array.from({ length: workers }, (_, i) => ({ handle: m.handle, seed: seed + i, ops: OPS, keys, how }));
   const results = await runWorkers<{ counts: number[] }>('counters.mjs', datas);
   keys.forEach((k, j) => {

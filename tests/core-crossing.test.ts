@@ -4,7 +4,7 @@
  * in the workers are found back here.
  */
 import { describe, expect, it } from 'vitest';
-import { ShardedMap } from '@shardmap/core';
+import { createTestMap } from './helpers/modes.js';
 import { runWorkers } from './helpers/workers.js';
 
 const KEYS: unknown[] = [
@@ -14,7 +14,7 @@ const KEYS: unknown[] = [
 
 describe('crossing threads', () => {
   it("'any' keys of every shape are found in 4 workers, and the workers' keys are found here", async () => {
-    const m = ShardedMap.create<any, any>({ capacity: 1 });
+    const m = createTestMap<any, any>({ capacity: 1 });
     const pairs = KEYS.map((k, i) => [k, { i, tag: `v${i}` }] as const);
     for (const [k, v] of pairs) m.set(k, v);
     const workers = 4;
@@ -32,7 +32,7 @@ describe('crossing threads', () => {
     ['bytes', [new Uint8Array(0), new Uint8Array([1, 2, 3])]],
   ] as const) {
     it(`'${keys}' keys are found in a worker`, async () => {
-      const m = ShardedMap.create<any, any>({ keys: keys as any, values: 'json' });
+      const m = createTestMap<any, any>({ keys: keys as any, values: 'json' });
       const pairs = (sample as readonly unknown[]).map((k, i) => [k, { i }] as const);
       for (const [k, v] of pairs) m.set(k, v);
       const [res] = await runWorkers<{ size: number }>('crossing.mjs', [{ handle: m.handle, pairs, addOwn: false }]);

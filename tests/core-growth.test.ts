@@ -5,6 +5,7 @@
  * attaches afterwards sees the whole grown map.
  */
 import { describe, expect, it } from 'vitest';
+import { createTestMap } from './helpers/modes.js';
 import { ShardedMap } from '@shardmap/core';
 import { runWorkers, seedFor } from './helpers/workers.js';
 
@@ -12,7 +13,7 @@ const PREFILL = 2000;
 
 async function growWhileReading(options: object, readers: number, count: number, size: number) {
   const seed = seedFor();
-  const m = ShardedMap.create<string, any>({ keys: 'string', values: 'any', capacity: 1, ...options });
+  const m = createTestMap<string, any>({ keys: 'string', values: 'any', capacity: 1, ...options });
   for (let i = 0; i < PREFILL; i++) m.set(`p${i}`, `value ${i}`);
   const before = m.stats();
   const progress = new SharedArrayBuffer(4);

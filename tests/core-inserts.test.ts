@@ -4,11 +4,11 @@
  * come back intact from entries(), keys() and snapshot() (not just from get), exactly once.
  */
 import { describe, expect, it } from 'vitest';
-import { ShardedMap } from '@shardmap/core';
+import { createTestMap } from './helpers/modes.js';
 import { runWorkers } from './helpers/workers.js';
 
 async function insertRound(options: object, workers: number, n: number) {
-  const m = ShardedMap.create<string, number>({ keys: 'string', values: 'number', capacity: 1, ...options });
+  const m = createTestMap<string, number>({ keys: 'string', values: 'number', capacity: 1, ...options });
   await runWorkers('inserts.mjs', Array.from({ length: workers }, () => ({ handle: m.handle, n })));
   const expected = new Map<string, number>();
   for (let w = 0; w < workers; w++) for (let i = 0; i < n; i++) if (!(i < n - 50 && i % 5 === 0)) expected.set(`w${w}:${i}`, i);

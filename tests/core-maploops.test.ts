@@ -4,6 +4,7 @@
  * up: size == (new keys inserted) - (keys removed), and every entry maps k -> k.
  */
 import { describe, expect, it } from 'vitest';
+import { createTestMap } from './helpers/modes.js';
 import { ShardedMap } from '@shardmap/core';
 import { createWithHashMask } from '@shardmap/core/testing';
 import { runWorkers, seedFor } from './helpers/workers.js';
@@ -31,18 +32,18 @@ async function mapLoops(m: ShardedMap<any, any>, threads: number, ops: number, i
 describe('jsr166 MapLoops', () => {
   for (const threads of [1, 2, 4]) {
     it(`int32 keys, ${threads} thread(s), inserts via swap`, async () => {
-      const m = ShardedMap.create<number, number>({ keys: 'int32', values: 'int32', capacity: 1 });
+      const m = createTestMap<number, number>({ keys: 'int32', values: 'int32', capacity: 1 });
       await mapLoops(m, threads, 200_000, 'swap');
     });
   }
   it("'any' keys and values, 4 threads, inserts via loadOrStore", async () => {
-    await mapLoops(ShardedMap.create({ capacity: 1 }), 4, 150_000, 'loadOrStore');
+    await mapLoops(createTestMap({ capacity: 1 }), 4, 150_000, 'loadOrStore');
   });
   it("string keys, 4 threads, 2 shards (contended), inserts via swap", async () => {
-    await mapLoops(ShardedMap.create({ keys: 'string', values: 'number', shards: 2, capacity: 1 }), 4, 150_000, 'swap', true);
+    await mapLoops(createTestMap({ keys: 'string', values: 'number', shards: 2, capacity: 1 }), 4, 150_000, 'swap', true);
   });
   it("string keys, 4 threads, 16 shards, inserts via loadOrStore", async () => {
-    await mapLoops(ShardedMap.create({ keys: 'string', values: 'number', shards: 16, capacity: 1 }), 4, 150_000, 'loadOrStore', true);
+    await mapLoops(createTestMap({ keys: 'string', values: 'number', shards: 16, capacity: 1 }), 4, 150_000, 'loadOrStore', true);
   });
   it('4-bit hashes (TruncHash), 6 threads', async () => {
     await mapLoops(createWithHashMask({ keys: 'int32', values: 'int32', capacity: 1 }, 0xf), 6, 60_000, 'loadOrStore');

@@ -5,14 +5,14 @@
  * from inside the walk callbacks while the writers run; a held lock would deadlock it.
  */
 import { describe, expect, it } from 'vitest';
-import { ShardedMap } from '@shardmap/core';
+import { createTestMap } from './helpers/modes.js';
 import { startWorkers, seedFor } from './helpers/workers.js';
 
 const SIZE = 1 << 10;
 
 async function concurrentRange(options: object, rangers: number, iters: number, nested: boolean) {
   const seed = seedFor();
-  const m = ShardedMap.create<number, number>(options);
+  const m = createTestMap<number, number>(options);
   for (let n = 1; n <= SIZE; n++) m.set(n, n);
   const stop = new SharedArrayBuffer(4);
   const writers = 4;

@@ -4,12 +4,12 @@
  * concurrent snapshots must never show anything else.
  */
 import { describe, expect, it } from 'vitest';
-import { ShardedMap } from '@shardmap/core';
+import { createTestMap } from './helpers/modes.js';
 import { startWorkers } from './helpers/workers.js';
 
 async function snapshotsUnderWrites(options: object, writers: number, snapshotters: number, snapshots: number) {
   const K = 16;
-  const m = ShardedMap.create<string, number>({ keys: 'string', values: 'int32', ...options });
+  const m = createTestMap<string, number>({ keys: 'string', values: 'int32', ...options });
   for (let w = 0; w < writers; w++) for (let j = 0; j < K; j++) m.set(`w${w}:${j}`, 0);
   const stop = new SharedArrayBuffer(4);
   const datas = [
