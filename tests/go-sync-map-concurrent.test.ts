@@ -62,7 +62,7 @@ describe.each(MODES)("Go's concurrent sync.Map tests, mode '%s'", (mode) => {
     const K = 512;
     const final = 300;
     const m = ShardedMap.create<number, number>({ mode, capacity: 64 });
-    const gen = new SharedArrayBuffer(8);
+    const gen = new SharedArrayBuffer(12); // [clear counter, clearer done, storer progress]
     const [s, c] = await runWorkers<{ ops?: number; last?: (number | null)[]; storedAt?: number[]; gen?: number; sawClearDuring?: number; seenEntries?: number }>(
       'go-clear.mjs',
       [
