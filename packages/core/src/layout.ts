@@ -232,7 +232,7 @@ export function maxLoad(capacity: number): number {
 
 /** Bytes of a block of size class `cls`. */
 export function classBytes(cls: number): number {
-  return 2 ** cls;
+  return cls < 31 ? 1 << cls : 2 ** cls; // a shift: \`**\` is a float pow on the heap's hot paths
 }
 
 /** Size class holding `bytes` (at least MIN_CLASS). */

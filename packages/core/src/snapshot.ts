@@ -50,6 +50,7 @@ import {
   H_CHECKSUM,
   H_NEXT_OWNER_ID,
   H_SEED,
+  MIN_CAPACITY,
   H_SYNC_EPOCH,
   OWNER_EPOCH,
   OWNER_SLOTS,
@@ -75,6 +76,7 @@ import {
   S_TABLE,
   S_TOMBSTONES,
   TBL_CAPACITY,
+  ctrlStart,
   ownerWord,
   shardWord,
   slotOffset,
@@ -83,9 +85,10 @@ import {
 import { EncodedValue, ProbeKey, T_NUMBER, finishValue, isInlineTag, inlineValue, plausibleValue, sameValue } from './codecs.js';
 import { corruptError, fullError } from './errors.js';
 import type { Views } from './memory.js';
-import { initialCapacity, type Shards } from './shard.js';
+import type { Shards } from './shard.js';
 import { RawValue, freeBlob, payloadBlob, readKeyLocked, readPayload, setTags, storeKey, storePayload, writeBlob, type BlobAllocator } from './slots.js';
-import { TORN, claimSlot, findInsertSlot, findNumber, findSlot, initTable, isFull, tableCapacity } from './table.js';
+import { TORN, eraseSlot, findNumber, findSlot, initTable, isFull, tableCapacity } from './table.js';
+import { DELETED } from './control.js';
 import { hashNumber } from './hash.js';
 
 /** Cell states. Low two bits: 0 record offset (8-aligned) or NIL, 1 small int, 2 constant, 3 EXPUNGED. */
@@ -551,42 +554,39 @@ export class SnapshotMode {
   }
 
   /**
-   * Go's dirtyLocked: if dirty is null, build it from the snapshot, first expunging NIL cells
-   * (they are left out, invariant 2). Throws FULL with dirty still null (an expunged NIL cell is
-   * still absent: nothing visible changed).
+   * Go's dirtyLocked: if dirty is null, build it from the snapshot, expunging NIL cells and leaving
+   * them out (invariant 2). The snapshot's table is copied whole (one memcpy: both tables have the
+   * same layout) and the expunged slots erased, rather than re-inserting every entry. Throws FULL
+   * with nothing changed.
    */
   #dirtyLocked(s: number): void {
     if (this.#dirty(s) !== 0) return;
     const v = this.#views;
     const table = this.#reload(s) & ~AMENDED_BIT;
-    const capacity = table === 0 ? 0 : tableCapacity(v, table);
-    let kept = 0;
-    for (let slot = 0; slot < capacity; slot++) {
-      if (!isFull(v, table, slot)) continue;
-      const cell = this.#cellOf(slotOffset(table, capacity, slot));
-      let st = Atomics.load(v.i32, cell);
-      while (st === NIL && Atomics.compareExchange(v.i32, cell, NIL, EXPUNGED) !== NIL) st = Atomics.load(v.i32, cell);
-      if (st !== NIL && st !== EXPUNGED) kept++;
-    }
-    const freshCapacity = initialCapacity(kept + 1, 1);
-    const fresh = this.#shards.heap.allocTable(tableBytes(freshCapacity));
-    if (fresh === 0) throw fullError(tableBytes(freshCapacity), this.#c.maxBytes);
-    initTable(v, fresh, freshCapacity);
+    const capacity = table === 0 ? MIN_CAPACITY : tableCapacity(v, table);
+    const fresh = this.#shards.heap.allocTable(tableBytes(capacity));
+    if (fresh === 0) throw fullError(tableBytes(capacity), this.#c.maxBytes);
     let count = 0;
-    for (let slot = 0; slot < capacity; slot++) {
-      if (!isFull(v, table, slot)) continue;
-      const at = slotOffset(table, capacity, slot);
-      if (Atomics.load(v.i32, this.#cellOf(at)) === EXPUNGED) continue; // only we expunge: exact
-      const hash = v.i32[(at >> 2) + SLOT_HASH]!;
-      const target = findInsertSlot(v, fresh, freshCapacity, hash >>> this.#shardBits);
-      claimSlot(v, fresh, target, hash);
-      const dst = slotOffset(fresh, freshCapacity, target) >> 2;
-      v.i32.copyWithin(dst, at >> 2, (at >> 2) + SLOT_WORDS);
-      count++;
+    let tombstones = 0;
+    if (table === 0) initTable(v, fresh, capacity);
+    else {
+      v.u8.copyWithin(fresh, table, table + tableBytes(capacity));
+      const i32 = v.i32;
+      for (let slot = 0; slot < capacity; slot++) {
+        if (!isFull(v, fresh, slot)) {
+          if (v.u8[ctrlStart(fresh) + slot] === DELETED) tombstones++;
+          continue;
+        }
+        const cell = this.#cellOf(slotOffset(fresh, capacity, slot));
+        let st = Atomics.load(i32, cell);
+        while (st === NIL && Atomics.compareExchange(i32, cell, NIL, EXPUNGED) !== NIL) st = Atomics.load(i32, cell);
+        if (st !== NIL && st !== EXPUNGED) count++;
+        else if (eraseSlot(v, fresh, slot)) tombstones++;
+      }
     }
     const i32 = v.i32;
     i32[shardWord(s, S_COUNT)] = count;
-    i32[shardWord(s, S_TOMBSTONES)] = 0;
+    i32[shardWord(s, S_TOMBSTONES)] = tombstones;
     i32[shardWord(s, S_TABLE)] = fresh; // dirty is only read under the lock: plain store
   }
 
