@@ -164,6 +164,8 @@ export class SnapshotMode {
   readonly #epochWord: number;
   /** Per shard: the snapshot word this thread loaded while pinned (NOT_LOADED otherwise). */
   readonly #cache: Int32Array;
+  /** Per shard: the capacity of the cached snapshot's table (valid with #cache). */
+  readonly #capacities: Int32Array;
   #budget = 0;
   #unpinQueued = false;
   #rangeDepth = 0;
@@ -185,6 +187,7 @@ export class SnapshotMode {
     this.#anyNumber = config.valueCodec === 0 || config.valueCodec === 2;
     this.#epochWord = ownerWord(config.shardCount, ownerId, OWNER_EPOCH);
     this.#cache = new Int32Array(config.shardCount).fill(NOT_LOADED);
+    this.#capacities = new Int32Array(config.shardCount);
     this.#alloc = { allocLocked: (s: number, bytes: number): number => shards.heap.alloc(s, bytes) };
     const key = `${views.i32[H_SEED]}:${views.i32[H_CHECKSUM]}`;
     let siblings = threadInstances.get(key);
@@ -243,13 +246,21 @@ export class SnapshotMode {
 
   #reload(s: number): number {
     const w = Atomics.load(this.#views.i32, shardWord(s, S_SNAPSHOT));
-    this.#cache[s] = w;
+    this.#remember(s, w);
     return w;
+  }
+
+  #remember(s: number, w: number): void {
+    const table = w & ~AMENDED_BIT;
+    const capacity = table === 0 ? 0 : tableCapacity(this.#views, table);
+    if (table !== 0 && capacity === 0) throw corruptError('snapshot', `table at ${table} is impossible`);
+    this.#capacities[s] = capacity; // a published snapshot never changes (invariant 1)
+    this.#cache[s] = w;
   }
 
   #publishSnapshot(s: number, w: number): void {
     Atomics.store(this.#views.i32, shardWord(s, S_SNAPSHOT), w);
-    this.#cache[s] = w;
+    this.#remember(s, w);
   }
 
   // --- finding cells ----------------------------------------------------------------------------
@@ -316,8 +327,8 @@ export class SnapshotMode {
     const table = this.#snap(s) & ~AMENDED_BIT;
     const v = this.#views;
     if (table !== 0) {
-      const capacity = tableCapacity(v, table);
-      const slot = capacity === 0 ? TORN : findNumber(v, table, capacity, hash, hash >>> this.#shardBits, num);
+      const capacity = this.#capacities[s]!; // checked against the views when cached
+      const slot = findNumber(v, table, capacity, hash, hash >>> this.#shardBits, num);
       if (slot >= 0) {
         const cell = v.i32[(slotOffset(table, capacity, slot) >> 2) + SLOT_CELL]!;
         if (cell > 0 && cell + CELL_BYTES <= v.length) {
