@@ -409,30 +409,9 @@ export class SnapshotMode {
 
   // --- writes ---------------------------------------------------------------------------------
 
-  /** Store (set). */
+  /** Store (set): Swap without its answer (Go's Store is the same since 1.20). */
   store(probe: ProbeKey, value: EncodedValue): void {
-    const s = probe.hash & this.#shardMask;
-    const next = inlineState(value);
-    if (next >= 0) {
-      const cell = this.#snapshotCell(s, probe);
-      if (cell >= 0) {
-        const i32 = this.#views.i32;
-        for (;;) {
-          const st = Atomics.load(i32, cell);
-          if (SnapshotMode.#needsLock(st)) break;
-          if (Atomics.compareExchange(i32, cell, st, next) === st) return this.#live(s, st === NIL ? 1 : 0);
-        }
-      }
-    }
-    const shards = this.#shards;
-    shards.lock(s);
-    try {
-      const cell = this.#liveCellLocked(s, probe, true);
-      if (cell >= 0) this.#setLocked(s, cell, value);
-      else this.#addLocked(s, probe, value);
-    } finally {
-      shards.unlock(s);
-    }
+    this.swap(probe, value);
   }
 
   /**
