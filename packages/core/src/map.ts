@@ -492,8 +492,7 @@ export class ShardedMap<K = unknown, V = unknown> {
     if (!prepareKey(c.keyCodec, key, this.#probe, c.seed, c.hashMask)) return false;
     const sync = this.#sync;
     if (sync !== undefined) {
-      sync.enter();
-      if (removeIf !== undefined) throw new Error('unreachable: compareAndDelete takes its own path in syncmap mode');
+      sync.enter(); // delete/loadAndDelete only: compareAndDelete has its own syncmap path
       const st = sync.loadAndDelete(this.#probe);
       this.#removed = st !== NIL && wantValue ? sync.decode(st) : undefined;
       return st !== NIL;

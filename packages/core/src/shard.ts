@@ -288,6 +288,7 @@ export class Shards {
    * Returns -1 if the heap is full (nothing changed). Inside beginLocked/commitLocked.
    */
   insertSlotLocked(s: number, hash: number): number {
+    this.tableLocked(s); // the table may lie beyond this thread's views (another thread grew it)
     const i32 = this.views.i32;
     const count = i32[shardWord(s, S_COUNT)]!;
     const tombstones = i32[shardWord(s, S_TOMBSTONES)]!;

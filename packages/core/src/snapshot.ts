@@ -169,6 +169,8 @@ export class SnapshotMode {
   #budget = 0;
   #unpinQueued = false;
   #rangeDepth = 0;
+  /** Set by #liveCellLocked: whether the key was in the snapshot (else dirty, where Go counts a miss). */
+  #foundInSnapshot = false;
   /** >0 while user code runs inside one of this instance's operations (an update callback). */
   #busy = 0;
   #pinned = false;
@@ -290,6 +292,16 @@ export class SnapshotMode {
     if (block <= 0 || (block & 7) !== 0 || !this.#views.covers(block + bytes)) throw corruptError('snapshot', `${what} ${block} outside the buffer`);
   }
 
+  /**
+   * The state of the cell of slot `at`. #cellOf may rebuild the views (catching up with growth),
+   * so the view is read after it: `this.#stateAt(at)` would take
+   * the old, shorter view first and index past its end.
+   */
+  #stateAt(at: number): number {
+    const cell = this.#cellOf(at);
+    return Atomics.load(this.#views.i32, cell);
+  }
+
   #dirty(s: number): number {
     return this.#views.i32[shardWord(s, S_TABLE)]!;
   }
@@ -351,14 +363,14 @@ export class SnapshotMode {
     let w = this.#snap(s);
     let at = this.#findIn(w & ~AMENDED_BIT, probe);
     if (at !== 0) {
-      const st = Atomics.load(this.#views.i32, this.#cellOf(at));
+      const st = this.#stateAt(at);
       if (st !== EXPUNGED) return st & ~SEALED; // invariant 3
     }
     const current = this.#reload(s);
     if (current !== w) {
       w = current;
       at = this.#findIn(w & ~AMENDED_BIT, probe);
-      if (at !== 0) return this.#visible(Atomics.load(this.#views.i32, this.#cellOf(at)));
+      if (at !== 0) return this.#visible(this.#stateAt(at));
     } else if (at !== 0) return NIL; // EXPUNGED in the current snapshot: absent
     if ((w & AMENDED_BIT) === 0) return NIL;
     const shards = this.#shards;
@@ -366,10 +378,10 @@ export class SnapshotMode {
     try {
       const locked = this.#reload(s);
       at = this.#findIn(locked & ~AMENDED_BIT, probe);
-      if (at !== 0) return this.#visible(Atomics.load(this.#views.i32, this.#cellOf(at)));
+      if (at !== 0) return this.#visible(this.#stateAt(at));
       if ((locked & AMENDED_BIT) === 0) return NIL;
       const dirtyAt = this.#findDirty(s, probe);
-      const st = dirtyAt !== 0 ? Atomics.load(this.#views.i32, this.#cellOf(dirtyAt)) : NIL;
+      const st = dirtyAt !== 0 ? this.#stateAt(dirtyAt) : NIL;
       this.#missLocked(s);
       return this.#visible(st);
     } finally {
@@ -422,6 +434,7 @@ export class SnapshotMode {
   #liveCellLocked(s: number, probe: ProbeKey, revive: boolean): number {
     const w = this.#reload(s);
     const at = this.#findIn(w & ~AMENDED_BIT, probe);
+    this.#foundInSnapshot = at !== 0;
     if (at !== 0) {
       const cell = this.#cellOf(at);
       if (Atomics.load(this.#views.i32, cell) !== EXPUNGED) return cell;
@@ -449,7 +462,6 @@ export class SnapshotMode {
   /** Inserts a dirty slot for `hash`, filled by `fill(slotOffset)`; -1 if the heap is full. */
   #insertSlot(s: number, hash: number, fill: (at: number) => void): number {
     const shards = this.#shards;
-    shards.tableLocked(s); // another thread may have put dirty beyond this thread's views
     shards.beginLocked(s);
     try {
       const slot = shards.insertSlotLocked(s, hash);
@@ -561,13 +573,13 @@ export class SnapshotMode {
     if (table === 0) initTable(v, fresh, capacity);
     else {
       v.u8.copyWithin(fresh, table, table + tableBytes(capacity));
-      const i32 = v.i32;
       for (let slot = 0; slot < capacity; slot++) {
         if (!isFull(v, fresh, slot)) {
           if (v.u8[ctrlStart(fresh) + slot] === DELETED) tombstones++;
           continue;
         }
         const cell = this.#cellOf(slotOffset(fresh, capacity, slot));
+        const i32 = v.i32; // after #cellOf, which may have grown the views
         let st = Atomics.load(i32, cell);
         while (st === NIL && Atomics.compareExchange(i32, cell, NIL, EXPUNGED) !== NIL) st = Atomics.load(i32, cell);
         if (st !== NIL && st !== EXPUNGED) count++;
@@ -651,13 +663,12 @@ export class SnapshotMode {
     const shards = this.#shards;
     shards.lock(s);
     try {
-      const w = this.#reload(s);
-      const inSnapshot = this.#findIn(w & ~AMENDED_BIT, probe) !== 0;
       const found = this.#liveCellLocked(s, probe, true);
       if (found < 0) {
         this.#addLocked(s, probe, value);
         return NIL;
       }
+      const inSnapshot = this.#foundInSnapshot;
       const st = this.#loadOrStoreLocked(s, found, value);
       if (!inSnapshot) this.#missLocked(s);
       return st;
@@ -798,13 +809,12 @@ export class SnapshotMode {
     const shards = this.#shards;
     shards.lock(s);
     try {
-      const locked = this.#reload(s);
-      const inSnapshot = this.#findIn(locked & ~AMENDED_BIT, probe) !== 0;
       const found = this.#liveCellLocked(s, probe, false);
       if (found < 0) {
-        if (found === -1 && (locked & AMENDED_BIT) !== 0) this.#missLocked(s);
+        if (found === -1 && (this.#cache[s]! & AMENDED_BIT) !== 0) this.#missLocked(s);
         return false;
       }
+      const inSnapshot = this.#foundInSnapshot;
       const swapped = this.#compareLocked(s, found, expected, value);
       if (!inSnapshot) this.#missLocked(s);
       return swapped;
@@ -905,7 +915,7 @@ export class SnapshotMode {
       for (let slot = 0; slot < capacity; slot++) {
         if (!isFull(v, table, slot)) continue;
         const at = slotOffset(table, capacity, slot);
-        const st = Atomics.load(v.i32, this.#cellOf(at));
+        const st = this.#stateAt(at);
         if (!present(st)) continue;
         const key = readKeyLocked(v, at, this.#keyRaw, this.#c.keyCodec); // immutable slot (invariant 1)
         if (fn(key, this.decode(st)) === false) return false;
