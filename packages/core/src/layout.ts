@@ -41,7 +41,7 @@ export const CACHE_LINE_BYTES = 64;
 /** "SHMP" little-endian: the first word of every shardmap buffer. */
 export const MAGIC = 0x504d4853;
 /** Bumped whenever anything in this file changes meaning; `attach` refuses other versions. */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 // --- map header (Int32 word indexes from byte 0) -------------------------------------------
 // Words 0..H_CHECKSUM are written once by `create` before the buffer is shared, then only read
@@ -117,6 +117,8 @@ export const AMENDED_BIT = 1;
 export const S_LIVE = 13;
 /** syncmap mode: the retire list block [capacity, count, reclaimAt, pad, (block, bytes, epoch) x count]; under the lock. */
 export const S_RETIRED = 14;
+/** syncmap mode: dirty slots whose key the snapshot lacks (Go's amended, counted). Under the lock. */
+export const S_DIRTY_ONLY = 15;
 /** Line 1: the shard's small-block allocator, all under the shard lock. */
 export const S_CARVE_CURSOR = 16;
 export const S_CARVE_END = 17;

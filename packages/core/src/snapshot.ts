@@ -30,6 +30,13 @@
  *     update()/add() seal the one cell they read-modify-write, under its lock.
  *  5. misses >= dirty's size promotes dirty to the snapshot (dirty becomes null); the first new
  *     key after that rebuilds dirty from the snapshot, first expunging its NIL cells.
+ *  5a. S_DIRTY_ONLY counts dirty's slots whose key the snapshot lacks; AMENDED is set whenever it
+ *     is > 0. When a delete takes it back to 0, every key of dirty is in the snapshot: the
+ *     snapshot already answers every lookup, so AMENDED is cleared (misses reset) instead of a
+ *     promotion, and dirty is KEPT (invariant 2 still holds: no cell changed). The next new key
+ *     then amends again with no rebuild. This departs from Go, whose Delete of the one new key
+ *     counts a miss that promotes, so its next Store copies the whole snapshot: a store+delete
+ *     of a fresh key (SwapMostlyMisses) would cost a promotion and a rebuild every time.
  *
  * Reclamation (quiescent-state based, Linux RCU's QSBR): a snapshot table, a dropped cell, a
  * replaced record may still be read by a thread that loaded its offset earlier. Invariants:
@@ -68,6 +75,7 @@ import {
   SLOT_KEY,
   SLOT_TAGS,
   S_COUNT,
+  S_DIRTY_ONLY,
   S_LIVE,
   S_MISSES,
   S_PROMOTIONS,
@@ -552,6 +560,7 @@ export class SnapshotMode {
       heap.free(s, cell, CELL_BYTES);
       throw error;
     }
+    this.#views.i32[shardWord(s, S_DIRTY_ONLY)]!++; // invariant 5a
     this.#live(s, present(st) ? 1 : 0);
   }
 
@@ -589,6 +598,7 @@ export class SnapshotMode {
     const i32 = v.i32;
     i32[shardWord(s, S_COUNT)] = count;
     i32[shardWord(s, S_TOMBSTONES)] = tombstones;
+    i32[shardWord(s, S_DIRTY_ONLY)] = 0; // a copy of the snapshot
     i32[shardWord(s, S_TABLE)] = fresh; // dirty is only read under the lock: plain store
   }
 
@@ -614,6 +624,7 @@ export class SnapshotMode {
     i32[shardWord(s, S_TABLE)] = 0;
     i32[shardWord(s, S_COUNT)] = 0;
     i32[shardWord(s, S_TOMBSTONES)] = 0;
+    i32[shardWord(s, S_DIRTY_ONLY)] = 0;
     Atomics.store(i32, shardWord(s, S_MISSES), 0);
     i32[shardWord(s, S_PROMOTIONS)]!++;
     if (old === 0) return;
@@ -721,7 +732,7 @@ export class SnapshotMode {
       const dirtyAt = this.#findDirty(s, probe);
       let st = NIL;
       if (dirtyAt !== 0) st = this.#removeDirtyLocked(s, probe, dirtyAt);
-      this.#missLocked(s);
+      if ((this.#cache[s]! & AMENDED_BIT) !== 0) this.#missLocked(s); // else settled (invariant 5a)
       return st;
     } finally {
       shards.unlock(s);
@@ -744,7 +755,8 @@ export class SnapshotMode {
   /**
    * Removes a key that only dirty holds (never published, so no lock-free thread can reach its
    * cell): the slot goes (its key blob freed), the cell is freed, the record retired (the caller
-   * still decodes it). Returns the state it had.
+   * still decodes it). If it was the last such key, the snapshot is complete again: AMENDED is
+   * cleared and dirty kept (invariant 5a). Returns the state it had.
    */
   #removeDirtyLocked(s: number, probe: ProbeKey, at: number): number {
     const cell = this.#cellOf(at);
@@ -754,6 +766,11 @@ export class SnapshotMode {
     shards.removeLocked(s, slot);
     this.#replaced(s, st, NIL);
     shards.heap.free(s, (cell - CELL_STATE) << 2, CELL_BYTES);
+    const i32 = this.#views.i32;
+    if (--i32[shardWord(s, S_DIRTY_ONLY)]! === 0) {
+      Atomics.store(i32, shardWord(s, S_MISSES), 0);
+      this.#publishSnapshot(s, this.#reload(s) & ~AMENDED_BIT);
+    }
     return st & ~SEALED;
   }
 
@@ -1027,6 +1044,7 @@ export class SnapshotMode {
     i32[shardWord(s, S_TABLE)] = 0;
     i32[shardWord(s, S_COUNT)] = 0;
     i32[shardWord(s, S_TOMBSTONES)] = 0;
+    i32[shardWord(s, S_DIRTY_ONLY)] = 0;
     Atomics.store(i32, shardWord(s, S_MISSES), 0);
     Atomics.store(i32, shardWord(s, S_LIVE), 0);
     if (dirty !== 0) heap.freeTable(dirty, tableBytes(i32[(dirty >> 2) + TBL_CAPACITY]!));

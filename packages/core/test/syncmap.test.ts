@@ -73,6 +73,35 @@ describe("mode 'syncmap': the read-snapshot protocol", () => {
     expect(m.stats().promotions).toBe(promotions + 1);
   });
 
+  it('deleting the last key only dirty holds un-amends the snapshot with no promotion, and the next new key needs no rebuild', () => {
+    const m = syncmap<string, number>();
+    m.set('a', 1);
+    m.get('a'); // promote: a in the snapshot, dirty null
+    m.set('n1', 2); // first new key: dirty rebuilt from the snapshot, snapshot amended
+    const before = m.stats();
+    expect(m.delete('n1')).toBe(true); // the only dirty-only key: the snapshot is complete again
+    const after = m.stats();
+    expect(after.promotions).toBe(before.promotions);
+    expect(after.misses).toBe(0);
+    const locks = () => m.stats().lockAcquisitions - 1; // minus stats()' own
+    let base = locks();
+    expect(m.get('n1')).toBeUndefined(); // not amended: answered without the lock
+    expect(m.get('other')).toBeUndefined();
+    expect(locks() - 1 - base).toBe(0);
+    expect(m.delete('a')).toBe(true); // lock-free: a's cell becomes NIL, still in (the kept) dirty
+    m.set('n2', 3); // amends again; a rebuild here would expunge a's NIL cell
+    base = locks();
+    m.set('a', 4); // NIL, not EXPUNGED: a lock-free CAS on the cell
+    expect(locks() - 1 - base).toBe(0);
+    expect(new Map(m.entries())).toEqual(new Map([['a', 4], ['n2', 3]]));
+    expect(m.size).toBe(2);
+    m.range(() => true); // promotes n2
+    expect(m.stats().promotions).toBe(before.promotions! + 1);
+    expect(m.delete('n2')).toBe(true);
+    expect(m.get('a')).toBe(4);
+    expect(m.size).toBe(1);
+  });
+
   it('stats() of a striped map has no misses or promotions', () => {
     const s = ShardedMap.create().stats();
     expect(s.misses).toBeUndefined();
