@@ -26,7 +26,7 @@ describe('pnpm bench --quick machinery, tiny sizes', () => {
       '--go-ops', '512',
       '--threads', '1,2',
       '--runs', '3',
-      '--workloads', 'ReadHeavy,Exchange,RapidGrow,LoadMostlyHits,LoadOrStoreBalanced,Range,AdversarialDelete,CompareAndDeleteMostlyHits,Clear',
+      '--workloads', 'ReadHeavy,Exchange,RapidGrow,LoadMostlyHits,DisjointLoads,LoadOrStoreBalanced,Range,AdversarialDelete,CompareAndDeleteMostlyHits,Clear',
       '--out', out,
     ]);
     if (parsed.help) throw new Error('unexpected --help');
@@ -91,6 +91,34 @@ describe('pnpm bench --quick machinery, tiny sizes', () => {
   }, 240_000);
 });
 
+describe('--rounds', () => {
+  it('runs the multi-thread matrix that many times and pools each cell\'s runs, order of cells kept', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rounds-'));
+    const parsed = bench.parseBenchArgs([
+      '--only', 'multi', '--go-ops', '2048', '--threads', '1,2', '--runs', '2', '--warmup-runs', '0', '--rounds', '3',
+      '--workloads', 'DisjointLoads,SwapMostlyMisses', '--targets', 'sharded,syncmap', '--out', out,
+    ]);
+    if (parsed.help) throw new Error('unexpected --help');
+    const lines: string[] = [];
+    const written = await bench.runBench(parsed.config, (line) => void lines.push(line));
+    const cells = written.results.multi!.cells;
+    expect(cells.map((c) => `${c.workload}|${c.target}|${c.threads}`)).toEqual(
+      ['sharded', 'syncmap'].flatMap((t) => [1, 2].flatMap((n) => ['DisjointLoads', 'SwapMostlyMisses'].map((w) => `${w}|${t}|${n}`))),
+    );
+    for (const c of cells) {
+      expect(c.runs).toHaveLength(6); // 3 rounds × 2 runs
+      expect(c.summary.n).toBe(6);
+      expect(c.verified).toBe(true);
+    }
+    // Round 2 runs the targets in reverse order.
+    const round2 = lines.filter((l) => l.includes('round 2/3'));
+    expect(round2[0]).toContain('syncmap');
+    expect(round2[round2.length - 1]).toContain('× 2 thr');
+    expect(lines.filter((l) => l.includes('round 3/3'))[0]).not.toContain('syncmap');
+    fs.rmSync(out, { recursive: true, force: true });
+  }, 120_000);
+});
+
 describe('report numbers', () => {
   const cell = (workload: string, target: string, threads: number, median: number): bench.MultiCell => ({
     suite: 'bustle',
@@ -139,7 +167,7 @@ describe('pnpm bench CLI', () => {
   });
 
   it('exits 2 with a message on an unknown flag or a bad value', () => {
-    for (const args of [['--bogus'], ['--runs', 'zero'], ['--threads', '1,x'], ['--only', 'both'], ['--sizes', '1500']]) {
+    for (const args of [['--bogus'], ['--runs', 'zero'], ['--rounds', '0'], ['--threads', '1,x'], ['--only', 'both'], ['--sizes', '1500']]) {
       const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^bench: /);

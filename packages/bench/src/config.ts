@@ -29,6 +29,8 @@ Options:
   --only <suite>        run only 'single' or 'multi'
   --runs <n>            measured runs per cell (default 3)
   --warmup-runs <n>     discarded runs before them, per cell (default 1; quick: 0)
+  --rounds <n>          multi-thread: run the whole matrix n times and pool each cell's runs,
+                        so a noisy minute hits every target alike (default 1)
   --threads <list>      thread counts, e.g. 1,2,4 (default 1,2,4)
   --workloads <list>    multi-thread workloads by name, e.g. ReadHeavy,Exchange (default all)
   --targets <list>      baselines by id: sharded, sharded-1, syncmap, postmessage, sharedmap,
@@ -84,6 +86,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
         only: { type: 'string' },
         runs: { type: 'string' },
         'warmup-runs': { type: 'string' },
+        rounds: { type: 'string' },
         threads: { type: 'string' },
         workloads: { type: 'string' },
         targets: { type: 'string' },
@@ -113,7 +116,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   const runs = values.runs === undefined ? undefined : positiveInt('runs', values.runs, 3);
   const opsFactor = values['ops-factor'] === undefined ? (quick ? 1 : 2) : Number(values['ops-factor']);
   if (!(opsFactor > 0 && opsFactor <= 64)) throw new UsageError(`--ops-factor must be a number in (0, 64], got '${values['ops-factor']}'`);
-  const customised = ['runs', 'warmup-runs', 'threads', 'workloads', 'targets', 'sizes', 'capacity-log2', 'go-ops', 'ops-factor', 'only', 'cpu-prof'].some(
+  const customised = ['runs', 'warmup-runs', 'rounds', 'threads', 'workloads', 'targets', 'sizes', 'capacity-log2', 'go-ops', 'ops-factor', 'only', 'cpu-prof'].some(
     (k) => (values as Record<string, unknown>)[k] !== undefined,
   );
   const targets = nameList(values.targets);
@@ -135,6 +138,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       multi: {
         threads: intList('threads', values.threads, [1, 2, 4]),
         runs: runs ?? 3,
+        rounds: positiveInt('rounds', values.rounds, 1),
         warmupRuns: positiveInt('warmup-runs', values['warmup-runs'], quick ? 0 : 1, 0),
         settings: {
           bustle: { capacityLog2, opsFactor },

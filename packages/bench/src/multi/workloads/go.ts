@@ -15,6 +15,8 @@ interface GoSpec {
   readonly name: string;
   readonly description: string;
   readonly setup?: (m: MapTarget) => void;
+  /** Runs on EVERY thread before the barrier, with the thread's first `i` (its own key range). */
+  readonly setupPerThread?: (m: MapTarget, start: number) => void;
   /** Runs `n` iterations starting at `i`; returns the number of failed checks. */
   readonly perG: (m: MapTarget, i: number, n: number) => number;
   /** The loop's control flow or checks read results (so no pipelining). */
@@ -58,7 +60,12 @@ function goWorkload(spec: GoSpec): Workload<GoState> {
         spec.setup(target);
         target.flush();
       }
-      return { start: ctx.threadIndex * ctx.totalOps, n: Math.floor(ctx.totalOps / ctx.threads) };
+      const start = ctx.threadIndex * ctx.totalOps;
+      if (spec.setupPerThread) {
+        spec.setupPerThread(target, start);
+        target.flush();
+      }
+      return { start, n: Math.floor(ctx.totalOps / ctx.threads) };
     },
     run(target, state): ThreadOutcome {
       const failures = spec.perG(target, state.start, state.n);
@@ -111,7 +118,30 @@ function cadMix(hits: number, misses: number) {
   };
 }
 
+/** DisjointLoads' working set per thread. */
+const DISJOINT_KEYS = 1024;
+
 const specs: GoSpec[] = [
+  // Not in Go's file: the sync.Map doc's second case ("goroutines read, write, and overwrite
+  // entries for disjoint sets of keys"), read side. Each thread stores its own 1024 keys once,
+  // primes them like Go's setup, then loads only those; every load must return its key.
+  {
+    name: 'DisjointLoads',
+    description: 'each thread stores its own 1024 keys once, then Load(own key); checks get(k) === k',
+    setupPerThread: (m, start) => {
+      for (let j = 0; j < DISJOINT_KEYS; j++) m.loadOrStore(start + j, start + j);
+      for (let j = 0; j < 2 * DISJOINT_KEYS; j++) m.get(start + (j % DISJOINT_KEYS));
+    },
+    perG: (m, i, n) => {
+      let failed = 0;
+      for (let j = 0; j < n; j++) {
+        const k = i + (j & (DISJOINT_KEYS - 1));
+        if (m.get(k) !== k) failed++;
+      }
+      return failed;
+    },
+    maxKeys: (_t, threads) => threads * DISJOINT_KEYS,
+  },
   { name: 'LoadMostlyHits', description: '1023 keys primed; Load(i % 1024)', setup: primed(1023), perG: loadMix(1023, 1), maxKeys: () => 1023 },
   { name: 'LoadMostlyMisses', description: 'key 0 only; Load(i % 1024)', setup: primed(1), perG: loadMix(1, 1023), maxKeys: () => 1 },
   {
