@@ -344,11 +344,13 @@ export class SnapshotMode {
     const c = this.#c;
     const hash = hashNumber(num, c.seed) & c.hashMask;
     const s = hash & this.#shardMask;
-    const table = this.#snap(s) & ~AMENDED_BIT;
+    const w = this.#snap(s);
+    const table = w & ~AMENDED_BIT;
     const v = this.#views;
+    let slot = -1;
     if (table !== 0) {
       const capacity = this.#capacities[s]!; // checked against the views when cached
-      const slot = findNumber(v, table, capacity, hash, hash >>> this.#shardBits, num);
+      slot = findNumber(v, table, capacity, hash, hash >>> this.#shardBits, num);
       if (slot >= 0) {
         const cell = v.i32[(slotOffset(table, capacity, slot) >> 2) + SLOT_CELL]!;
         if (cell > 0 && cell + CELL_BYTES <= v.length) {
@@ -361,32 +363,42 @@ export class SnapshotMode {
     probe.tag = T_NUMBER;
     probe.num = num;
     probe.hash = hash;
-    const st = this.load(probe);
+    // Not in this snapshot: carry on from the probe just made (absent keys probe once, not twice).
+    const st = slot === -1 ? this.#loadMissed(s, w, 0, probe) : this.load(probe);
     return st === NIL ? undefined : this.decode(st);
   }
 
   /** Load: the key's state (NIL if absent), SEALED masked off. */
   load(probe: ProbeKey): number {
     const s = probe.hash & this.#shardMask;
-    let w = this.#snap(s);
-    let at = this.#findIn(w & ~AMENDED_BIT, probe);
+    const w = this.#snap(s);
+    const at = this.#findIn(w & ~AMENDED_BIT, probe);
     if (at !== 0) {
       const st = this.#stateAt(at);
       if (st !== EXPUNGED) return st & ~SEALED; // invariant 3
     }
+    return this.#loadMissed(s, w, at, probe);
+  }
+
+  /**
+   * Load, after snapshot word `w` was probed and held nothing live for `probe` (`at`: 0, or its
+   * EXPUNGED slot). A table already probed is not probed again: it never changes (invariant 1).
+   */
+  #loadMissed(s: number, w: number, at: number, probe: ProbeKey): number {
     const current = this.#reload(s);
-    if (current !== w) {
-      w = current;
-      at = this.#findIn(w & ~AMENDED_BIT, probe);
+    if ((current & ~AMENDED_BIT) !== (w & ~AMENDED_BIT)) {
+      at = this.#findIn(current & ~AMENDED_BIT, probe);
       if (at !== 0) return this.#visible(this.#stateAt(at));
     } else if (at !== 0) return NIL; // EXPUNGED in the current snapshot: absent
-    if ((w & AMENDED_BIT) === 0) return NIL;
+    if ((current & AMENDED_BIT) === 0) return NIL;
     const shards = this.#shards;
     shards.lock(s);
     try {
       const locked = this.#reload(s);
-      at = this.#findIn(locked & ~AMENDED_BIT, probe);
-      if (at !== 0) return this.#visible(this.#stateAt(at));
+      if ((locked & ~AMENDED_BIT) !== (current & ~AMENDED_BIT)) {
+        at = this.#findIn(locked & ~AMENDED_BIT, probe);
+        if (at !== 0) return this.#visible(this.#stateAt(at));
+      }
       if ((locked & AMENDED_BIT) === 0) return NIL;
       const dirtyAt = this.#findDirty(s, probe);
       const st = dirtyAt !== 0 ? this.#stateAt(dirtyAt) : NIL;
