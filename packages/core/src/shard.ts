@@ -23,7 +23,8 @@
  *     then the log may restore references to them.
  *  6. Recovery (a lock taken over from a dead owner) undoes a logged, uncommitted mutation, frees
  *     its allocations, forgets the carve region, and recounts the table. Operations that returned
- *     before the death are intact; the one in flight is rolled back whole.
+ *     before the death are intact; the one in flight is rolled back whole. Then the mode's own
+ *     repair runs (`afterRecoveryLocked`: syncmap unseals the cells the dead owner had sealed).
  */
 import {
   LOG_ALLOCS,
@@ -75,6 +76,8 @@ const SLOT_WORDS = SLOT_BYTES >> 2;
 
 export class Shards {
   readonly shardBits: number;
+  /** Set by a mode that keeps state of its own per shard: runs last in recoverLocked (invariant 6). */
+  afterRecoveryLocked: ((s: number) => void) | undefined = undefined;
   /** Per shard: the word this thread last saw unlocked (the CAS hint, lock.ts invariant 2). */
   private readonly hints: Int32Array;
   /** Per shard: the unlocked word the current hold was acquired over. */
@@ -262,6 +265,7 @@ export class Shards {
     }
     this.heap.resetCarveLocked(s);
     this.recountLocked(s);
+    this.afterRecoveryLocked?.(s);
   }
 
   private recountLocked(s: number): void {

@@ -27,7 +27,10 @@
  *  4. clear() and snapshot() hold every lock and touch every cell with compareExchange: clear
  *     expunges them all (so stale snapshots see nothing), snapshot() SEALS them (a flag lock-free
  *     writers must not pass; readers ignore it), which freezes the map for one instant.
- *     update()/add() seal the one cell they read-modify-write, under its lock.
+ *     update()/add() seal the one cell they read-modify-write, under its lock. A cell is sealed
+ *     only while its shard's lock is held, so a recovery that takes that lock over from a dead
+ *     owner unseals every cell of the shard (the sealer's write never happened: the old state
+ *     stays, as if the call had not been made).
  *  5. misses >= dirty's size promotes dirty to the snapshot (dirty becomes null); the first new
  *     key after that rebuilds dirty from the snapshot, first expunging its NIL cells.
  *  5a. S_DIRTY_ONLY counts dirty's slots whose key the snapshot lacks; AMENDED is set whenever it
@@ -199,6 +202,7 @@ export class SnapshotMode {
     this.#cache = new Int32Array(config.shardCount).fill(NOT_LOADED);
     this.#capacities = new Int32Array(config.shardCount);
     this.#alloc = { allocLocked: (s: number, bytes: number): number => shards.heap.alloc(s, bytes) };
+    shards.afterRecoveryLocked = (s) => this.#unsealLocked(s);
     const key = `${views.i32[H_SEED]}:${views.i32[H_CHECKSUM]}`;
     let siblings = threadInstances.get(key);
     if (siblings === undefined) threadInstances.set(key, (siblings = new Set()));
@@ -1067,6 +1071,21 @@ export class SnapshotMode {
         this.#retireCell(s, at, this.#cellOf(at));
       }
       this.#retire(s, snapshot, -tableBytes(snapshotCapacity));
+    }
+  }
+
+  /** After a takeover of shard `s`'s lock from a dead owner: unseal what it sealed (invariant 4). */
+  #unsealLocked(s: number): void {
+    for (const table of [this.#reload(s) & ~AMENDED_BIT, this.#dirty(s)]) {
+      if (table === 0) continue;
+      const capacity = tableCapacity(this.#views, table);
+      for (let slot = 0; slot < capacity; slot++) {
+        if (!isFull(this.#views, table, slot)) continue;
+        const cell = this.#cellOf(slotOffset(table, capacity, slot));
+        const i32 = this.#views.i32; // after #cellOf, which may have grown the views
+        let st = Atomics.load(i32, cell);
+        while (st !== EXPUNGED && (st & SEALED) !== 0 && Atomics.compareExchange(i32, cell, st, st & ~SEALED) !== st) st = Atomics.load(i32, cell);
+      }
     }
   }
 
