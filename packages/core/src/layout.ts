@@ -105,7 +105,8 @@ export const S_LOCK_CONTENDED = 7;
 export const S_LOCK_WAITS = 8;
 /** Failed optimistic reads: Atomics.add by readers, only on the (rare) retry path. */
 export const S_OPTIMISTIC_RETRIES = 9;
-/** syncmap mode (snapshot.ts): lookups that missed the read snapshot, and promotions. Under the lock. */
+/** syncmap mode (snapshot.ts): lookups that missed the read snapshot (Atomics.add, by lock holders
+ *  and by lock-free lookups of dirty), and promotions (under the lock). */
 export const S_MISSES = 10;
 export const S_PROMOTIONS = 11;
 /** syncmap mode: the read snapshot, table offset | AMENDED. Written (Atomics.store) under the lock;

@@ -33,6 +33,12 @@
  *     stays, as if the call had not been made).
  *  5. misses >= dirty's size promotes dirty to the snapshot (dirty becomes null); the first new
  *     key after that rebuilds dirty from the snapshot, first expunging its NIL cells.
+ *  5'. A lookup that misses an amended snapshot reads dirty as striped readers read their table
+ *     (shard.ts, map.ts #lookup): the lock word before and after, equal and unlocked, means no
+ *     lock holder ran in between, so the snapshot word, dirty, the key's slot and (for a key
+ *     only dirty holds, which no lock-free writer can reach) its cell were all as read at one
+ *     instant. The miss is counted (Atomics.add) and the lookup that brings misses to dirty's
+ *     size promotes under the lock. Go takes the mutex for this lookup; the answer is the same.
  *  5a. S_DIRTY_ONLY counts dirty's slots whose key the snapshot lacks; AMENDED is set whenever it
  *     is > 0. When a delete takes it back to 0, every key of dirty is in the snapshot: the
  *     snapshot already answers every lookup, so AMENDED is cleared (misses reset) instead of a
@@ -80,6 +86,7 @@ import {
   S_COUNT,
   S_DIRTY_ONLY,
   S_LIVE,
+  S_LOCK,
   S_MISSES,
   S_PROMOTIONS,
   S_RETIRED,
@@ -101,6 +108,7 @@ import { RawValue, freeBlob, payloadBlob, readKeyLocked, readPayload, setTags, s
 import { TORN, eraseSlot, findNumber, findSlot, initTable, isFull, tableCapacity } from './table.js';
 import { DELETED } from './control.js';
 import { hashNumber } from './hash.js';
+import { LOCKED } from './lock.js';
 
 /** Cell states. Low two bits: 0 record offset (8-aligned) or NIL, 1 small int, 2 constant, 3 EXPUNGED. */
 export const NIL = 0;
@@ -116,6 +124,8 @@ const SLOT_WORDS = SLOT_BYTES >> 2;
 /** Operations between re-pins of a thread in one long synchronous run (invariant 6). */
 const REPIN_OPS = 1024;
 const NOT_LOADED = -1;
+/** #loadDirtyOptimistic's "no answer": never a visible state (kind 3 is EXPUNGED alone, never visible). */
+const MUST_LOCK = 0x7fffffff;
 const RETIRED_FIRST_CAPACITY = 64;
 /** Retirements between reclamation passes: each pass scans what is kept, so batch them. */
 const RECLAIM_BATCH = 256;
@@ -395,6 +405,8 @@ export class SnapshotMode {
       if (at !== 0) return this.#visible(this.#stateAt(at));
     } else if (at !== 0) return NIL; // EXPUNGED in the current snapshot: absent
     if ((current & AMENDED_BIT) === 0) return NIL;
+    const optimistic = this.#loadDirtyOptimistic(s, current, probe);
+    if (optimistic !== MUST_LOCK) return optimistic;
     const shards = this.#shards;
     shards.lock(s);
     try {
@@ -408,6 +420,46 @@ export class SnapshotMode {
       const st = dirtyAt !== 0 ? this.#stateAt(dirtyAt) : NIL;
       this.#missLocked(s);
       return this.#visible(st);
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  /**
+   * Invariant 5': `probe` looked up in dirty with no lock, while snapshot word `w` (amended) is
+   * current. Returns the key's visible state (a miss is counted), or MUST_LOCK if a lock holder
+   * came in between or what was read is implausible.
+   */
+  #loadDirtyOptimistic(s: number, w: number, probe: ProbeKey): number {
+    const v = this.#views;
+    const lockWord = shardWord(s, S_LOCK);
+    const seq = Atomics.load(v.i32, lockWord);
+    if ((seq & LOCKED) !== 0 || Atomics.load(v.i32, shardWord(s, S_SNAPSHOT)) !== w) return MUST_LOCK;
+    const dirty = v.i32[shardWord(s, S_TABLE)]!;
+    const capacity = tableCapacity(v, dirty); // 0 for null or implausible: take the lock
+    if (capacity === 0) return MUST_LOCK;
+    const slot = findSlot(v, dirty, capacity, probe, probe.hash >>> this.#shardBits);
+    if (slot === TORN) return MUST_LOCK;
+    let st = NIL;
+    if (slot >= 0) {
+      const i32 = v.i32; // after tableCapacity, which may have grown the views
+      const cell = i32[(slotOffset(dirty, capacity, slot) >> 2) + SLOT_CELL]!;
+      if (cell <= 0 || (cell & 7) !== 0 || cell + CELL_BYTES > v.length) return MUST_LOCK;
+      st = Atomics.load(i32, (cell >> 2) + CELL_STATE);
+    }
+    const i32 = v.i32;
+    if (Atomics.load(i32, lockWord) !== seq) return MUST_LOCK;
+    if (Atomics.add(i32, shardWord(s, S_MISSES), 1) + 1 >= i32[shardWord(s, S_COUNT)]!) this.#promoteIfDue(s);
+    return this.#visible(st);
+  }
+
+  /** Promotes shard `s` if it is still amended and its misses reached dirty's size (Go's missLocked). */
+  #promoteIfDue(s: number): void {
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const i32 = this.#views.i32;
+      if ((this.#reload(s) & AMENDED_BIT) !== 0 && Atomics.load(i32, shardWord(s, S_MISSES)) >= i32[shardWord(s, S_COUNT)]!) this.#promoteLocked(s);
     } finally {
       shards.unlock(s);
     }
@@ -621,7 +673,7 @@ export class SnapshotMode {
   /** Go's missLocked: count a miss; promote dirty once misses reach its size. */
   #missLocked(s: number): void {
     const i32 = this.#views.i32;
-    const misses = ++i32[shardWord(s, S_MISSES)]!;
+    const misses = Atomics.add(i32, shardWord(s, S_MISSES), 1) + 1; // lock-free lookups count too (5')
     if (misses < i32[shardWord(s, S_COUNT)]!) return;
     this.#promoteLocked(s);
   }

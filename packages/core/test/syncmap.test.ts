@@ -33,6 +33,25 @@ describe("mode 'syncmap': the read-snapshot protocol", () => {
     expect(m.stats().lockAcquisitions - locks).toBe(1);
   });
 
+  it('a miss on an amended snapshot reads dirty without the lock when no writer holds it, and still counts', () => {
+    const m = syncmap<string, unknown>(1);
+    for (let i = 0; i < 4; i++) m.set(`k${i}`, i === 3 ? { record: i } : i); // dirty only: amended
+    const before = m.stats().lockAcquisitions; // stats() counts its own one lock
+    expect(m.get('k0')).toBe(0); // found in dirty: miss 1
+    expect(m.get('k3')).toEqual({ record: 3 }); // a value record, read through its dirty cell: miss 2
+    expect(m.has('absent')).toBe(false); // absent from both: miss 3
+    const counted = m.stats();
+    expect(counted.misses).toBe(3);
+    expect(counted.promotions).toBe(0);
+    expect(counted.lockAcquisitions - before - 1).toBe(0); // no lock taken by the three lookups
+    expect(m.get('k1')).toBe(1); // miss 4 >= dirty size 4: this lookup promotes, under the lock
+    const promoted = m.stats();
+    expect(promoted.promotions).toBe(1);
+    expect(promoted.misses).toBe(0);
+    expect(promoted.lockAcquisitions - counted.lockAcquisitions - 1).toBe(1); // the promotion's
+    for (let i = 0; i < 4; i++) expect(m.get(`k${i}`)).toEqual(i === 3 ? { record: 3 } : i);
+  });
+
   it('updates and deletes of snapshot keys with inline values are lock-free; record values lock', () => {
     const m = syncmap<string, unknown>();
     m.set('k', 1);
