@@ -14,6 +14,7 @@ import type { TargetModule } from './target.js';
 import type { TargetSpec } from './targets/registry.js';
 import type { SuiteSettings, ThreadOutcome, Workload } from './workloads/types.js';
 import { deriveSeed } from '../util/rng.js';
+import { collectGarbage } from '../util/gc.js';
 
 export interface CellSpec {
   readonly workload: Workload;
@@ -110,6 +111,7 @@ async function runOnce(
 ): Promise<RunMeasurement> {
   const { workload, target, threads, settings } = spec;
   const shape = workload.shape(settings, threads, target.opsScale);
+  collectGarbage(); // the previous run's map: see util/gc.ts
   const host = await mod.create({
     capacityHint: shape.capacityHint,
     maxKeys: shape.maxKeys,

@@ -10,10 +10,12 @@ import { ARRIVED, GO, GO_ABORT } from './protocol.js';
 import type { MapTarget, TargetModule } from './target.js';
 import { findWorkload } from './workloads/index.js';
 import { threadCpuMs } from '../util/thread-cpu.js';
+import { collectGarbage } from '../util/gc.js';
 
 const port = parentPort!;
 
 async function serve(req: RunRequest): Promise<WorkerReply> {
+  collectGarbage(); // the previous run's map: see util/gc.ts
   const mod = (await import(req.targetModuleUrl)) as TargetModule;
   const target: MapTarget = await mod.attach(req.handle);
   try {
