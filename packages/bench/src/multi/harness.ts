@@ -86,6 +86,7 @@ export class WorkerPool {
     try {
       const targetUrl = new URL(`./targets/${spec.target.module}`, import.meta.url).href;
       const mod = (await import(targetUrl)) as TargetModule;
+      collectGarbage(); // the previous cell's maps: see util/gc.ts
       for (let r = 0; r < spec.warmupRuns + spec.runs; r++) {
         const m = await withTimeout(runOnce(spec, mod, targetUrl, this.workers, r), spec.runTimeoutMs);
         if (r >= spec.warmupRuns) runs.push(m);
@@ -111,7 +112,6 @@ async function runOnce(
 ): Promise<RunMeasurement> {
   const { workload, target, threads, settings } = spec;
   const shape = workload.shape(settings, threads, target.opsScale);
-  collectGarbage(); // the previous run's map: see util/gc.ts
   const host = await mod.create({
     capacityHint: shape.capacityHint,
     maxKeys: shape.maxKeys,
@@ -136,6 +136,7 @@ async function runOnce(
         seed,
         settings,
         barrier: barrier.buffer as SharedArrayBuffer,
+        collectFirst: runIndex === 0,
       };
       const reply = nextReply(w);
       w.postMessage(req, attach.transfer ? [...attach.transfer] : []);

@@ -27,6 +27,8 @@ export interface RunRequest {
   readonly seed: number;
   readonly settings: SuiteSettings;
   readonly barrier: SharedArrayBuffer;
+  /** First run of a cell: collect garbage first (util/gc.ts). */
+  readonly collectFirst: boolean;
 }
 
 export type WorkerReply =

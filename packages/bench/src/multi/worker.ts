@@ -15,7 +15,7 @@ import { collectGarbage } from '../util/gc.js';
 const port = parentPort!;
 
 async function serve(req: RunRequest): Promise<WorkerReply> {
-  collectGarbage(); // the previous run's map: see util/gc.ts
+  if (req.collectFirst) collectGarbage(); // the previous cell's maps: see util/gc.ts
   const mod = (await import(req.targetModuleUrl)) as TargetModule;
   const target: MapTarget = await mod.attach(req.handle);
   try {
