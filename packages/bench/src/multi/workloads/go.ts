@@ -136,7 +136,8 @@ const specs: GoSpec[] = [
       let failed = 0;
       for (let j = 0; j < n; j++) {
         const k = i + (j & (DISJOINT_KEYS - 1));
-        if (m.get(k) !== k) failed++;
+        // Loose on purpose: targets that store strings (npm sharedmap) give back '5' for 5.
+        if (m.get(k) != k) failed++;
       }
       return failed;
     },
