@@ -688,13 +688,8 @@ export class SnapshotMode {
     if (dirty === 0) return;
     const old = this.#reload(s) & ~AMENDED_BIT;
     this.#publishSnapshot(s, dirty);
-    const i32 = v.i32;
-    i32[shardWord(s, S_TABLE)] = 0;
-    i32[shardWord(s, S_COUNT)] = 0;
-    i32[shardWord(s, S_TOMBSTONES)] = 0;
-    i32[shardWord(s, S_DIRTY_ONLY)] = 0;
-    Atomics.store(i32, shardWord(s, S_MISSES), 0);
-    i32[shardWord(s, S_PROMOTIONS)]!++;
+    this.#dropDirtyLocked(s);
+    v.i32[shardWord(s, S_PROMOTIONS)]!++;
     if (old === 0) return;
     const capacity = tableCapacity(v, old);
     for (let slot = 0; slot < capacity; slot++) {
@@ -704,6 +699,16 @@ export class SnapshotMode {
       if (Atomics.load(v.i32, cell) === EXPUNGED) this.#retireCell(s, at, cell);
     }
     this.#retire(s, old, -tableBytes(capacity));
+  }
+
+  /** Dirty becomes null (its table is the caller's to publish or free), with its counts and misses. */
+  #dropDirtyLocked(s: number): void {
+    const i32 = this.#views.i32;
+    i32[shardWord(s, S_TABLE)] = 0;
+    i32[shardWord(s, S_COUNT)] = 0;
+    i32[shardWord(s, S_TOMBSTONES)] = 0;
+    i32[shardWord(s, S_DIRTY_ONLY)] = 0;
+    Atomics.store(i32, shardWord(s, S_MISSES), 0);
   }
 
   /** Retires the cell at word `cell` of slot `at` and the key blob it owns. */
@@ -1108,12 +1113,8 @@ export class SnapshotMode {
       }
     }
     this.#publishSnapshot(s, 0);
+    this.#dropDirtyLocked(s);
     const i32 = v.i32;
-    i32[shardWord(s, S_TABLE)] = 0;
-    i32[shardWord(s, S_COUNT)] = 0;
-    i32[shardWord(s, S_TOMBSTONES)] = 0;
-    i32[shardWord(s, S_DIRTY_ONLY)] = 0;
-    Atomics.store(i32, shardWord(s, S_MISSES), 0);
     Atomics.store(i32, shardWord(s, S_LIVE), 0);
     if (dirty !== 0) heap.freeTable(dirty, tableBytes(i32[(dirty >> 2) + TBL_CAPACITY]!));
     if (snapshot !== 0) {
