@@ -228,6 +228,11 @@ export function slotOffset(table: number, capacity: number, slot: number): numbe
   return table + TABLE_HEADER_BYTES + capacity + slot * SLOT_BYTES;
 }
 
+/** The slot index whose slotOffset is `at`. */
+export function slotIndex(table: number, capacity: number, at: number): number {
+  return (at - table - TABLE_HEADER_BYTES - capacity) / SLOT_BYTES;
+}
+
 /** Loads above 7/8 make probe sequences long; Swiss tables grow there. */
 export function maxLoad(capacity: number): number {
   return capacity - (capacity >> 3);

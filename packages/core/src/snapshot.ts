@@ -97,6 +97,7 @@ import {
   ctrlStart,
   ownerWord,
   shardWord,
+  slotIndex,
   slotOffset,
   tableBytes,
 } from './layout.js';
@@ -804,7 +805,7 @@ export class SnapshotMode {
       if ((locked & AMENDED_BIT) === 0) return NIL;
       const dirtyAt = this.#findDirty(s, probe);
       let st = NIL;
-      if (dirtyAt !== 0) st = this.#removeDirtyLocked(s, probe, dirtyAt);
+      if (dirtyAt !== 0) st = this.#removeDirtyLocked(s, dirtyAt);
       if ((this.#cache[s]! & AMENDED_BIT) !== 0) this.#missLocked(s); // else settled (invariant 5a)
       return st;
     } finally {
@@ -831,12 +832,12 @@ export class SnapshotMode {
    * still decodes it). If it was the last such key, the snapshot is complete again: AMENDED is
    * cleared and dirty kept (invariant 5a). Returns the state it had.
    */
-  #removeDirtyLocked(s: number, probe: ProbeKey, at: number): number {
+  #removeDirtyLocked(s: number, at: number): number {
     const cell = this.#cellOf(at);
     const st = Atomics.load(this.#views.i32, cell);
     const shards = this.#shards;
-    const slot = shards.findLocked(s, probe);
-    shards.removeLocked(s, slot);
+    const dirty = this.#dirty(s);
+    shards.removeLocked(s, slotIndex(dirty, tableCapacity(this.#views, dirty), at)); // `at` came from probing dirty
     this.#replaced(s, st, NIL);
     shards.heap.free(s, (cell - CELL_STATE) << 2, CELL_BYTES);
     const i32 = this.#views.i32;
