@@ -24,6 +24,12 @@
  *     a promotion that drops it, which needs it EXPUNGED, and it never leaves that state again.
  *     Readers may keep a stale snapshot while pinned: a non-EXPUNGED hit is current; a miss or an
  *     EXPUNGED hit re-reads S_SNAPSHOT before concluding anything.
+ *  3'. A hit whose cell holds an inline int reads the cell with a plain load, not Atomics.load
+ *     (a builtin call that costs a hit as much as its whole probe). An aligned Int32 read is
+ *     tear-free, so it yields a state the cell held during the call: a racing compareExchange
+ *     linearizes on either side of it, and a write that happens-before the get is seen (the
+ *     memory model's coherent reads). Only the int itself is used. Any other state goes through
+ *     Atomics.load, whose synchronizes-with edge is what makes a record's contents visible.
  *  4. clear() and snapshot() hold every lock and touch every cell with compareExchange: clear
  *     expunges them all (so stale snapshots see nothing), snapshot() SEALS them (a flag lock-free
  *     writers must not pass; readers ignore it), which freezes the map for one instant.
@@ -108,7 +114,7 @@ import type { Shards } from './shard.js';
 import { RawValue, freeBlob, payloadBlob, readKeyLocked, readPayload, setTags, storeKey, storePayload, writeBlob, type BlobAllocator } from './slots.js';
 import { TORN, eraseSlot, findNumber, findSlot, initTable, isFull, tableCapacity } from './table.js';
 import { DELETED } from './control.js';
-import { hashNumber } from './hash.js';
+import { hashInt32, hashNumber } from './hash.js';
 import { LOCKED } from './lock.js';
 
 /** Cell states. Low two bits: 0 record offset (8-aligned) or NIL, 1 small int, 2 constant, 3 EXPUNGED. */
@@ -354,29 +360,39 @@ export class SnapshotMode {
 
   // --- reads ----------------------------------------------------------------------------------
 
-  /** get() of a number key: the snapshot hit of a small int costs one Atomics.load. */
+  /**
+   * get() of a number key: the snapshot hit of a small int costs no Atomics call (invariant 3').
+   * Kept small in bytecode on purpose: V8 inlines callees into a hot caller only up to a
+   * cumulative bytecode budget, so the rest of a lookup lives in #getNumberMissed.
+   */
   getNumber(num: number): unknown {
     const c = this.#c;
-    const hash = hashNumber(num, c.seed) & c.hashMask;
+    const hash = ((num | 0) === num ? hashInt32(num, c.seed) : hashNumber(num, c.seed)) & c.hashMask;
     const s = hash & this.#shardMask;
-    const w = this.#snap(s);
+    let w = this.#cache[s]!; // #snap(s), spelled out to stay within the inlining budget
+    if (w === NOT_LOADED) w = this.#reload(s);
     const table = w & ~AMENDED_BIT;
-    const v = this.#views;
     let slot = -1;
     if (table !== 0) {
+      const v = this.#views;
       const capacity = this.#capacities[s]!; // checked against the views when cached
       slot = findNumber(v, table, capacity, hash, hash >>> this.#shardBits, num);
       if (slot >= 0) {
         const cell = v.i32[(slotOffset(table, capacity, slot) >> 2) + SLOT_CELL]!;
         if (cell > 0 && cell + CELL_BYTES <= v.length) {
-          const st = Atomics.load(v.i32, (cell >> 2) + CELL_STATE);
+          const st = v.i32[(cell >> 2) + CELL_STATE]!; // a plain read: invariant 3'
           if ((st & 3) === KIND_INT) return st >> 3;
         }
       }
     }
+    return this.#getNumberMissed(num, hash, s, w, slot);
+  }
+
+  /** getNumber past its fast path: `slot` is the probe's answer in snapshot `w` (-1: none). */
+  #getNumberMissed(num: number, hash: number, s: number, w: number, slot: number): unknown {
     const probe = this.#probe;
     probe.tag = T_NUMBER;
-    probe.num = num;
+    probe.num = num === 0 ? 0 : num;
     probe.hash = hash;
     // Not in this snapshot: carry on from the probe just made (absent keys probe once, not twice).
     const st = slot === -1 ? this.#loadMissed(s, w, 0, probe) : this.load(probe);
