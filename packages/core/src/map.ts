@@ -165,7 +165,7 @@ export class ShardedMap<K = unknown, V = unknown> {
     return this.#getOther(key) as V | undefined;
   }
 
-  /** get() of any key that is not a number of a number-keyed map. */
+  /** get() of every key the number path above does not take. */
   #getOther(key: K): unknown {
     const probe = this.#probe;
     if (!this.#prepareLookup(key, probe, this.#config)) return undefined;

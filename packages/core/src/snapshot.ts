@@ -25,7 +25,7 @@
  *     Readers may keep a stale snapshot while pinned: a non-EXPUNGED hit is current; a miss or an
  *     EXPUNGED hit re-reads S_SNAPSHOT before concluding anything.
  *  3'. A hit whose cell holds an inline int reads the cell with a plain load, not Atomics.load
- *     (a builtin call that costs a hit as much as its whole probe). An aligned Int32 read is
+ *     (a builtin call of ~100 instructions, half as many as the probe). An aligned Int32 read is
  *     tear-free, so it yields a state the cell held during the call: a racing compareExchange
  *     linearizes on either side of it, and a write that happens-before the get is seen (the
  *     memory model's coherent reads). Only the int itself is used. Any other state goes through
