@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Code that runs inside worker threads is not transformed by vitest, so every test run starts
-// from a fresh `tsc -b` build (tests/setup/build.ts) and workers load the built dist/*.js.
+// from a fresh build (tests/setup/build.ts: `tsc -b`, then core's rollup bundle) and workers load dist.
 export default defineConfig({
   test: {
     globalSetup: ['./tests/setup/build.ts'],

@@ -320,7 +320,7 @@ describe('API fuzz: garbage arguments to every method', () => {
  * hang fails the test instead of stalling the run.
  */
 describe('hostile shapes answer at once', () => {
-  const core = new URL('../dist/index.js', import.meta.url).href;
+  const core = new URL('../dist/bundle/index.js', import.meta.url).href;
   for (const call of ['m.set(sparse, 1)', 'm.get(sparse)', 'm.has(sparse)', "m.set('k', sparse)", "m.loadOrStore('k', sparse)"]) {
     it(`${call} with a sparse array of length 2^32-1`, async () => {
       const source = `
