@@ -87,3 +87,15 @@ export function noSharedMemoryError(): Error & ShardMapError {
 export function corruptError(where: string, why: string): Error & ShardMapError {
   return withCode(new Error(`shardmap: corrupt buffer (${where}): ${why}`), 'ERR_SHARDMAP_CORRUPT');
 }
+
+/**
+ * corruptError about the table at `table` (shard `s`, or -1 for no shard in the message), with
+ * its message built here instead of at the throw site. V8 merges equal number-to-string
+ * conversions within one optimized function, and the merged conversion of two throw sites'
+ * template literals can be scheduled on the hot path, before either check: findLocked,
+ * #setNumber and syncmap's #findIn each ran one NumberToString per call that way. A throw site
+ * never runs, so V8 never inlines this call, and the conversion stays in here.
+ */
+export function tableError(where: string, s: number, table: number, why: string): Error & ShardMapError {
+  return corruptError(where, `${s >= 0 ? `shard ${s} ` : ''}table at ${table}: ${why}`);
+}

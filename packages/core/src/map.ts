@@ -45,7 +45,7 @@ import {
   plausibleValue,
   sameValue,
 } from './codecs.js';
-import { corruptError, fullError, notNumericError, reentrantError, valueError } from './errors.js';
+import { corruptError, fullError, notNumericError, reentrantError, tableError, valueError } from './errors.js';
 import { Heap, Views } from './memory.js';
 import { READ_ATTEMPTS, Shards, initialCapacity } from './shard.js';
 import { RawValue, freeBlob, freePayloadBlob, readKeyLocked, readValueRaw, setTags, valueTagAt, setValueTag, storeKey, storeValue, valuePayloadAt, writeBlob } from './slots.js';
@@ -342,7 +342,7 @@ export class ShardedMap<K = unknown, V = unknown> {
       const table = shards.tableLocked(s);
       const capacity = views.i32[(table >> 2) + TBL_CAPACITY]!;
       const slot = findNumber(views, table, capacity, hash, hash >>> this.#shardBits, num);
-      if (slot === TORN) throw corruptError('table', `shard ${s}: probe found no empty group`);
+      if (slot === TORN) throw tableError('table', s, table, 'probe found no empty group');
       const at = slot >= 0 ? slotOffset(table, capacity, slot) : 0;
       if (slot >= 0 && valueTagAt(views, at) === T_NUMBER) {
         views.f64[(at >> 3) + (SLOT_VALUE >> 1)] = value; // number over number: one store

@@ -64,7 +64,7 @@ import {
 } from './layout.js';
 import { LOCKED, SEQUENCE_STEP, lockSlow, lockedBy, takeOverIfDead, unlock, type LockCounters, type LockOwner } from './lock.js';
 import { Heap, Views } from './memory.js';
-import { corruptError, fullError } from './errors.js';
+import { corruptError, fullError, tableError } from './errors.js';
 import { DELETED, EMPTY } from './control.js';
 import { claimSlot, eraseSlot, findInsertSlot, findSlot, initTable, isFull, rehashInto, tableCapacity, TORN } from './table.js';
 import type { ProbeKey } from './codecs.js';
@@ -171,7 +171,7 @@ export class Shards {
    */
   tableLocked(s: number): number {
     const table = this.table(s);
-    if (tableCapacity(this.views, table) === 0) throw corruptError('shard', `shard ${s} table at ${table} is impossible`);
+    if (tableCapacity(this.views, table) === 0) throw tableError('shard', s, table, 'impossible');
     return table;
   }
 
@@ -179,7 +179,7 @@ export class Shards {
   findLocked(s: number, probe: ProbeKey): number {
     const table = this.tableLocked(s);
     const slot = findSlot(this.views, table, this.capacity(s), probe, probe.hash >>> this.shardBits);
-    if (slot === TORN) throw corruptError('table', `shard ${s}: probe found an unreadable key or no empty group`);
+    if (slot === TORN) throw tableError('table', s, table, 'probe found an unreadable key or no empty group');
     return slot;
   }
 

@@ -108,7 +108,7 @@ import {
   tableBytes,
 } from './layout.js';
 import { EncodedValue, ProbeKey, T_NUMBER, finishValue, isInlineTag, inlineValue, plausibleValue, sameValue } from './codecs.js';
-import { corruptError, fullError } from './errors.js';
+import { corruptError, fullError, tableError } from './errors.js';
 import type { Views } from './memory.js';
 import type { Shards } from './shard.js';
 import { RawValue, freeBlob, payloadBlob, readKeyLocked, readPayload, setTags, storeKey, storePayload, writeBlob, type BlobAllocator } from './slots.js';
@@ -300,9 +300,9 @@ export class SnapshotMode {
   #findIn(table: number, probe: ProbeKey): number {
     if (table === 0) return 0;
     const capacity = tableCapacity(this.#views, table);
-    if (capacity === 0) throw corruptError('snapshot', `table at ${table} is impossible`);
+    if (capacity === 0) throw tableError('snapshot', -1, table, 'impossible');
     const slot = findSlot(this.#views, table, capacity, probe, probe.hash >>> this.#shardBits);
-    if (slot === TORN) throw corruptError('snapshot', `table at ${table}: unreadable key or no empty group`);
+    if (slot === TORN) throw tableError('snapshot', -1, table, 'unreadable key or no empty group');
     return slot < 0 ? 0 : slotOffset(table, capacity, slot);
   }
 
