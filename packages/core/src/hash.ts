@@ -47,9 +47,15 @@ export function hashInt32(n: number, seed: number): number {
 const f64 = new Float64Array(1);
 const f64Words = new Int32Array(f64.buffer);
 
-/** Numbers by SameValueZero: -0 hashes as 0, every NaN alike, integers as their int32 value. */
+/**
+ * Numbers by SameValueZero: -0 hashes as 0, every NaN alike, integers as their int32 value.
+ * Small on purpose (the rest is hashNonInt32): V8 then inlines it into hot lookups whole.
+ */
 export function hashNumber(n: number, seed: number): number {
-  if ((n | 0) === n) return hashInt32(n, seed);
+  return (n | 0) === n ? hashInt32(n, seed) : hashNonInt32(n, seed);
+}
+
+function hashNonInt32(n: number, seed: number): number {
   if (n !== n) return hashInt32(0x7ff80000, seed ^ 0x5bd1e995);
   f64[0] = n;
   return finalize(mixBlock(mixBlock(seed, f64Words[0]!), f64Words[1]!) ^ 8);

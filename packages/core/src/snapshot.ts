@@ -114,7 +114,7 @@ import type { Shards } from './shard.js';
 import { RawValue, freeBlob, payloadBlob, readKeyLocked, readPayload, setTags, storeKey, storePayload, writeBlob, type BlobAllocator } from './slots.js';
 import { TORN, eraseSlot, findNumber, findSlot, initTable, isFull, tableCapacity } from './table.js';
 import { DELETED } from './control.js';
-import { hashInt32, hashNumber } from './hash.js';
+import { hashNumber } from './hash.js';
 import { LOCKED } from './lock.js';
 
 /** Cell states. Low two bits: 0 record offset (8-aligned) or NIL, 1 small int, 2 constant, 3 EXPUNGED. */
@@ -367,7 +367,7 @@ export class SnapshotMode {
    */
   getNumber(num: number): unknown {
     const c = this.#c;
-    const hash = ((num | 0) === num ? hashInt32(num, c.seed) : hashNumber(num, c.seed)) & c.hashMask;
+    const hash = hashNumber(num, c.seed) & c.hashMask;
     const s = hash & this.#shardMask;
     let w = this.#cache[s]!; // #snap(s), spelled out to stay within the inlining budget
     if (w === NOT_LOADED) w = this.#reload(s);
