@@ -1,5 +1,5 @@
 /**
- * mode 'syncmap': a snapshot hit reads an int value's cell with a plain load (snapshot.ts,
+ * mode 'syncmap': a snapshot hit reads an int value's cell with a plain load (syncmap/engine.ts,
  * invariant 3'). That is only right if a write that happens-before the get is always seen: a
  * writer and a reader hand each round over through Atomics, and every get must see that round's
  * value. The keys sit in the snapshot and their values are small ints, so both the writes (a

@@ -64,6 +64,9 @@ export interface BufferConfig {
   maxBytes: number;
 }
 
+/** What an engine needs of the configuration (striped.ts, syncmap/). */
+export type EngineConfig = Readonly<Pick<BufferConfig, 'shardCount' | 'keyCodec' | 'valueCodec' | 'seed' | 'hashMask' | 'maxBytes'>>;
+
 function defaultShards(): number {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   const parallelism = nav?.hardwareConcurrency ?? 4;
@@ -144,7 +147,7 @@ export function allocateBuffer(config: BufferConfig, firstTableCapacity: number)
   i32[H_CHECKSUM] = checksum(i32);
   i32[H_HIGH_WATER] = arenaStart(config.shardCount);
   i32[H_PUBLISHED_LENGTH] = initial;
-  i32[H_SYNC_EPOCH] = 1; // 0 in an owner's epoch word means "not pinned" (snapshot.ts)
+  i32[H_SYNC_EPOCH] = 1; // 0 in an owner's epoch word means "not pinned" (syncmap/epoch.ts)
   return sab;
 }
 

@@ -23,7 +23,7 @@
  *  |          |  Int32 word)               | | i32    | k | v  | f64 or off,len | f64 or off,len | |
  *  +----------+----------------------------+-----------------------------------------------------+
  *
- *  syncmap mode (snapshot.ts) keeps two such tables per shard, the read snapshot (S_SNAPSHOT) and
+ *  syncmap mode (syncmap/) keeps two such tables per shard, the read snapshot (S_SNAPSHOT) and
  *  the dirty table (S_TABLE), whose slots' value payload is the offset of a CELL shared by both:
  *    cell (8 B):   [ state | pad ]           state = NIL | EXPUNGED | inline value | record offset
  *    record (16 B): [ value tag | pad | value payload (f64 or blob off,len) ]   immutable
@@ -77,7 +77,7 @@ export const H_NEXT_OWNER_ID = 14;
 /** Free-list heads of the large size classes (index = log2 of block bytes), under the heap lock. */
 export const H_LARGE_FREE = 16;
 export const SIZE_CLASS_COUNT = 32;
-/** syncmap mode: the reclamation epoch (snapshot.ts), alone on the header's last line. Starts at 1;
+/** syncmap mode: the reclamation epoch (syncmap/epoch.ts), alone on the header's last line. Starts at 1;
  *  advanced with compareExchange by a reclaiming writer, read with Atomics.load when pinning. */
 export const H_SYNC_EPOCH = 48;
 export const HEADER_BYTES = 4 * CACHE_LINE_BYTES;
@@ -105,7 +105,7 @@ export const S_LOCK_CONTENDED = 7;
 export const S_LOCK_WAITS = 8;
 /** Failed optimistic reads: Atomics.add by readers, only on the (rare) retry path. */
 export const S_OPTIMISTIC_RETRIES = 9;
-/** syncmap mode (snapshot.ts): lookups that missed the read snapshot (Atomics.add, by lock holders
+/** syncmap mode (syncmap/): lookups that missed the read snapshot (Atomics.add, by lock holders
  *  and by lock-free lookups of dirty), and promotions (under the lock). */
 export const S_MISSES = 10;
 export const S_PROMOTIONS = 11;
@@ -157,7 +157,7 @@ export const OWNER_SLOTS = 1024;
 export const OWNER_WORDS = 3;
 export const OWNER_TOKEN = 0;
 export const OWNER_STATE = 1;
-/** syncmap mode: the epoch this instance pinned (0: not pinned), snapshot.ts. */
+/** syncmap mode: the epoch this instance pinned (0: not pinned), syncmap/epoch.ts. */
 export const OWNER_EPOCH = 2;
 export const OWNER_FREE = 0;
 export const OWNER_ALIVE = 1;
@@ -191,10 +191,13 @@ export const SLOT_TAGS = 1;
 /** An inline f64 (Float64 index = byte >> 3), or a blob offset and length in words 2/3. */
 export const SLOT_KEY = 2;
 export const SLOT_VALUE = 4;
+/** Words of a blob payload, relative to its field (SLOT_KEY, SLOT_VALUE, RECORD_PAYLOAD). */
+export const PAYLOAD_BLOB = 0;
+export const PAYLOAD_LENGTH = 1;
 /** syncmap mode: the value payload's first word holds the entry's cell offset. */
 export const SLOT_CELL = SLOT_VALUE;
 
-// --- syncmap cells and value records (snapshot.ts) -----------------------------------------
+// --- syncmap cells and value records (syncmap/cells.ts) -----------------------------------------
 export const CELL_BYTES = 8;
 export const CELL_STATE = 0;
 export const RECORD_BYTES = 16;
@@ -208,10 +211,81 @@ export const RETIRED_COUNT = 1;
 export const RETIRED_RECLAIM_AT = 2;
 export const RETIRED_HEADER_WORDS = 4;
 export const RETIRED_ENTRY_WORDS = 3;
+/** Words of a retire list entry, relative to retiredEntry(). */
+export const RETIRED_BLOCK = 0;
+export const RETIRED_BYTES = 1;
+export const RETIRED_EPOCH = 2;
 
 /** The table header: word 0 holds the capacity (a power of two), word 1 is padding (alignment). */
 export const TABLE_HEADER_BYTES = 8;
 export const TBL_CAPACITY = 0;
+
+// --- accessors: the index arithmetic every other module uses --------------------------------
+// Views index the buffer as Int32 words (byte >> 2) and Float64s (byte >> 3). Each accessor below
+// names what it indexes; other modules pass byte offsets and field constants, never shift them.
+
+/** Slot words: SLOT_BYTES / 4. */
+export const SLOT_WORDS = SLOT_BYTES >> 2;
+
+/** Int32 index of word `field` of the slot (or value record: same payload shape) at byte `at`. */
+export function slotWord(at: number, field: number): number {
+  return (at >> 2) + field;
+}
+
+/** Float64 index of the f64 payload at word `field` (SLOT_KEY, SLOT_VALUE, RECORD_PAYLOAD) of `at`. */
+export function slotF64(at: number, field: number): number {
+  return (at >> 3) + (field >> 1);
+}
+
+/** Int32 index of word `field` (TBL_*) of the table header at byte `table`. */
+export function tableWord(table: number, field: number): number {
+  return (table >> 2) + field;
+}
+
+/** Int32 index of control group `group` (GROUP_WIDTH bytes read as one word) of the table at `table`. */
+export function ctrlGroupWord(table: number, group: number): number {
+  return ((table + TABLE_HEADER_BYTES) >> 2) + group;
+}
+
+/** Int32 index of the state word of the syncmap cell at byte `cell`. */
+export function cellWord(cell: number): number {
+  return (cell >> 2) + CELL_STATE;
+}
+
+/** Byte offset of the cell whose state word has Int32 index `word` (cellWord's inverse). */
+export function cellAt(word: number): number {
+  return (word - CELL_STATE) << 2;
+}
+
+/** Int32 index of word `field` of the syncmap value record at byte `record`. */
+export function recordWord(record: number, field: number): number {
+  return (record >> 2) + field;
+}
+
+/** Int32 index of header word `field` (RETIRED_*) of the retire list at byte `list`. */
+export function retiredWord(list: number, field: number): number {
+  return (list >> 2) + field;
+}
+
+/** Int32 index of the first word of entry `i` (block, bytes, epoch) of the retire list at `list`. */
+export function retiredEntry(list: number, i: number): number {
+  return (list >> 2) + RETIRED_HEADER_WORDS + i * RETIRED_ENTRY_WORDS;
+}
+
+/** Int32 index of word `field` (0: offset, 1: bytes) of intent-log allocation `i` of shard `s`. */
+export function logAllocWord(s: number, i: number, field: number): number {
+  return shardWord(s, S_LOG_ALLOCS) + 2 * i + field;
+}
+
+/** Bytes of a retire list holding `capacity` entries. */
+export function retiredListBytes(capacity: number): number {
+  return 4 * (RETIRED_HEADER_WORDS + capacity * RETIRED_ENTRY_WORDS);
+}
+
+/** Int32 index of the free-list link (next block's offset) kept in a free heap block's first word. */
+export function linkWord(block: number): number {
+  return block >> 2;
+}
 
 /** Bytes of a table block with `capacity` slots. */
 export function tableBytes(capacity: number): number {

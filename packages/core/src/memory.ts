@@ -36,6 +36,7 @@ import {
   S_CARVE_END,
   S_CHUNK_BYTES,
   S_SMALL_FREE,
+  linkWord,
   classBytes,
   shardWord,
   sizeClassOf,
@@ -162,7 +163,7 @@ export class Heap {
     if (cls > MAX_SMALL_CLASS) return this.freeLarge(offset, cls);
     const { i32 } = this.views;
     const head = shardWord(shard, S_SMALL_FREE + cls - MIN_CLASS);
-    i32[offset >> 2] = i32[head]!; // link first, then make it the head
+    i32[linkWord(offset)] = i32[head]!; // link first, then make it the head
     i32[head] = offset;
   }
 
@@ -172,7 +173,7 @@ export class Heap {
     const block = i32[head]!;
     if (block !== 0) {
       if ((block & 7) !== 0 || block < 0 || !this.views.covers(block + 4)) throw corruptError('memory', `free block ${block} outside the buffer`);
-      i32[head] = this.views.i32[block >> 2]!;
+      i32[head] = this.views.i32[linkWord(block)]!;
       return block;
     }
     const split = this.splitLargerLocked(shard, cls);
@@ -204,7 +205,7 @@ export class Heap {
       const block = i32[head]!;
       if (block === 0) continue;
       if ((block & 7) !== 0 || block < 0 || !this.views.covers(block + classBytes(larger))) throw corruptError('memory', `free block ${block} outside the buffer`);
-      this.views.i32[head] = this.views.i32[block >> 2]!; // pop, then list the upper halves
+      this.views.i32[head] = this.views.i32[linkWord(block)]!; // pop, then list the upper halves
       for (let piece = larger - 1; piece >= cls; piece--) this.free(shard, block + classBytes(piece), classBytes(piece));
       return block;
     }
@@ -261,7 +262,7 @@ export class Heap {
       const block = i32[head]!;
       if (block !== 0) {
         if ((block & 7) !== 0 || block < 0 || !this.views.covers(block + 4)) throw corruptError('memory', `free block ${block} outside the buffer`);
-        i32[head] = this.views.i32[block >> 2]!;
+        i32[head] = this.views.i32[linkWord(block)]!;
         return block;
       }
       const start = Atomics.load(i32, H_HIGH_WATER);
@@ -281,7 +282,7 @@ export class Heap {
     this.lockHeap();
     try {
       const i32 = this.views.i32;
-      i32[offset >> 2] = i32[H_LARGE_FREE + cls]!;
+      i32[linkWord(offset)] = i32[H_LARGE_FREE + cls]!;
       i32[H_LARGE_FREE + cls] = offset;
     } finally {
       this.unlockHeap();

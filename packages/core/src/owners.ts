@@ -73,7 +73,7 @@ export function registerOwner(instance: object, views: Views, shardCount: number
     }
     if (id === 0) throw fullError(0, 0, `more than ${OWNER_SLOTS} map instances are attached to this buffer`);
   }
-  Atomics.store(i32, ownerWord(shardCount, id, OWNER_EPOCH), 0); // not pinned (snapshot.ts)
+  Atomics.store(i32, ownerWord(shardCount, id, OWNER_EPOCH), 0); // not pinned (syncmap/epoch.ts)
   // The token first, then ALIVE: recoverThread only acts on ALIVE entries.
   Atomics.store(i32, ownerWord(shardCount, id, OWNER_TOKEN), THREAD_TOKEN);
   Atomics.store(i32, ownerWord(shardCount, id, OWNER_STATE), OWNER_ALIVE);
@@ -91,4 +91,24 @@ export function ownerIsKnown(views: Views, shardCount: number, owner: number): b
 export function ownerIsDead(views: Views, shardCount: number, owner: number): boolean {
   if (owner < 1 || owner > OWNER_SLOTS) return false;
   return Atomics.load(views.i32, ownerWord(shardCount, owner, OWNER_STATE)) === OWNER_DEAD;
+}
+
+/**
+ * recoverThread's first step: marks every live owner of thread `token` (but `self`) dead, and
+ * unpins it (a dead thread reads nothing: syncmap/epoch.ts). Returns the ids marked.
+ */
+export function markThreadDead(views: Views, shardCount: number, token: number, self: number): number[] {
+  const i32 = views.i32;
+  const dead: number[] = [];
+  for (let id = 1; id <= OWNER_SLOTS; id++) {
+    if (i32[ownerWord(shardCount, id, OWNER_TOKEN)] !== token || id === self) continue;
+    if (Atomics.compareExchange(i32, ownerWord(shardCount, id, OWNER_STATE), OWNER_ALIVE, OWNER_DEAD) === OWNER_ALIVE) dead.push(id);
+    Atomics.store(i32, ownerWord(shardCount, id, OWNER_EPOCH), 0);
+  }
+  return dead;
+}
+
+/** recoverThread's last step, once their locks are repaired: the dead owners' ids are free again. */
+export function freeOwners(views: Views, shardCount: number, ids: readonly number[]): void {
+  for (const id of ids) Atomics.store(views.i32, ownerWord(shardCount, id, OWNER_STATE), OWNER_FREE);
 }

@@ -1,13 +1,16 @@
 /**
- * Shards: the only layer that touches locks. A shard is a lock/sequence word, a table and a
- * small-block allocator, all described by its control block (layout.ts).
+ * Shards: the shard lock, the seqlock read protocol and every write of a shard's control block
+ * (layout.ts; line 1 is the heap's small-block allocator, memory.ts). A shard is a lock/sequence
+ * word, a table and that allocator. Both engines (striped.ts, syncmap/) go through this class for
+ * all of it; the lock word's encoding is lock.ts's.
  *
  * Writers: lock(s) ... unlock(s). Every mutation of a shard's table, its blobs or its control
  * block happens between the two; unlock advances the sequence (lock.ts, invariant 1).
  *
- * Readers (optimistic, seqlock) load the word, copy what they need with plain bounds-checked
- * reads, and accept the copy only if the word did not change (map.ts #lookup). After
- * READ_ATTEMPTS failures a reader takes the lock, so a stream of writers cannot starve it.
+ * Readers (optimistic, seqlock): `seq = readBegin(s)` (BUSY while a writer holds the lock), copy
+ * what they need with plain bounds-checked reads, and accept the copy only if `readValidate(s,
+ * seq)`. After READ_ATTEMPTS failures a reader takes the lock, so a stream of writers cannot
+ * starve it. Two Atomics.load calls per read.
  *
  * Growth (invariants):
  *  1. A table never exceeds maxLoad (7/8) live + tombstoned slots: insertSlotLocked rehashes first.
@@ -17,67 +20,38 @@
  *
  * Crash consistency (a thread may die anywhere; invariants):
  *  4. A mutation that changes published state in more than one store runs between beginLocked and
- *     commitLocked. Before each change it records in the shard's intent log what it is about to
- *     overwrite (slot words, a control byte, the table offset) and each block it allocates.
+ *     commitLocked, logging what it overwrites first (intent-log.ts, log 1).
  *  5. Blocks a mutation frees (old blobs, the old table) are freed only after commitLocked: until
  *     then the log may restore references to them.
- *  6. Recovery (a lock taken over from a dead owner) undoes a logged, uncommitted mutation, frees
- *     its allocations, forgets the carve region, and recounts the table. Operations that returned
- *     before the death are intact; the one in flight is rolled back whole. Then the mode's own
- *     repair runs (`afterRecoveryLocked`: syncmap unseals the cells the dead owner had sealed).
+ *  6. Recovery (a lock taken over from a dead owner) rolls back a logged, uncommitted mutation
+ *     (log 3), forgets the carve region, and recounts the table. Operations that returned before
+ *     the death are intact; the one in flight is rolled back whole. Then the engine's own repair
+ *     runs (`afterRecoveryLocked`).
  */
-import {
-  LOG_ALLOCS,
-  MIN_CAPACITY,
-  OWNER_ALIVE,
-  OWNER_DEAD,
-  OWNER_EPOCH,
-  OWNER_FREE,
-  OWNER_SLOTS,
-  OWNER_STATE,
-  OWNER_TOKEN,
-  SLOT_BYTES,
-  S_COUNT,
-  S_LOCK,
-  S_LOCK_ACQUISITIONS,
-  S_LOCK_CONTENDED,
-  S_LOCK_WAITS,
-  S_LOG_ALLOCS,
-  S_LOG_CTRL_AT,
-  S_LOG_CTRL_WAS,
-  S_LOG_END,
-  S_LOG_SLOT,
-  S_LOG_SLOT_WORDS,
-  S_LOG_STATE,
-  S_LOG_TABLE_WAS,
-  S_OPTIMISTIC_RETRIES,
-  S_LAST_SEQUENCE,
-  S_TABLE,
-  S_TOMBSTONES,
-  TBL_CAPACITY,
-  ctrlStart,
-  maxLoad,
-  ownerWord,
-  shardWord,
-  slotOffset,
-  tableBytes,
-} from './layout.js';
+import { AMENDED_BIT, S_COUNT, S_DIRTY_ONLY, S_LAST_SEQUENCE, S_LIVE, S_LOCK, S_LOCK_ACQUISITIONS, S_LOCK_CONTENDED, S_LOCK_WAITS, S_MISSES } from './layout.js';
+import { S_OPTIMISTIC_RETRIES, S_PROMOTIONS, S_RETIRED, S_SNAPSHOT, S_TABLE, S_TOMBSTONES, TBL_CAPACITY } from './layout.js';
+import { ctrlStart, shardWord, slotOffset, tableBytes, tableWord } from './layout.js';
 import { LOCKED, SEQUENCE_STEP, lockSlow, lockedBy, takeOverIfDead, unlock, type LockCounters, type LockOwner } from './lock.js';
 import { Heap, Views } from './memory.js';
+import { IntentLog } from './intent-log.js';
+import { freeOwners, markThreadDead } from './owners.js';
 import { corruptError, fullError, tableError } from './errors.js';
 import { DELETED, EMPTY } from './control.js';
-import { claimSlot, eraseSlot, findInsertSlot, findSlot, initTable, isFull, rehashInto, tableCapacity, TORN } from './table.js';
+import { findSlot, initTable, tableCapacity, TORN } from './table.js';
 import type { ProbeKey } from './codecs.js';
-import { freeKeyBlob, freeValueBlob } from './slots.js';
 
 /** Optimistic attempts before a reader takes the lock (each failed one is a retry in stats). */
 export const READ_ATTEMPTS = 4;
-const SLOT_WORDS = SLOT_BYTES >> 2;
+/** Loads a reader spins on a locked shard (readBeginSpinning) before counting a failed attempt. */
+const READ_SPINS = 64;
+/** readBegin's answer while a writer holds the lock: has the LOCKED bit, so no sequence equals it. */
+export const BUSY = -1;
 
 export class Shards {
   readonly shardBits: number;
-  /** Set by a mode that keeps state of its own per shard: runs last in recoverLocked (invariant 6). */
+  /** Set by an engine that keeps state of its own per shard: runs last in recoverLocked (invariant 6). */
   afterRecoveryLocked: ((s: number) => void) | undefined = undefined;
+  readonly log: IntentLog;
   /** Per shard: the word this thread last saw unlocked (the CAS hint, lock.ts invariant 2). */
   private readonly hints: Int32Array;
   /** Per shard: the unlocked word the current hold was acquired over. */
@@ -104,6 +78,7 @@ export class Shards {
     this.hints = new Int32Array(shardCount);
     this.acquired = new Int32Array(shardCount);
     this.holding = new Uint8Array(shardCount);
+    this.log = new IntentLog(views, heap);
   }
 
   lock(s: number): void {
@@ -151,17 +126,126 @@ export class Shards {
     return Number.isInteger(s) && s >= 0 && s < this.shardCount ? this.holding[s] === 1 : this.heap.holdsHeapLock(index);
   }
 
+  // --- the seqlock read (lock.ts invariant 1) --------------------------------------------------
+
+  /** Seqlock step 1: shard `s`'s sequence, or BUSY while a writer holds its lock. One Atomics.load. */
+  readBegin(s: number): number {
+    const seq = Atomics.load(this.views.i32, shardWord(s, S_LOCK));
+    return (seq & LOCKED) === 0 ? seq : BUSY;
+  }
+
+  /** readBegin, spinning up to READ_SPINS loads while the lock is held (writers are short). */
+  readBeginSpinning(s: number): number {
+    const i32 = this.views.i32;
+    const index = shardWord(s, S_LOCK);
+    let seq = Atomics.load(i32, index);
+    for (let spin = 0; (seq & LOCKED) !== 0 && spin < READ_SPINS; spin++) seq = Atomics.load(i32, index);
+    return (seq & LOCKED) === 0 ? seq : BUSY;
+  }
+
+  /**
+   * Seqlock step 2: true if no writer held the lock since readBegin returned `seq`, so everything
+   * read in between (plain reads, bounds-checked) was one instant's state. One Atomics.load.
+   */
+  readValidate(s: number, seq: number): boolean {
+    return Atomics.load(this.views.i32, shardWord(s, S_LOCK)) === seq;
+  }
+
+  /** A failed optimistic read (Atomics.add, only on the retry path). */
   countRetry(s: number): void {
     Atomics.add(this.views.i32, shardWord(s, S_OPTIMISTIC_RETRIES), 1);
   }
 
+  // --- shard words ----------------------------------------------------------------------------
+
+  /** Shard `s`'s table offset (S_TABLE): plain; optimistic readers validate it with the sequence. */
   table(s: number): number {
     return this.views.i32[shardWord(s, S_TABLE)]!;
   }
 
   /** Capacity of shard `s`'s table (from the table header). Under the lock. */
   capacity(s: number): number {
-    return this.views.i32[(this.table(s) >> 2) + TBL_CAPACITY]!;
+    return this.views.i32[tableWord(this.table(s), TBL_CAPACITY)]!;
+  }
+
+  /** Live entries of the table (S_COUNT; syncmap: dirty's slots). Under the lock. */
+  countLocked(s: number): number {
+    return this.views.i32[shardWord(s, S_COUNT)]!;
+  }
+
+  /** S_COUNT read plainly with no lock: a hint, which callers check again under the lock. */
+  countHint(s: number): number {
+    return this.views.i32[shardWord(s, S_COUNT)]!;
+  }
+
+  /**
+   * Replaces shard `s`'s table and its counts with plain stores, unlogged: for a table no reader
+   * can reach without the lock (syncmap's dirty table) or no table at all (0). Under the lock.
+   */
+  setTableLocked(s: number, table: number, count: number, tombstones: number): void {
+    this.setCountsLocked(s, count, tombstones);
+    this.views.i32[shardWord(s, S_TABLE)] = table;
+  }
+
+  /** syncmap: the read-snapshot word (table | AMENDED_BIT), Atomics.load. */
+  snapshotWord(s: number): number {
+    return Atomics.load(this.views.i32, shardWord(s, S_SNAPSHOT));
+  }
+
+  /** syncmap: publishes snapshot word `w` with one Atomics.store. Under the lock. */
+  publishSnapshotLocked(s: number, w: number): void {
+    if ((w & ~AMENDED_BIT & 7) !== 0) throw corruptError('shard', `snapshot word ${w} is not a table`);
+    Atomics.store(this.views.i32, shardWord(s, S_SNAPSHOT), w);
+  }
+
+  /** syncmap: adds `delta` to the live count (Atomics.add: lock-free writers count too). */
+  addLive(s: number, delta: number): void {
+    Atomics.add(this.views.i32, shardWord(s, S_LIVE), delta);
+  }
+
+  /** syncmap: the live count, clamped at 0 (a stale count is never negative to callers). */
+  live(s: number): number {
+    return Math.max(0, Atomics.load(this.views.i32, shardWord(s, S_LIVE)));
+  }
+
+  /** syncmap: sets the live count. Under the lock (recovery and clear). */
+  setLiveLocked(s: number, live: number): void {
+    Atomics.store(this.views.i32, shardWord(s, S_LIVE), live);
+  }
+
+  /** syncmap: counts a miss of the read snapshot; returns the misses so far. */
+  addMiss(s: number): number {
+    return Atomics.add(this.views.i32, shardWord(s, S_MISSES), 1) + 1;
+  }
+
+  misses(s: number): number {
+    return Atomics.load(this.views.i32, shardWord(s, S_MISSES));
+  }
+
+  resetMissesLocked(s: number): void {
+    Atomics.store(this.views.i32, shardWord(s, S_MISSES), 0);
+  }
+
+  countPromotionLocked(s: number): void {
+    this.views.i32[shardWord(s, S_PROMOTIONS)]!++;
+  }
+
+  /** syncmap: dirty slots whose key the snapshot lacks (S_DIRTY_ONLY). Under the lock. */
+  dirtyOnlyLocked(s: number): number {
+    return this.views.i32[shardWord(s, S_DIRTY_ONLY)]!;
+  }
+
+  setDirtyOnlyLocked(s: number, count: number): void {
+    this.views.i32[shardWord(s, S_DIRTY_ONLY)] = count;
+  }
+
+  /** syncmap: the retire list block (0: none). Under the lock. */
+  retireListLocked(s: number): number {
+    return this.views.i32[shardWord(s, S_RETIRED)]!;
+  }
+
+  setRetireListLocked(s: number, list: number): void {
+    this.views.i32[shardWord(s, S_RETIRED)] = list;
   }
 
   /**
@@ -187,89 +271,52 @@ export class Shards {
     return slotOffset(this.table(s), this.capacity(s), slot);
   }
 
-  // --- the intent log (invariants 4-6) --------------------------------------------------------
+  // --- the intent log (invariants 4-6; intent-log.ts) -----------------------------------------
 
   beginLocked(s: number): void {
-    const base = shardWord(s, 0);
-    this.views.i32.fill(0, base + S_LOG_SLOT, base + S_LOG_END);
-    this.views.i32[base + S_LOG_STATE] = 1;
+    this.log.beginLocked(s);
   }
 
-  /** Ends the mutation in flight, then frees what it retired. */
+  /** Ends the mutation in flight, then frees what it retired (invariant 5). */
   commitLocked(s: number): void {
-    this.views.i32[shardWord(s, S_LOG_STATE)] = 0;
+    this.log.commitLocked(s);
     if (this.retiredTable !== 0) {
       const table = this.retiredTable;
       this.retiredTable = 0;
-      this.heap.freeTable(table, tableBytes(this.views.i32[(table >> 2) + TBL_CAPACITY]!));
+      this.heap.freeTable(table, tableBytes(this.views.i32[tableWord(table, TBL_CAPACITY)]!));
     }
   }
 
   /** Saves the words of the slot at byte `at` before they change. */
   logSlotLocked(s: number, at: number): void {
-    const i32 = this.views.i32;
-    const base = shardWord(s, 0);
-    i32.copyWithin(base + S_LOG_SLOT_WORDS, at >> 2, (at >> 2) + SLOT_WORDS);
-    i32[base + S_LOG_SLOT] = at; // only now is the saved copy complete
-  }
-
-  private logCtrlLocked(s: number, ctrlAt: number): void {
-    const base = shardWord(s, 0);
-    this.views.i32[base + S_LOG_CTRL_WAS] = this.views.u8[ctrlAt]!;
-    this.views.i32[base + S_LOG_CTRL_AT] = ctrlAt;
-  }
-
-  /** Records a block the mutation allocated (freed if it is rolled back); tables log -bytes. */
-  logAllocLocked(s: number, block: number, bytes: number): void {
-    const i32 = this.views.i32;
-    const base = shardWord(s, S_LOG_ALLOCS);
-    for (let i = 0; i < LOG_ALLOCS; i++) {
-      if (i32[base + 2 * i] !== 0) continue;
-      i32[base + 2 * i + 1] = bytes;
-      i32[base + 2 * i] = block;
-      return;
-    }
+    this.log.logSlotLocked(s, at);
   }
 
   /** Allocates a block for the mutation in flight; 0 if the heap is full. */
   allocLocked(s: number, bytes: number): number {
     const block = this.heap.alloc(s, bytes);
-    if (block !== 0) this.logAllocLocked(s, block, bytes);
+    if (block !== 0) this.log.logAllocLocked(s, block, bytes);
     return block;
   }
 
-  private allocTableLocked(s: number, capacity: number): number {
+  /** Allocates a table block of `capacity` slots for the mutation in flight; 0 if the heap is full. */
+  allocTableLocked(s: number, capacity: number): number {
     const block = this.heap.allocTable(tableBytes(capacity));
-    if (block !== 0) this.logAllocLocked(s, block, -tableBytes(capacity));
+    if (block !== 0) this.log.logAllocLocked(s, block, -tableBytes(capacity));
     return block;
   }
 
   /** Invariant 6: repairs shard `s` after its lock was taken over from a dead owner. */
   recoverLocked(s: number): void {
-    const i32 = this.views.i32;
-    const base = shardWord(s, 0);
-    if (i32[base + S_LOG_STATE] === 1) {
-      const tableWas = i32[base + S_LOG_TABLE_WAS]!;
-      if (tableWas !== 0) i32[base + S_TABLE] = tableWas;
-      const slot = i32[base + S_LOG_SLOT]!;
-      if (slot !== 0 && this.views.covers(slot + SLOT_BYTES)) i32.copyWithin(slot >> 2, base + S_LOG_SLOT_WORDS, base + S_LOG_SLOT_WORDS + SLOT_WORDS);
-      const ctrlAt = i32[base + S_LOG_CTRL_AT]!;
-      if (ctrlAt !== 0 && this.views.covers(ctrlAt + 1)) this.views.u8[ctrlAt] = i32[base + S_LOG_CTRL_WAS]!;
-      for (let i = 0; i < LOG_ALLOCS; i++) {
-        const block = i32[base + S_LOG_ALLOCS + 2 * i]!;
-        const bytes = i32[base + S_LOG_ALLOCS + 2 * i + 1]!;
-        if (block !== 0 && bytes < 0) this.heap.freeTable(block, -bytes);
-        else if (block !== 0) this.heap.free(s, block, bytes);
-      }
-      i32[base + S_LOG_STATE] = 0;
-    }
+    const tableWas = this.log.rollbackLocked(s);
+    if (tableWas !== 0) this.views.i32[shardWord(s, S_TABLE)] = tableWas;
     this.heap.resetCarveLocked(s);
     this.recountLocked(s);
     this.afterRecoveryLocked?.(s);
   }
 
   private recountLocked(s: number): void {
-    if (this.table(s) === 0) return; // syncmap mode: dirty is null after a promotion (snapshot.ts)
+    if (this.table(s) === 0) return; // syncmap mode: dirty is null after a promotion (syncmap/dirty.ts)
     const table = this.tableLocked(s);
     const capacity = this.capacity(s);
     let count = 0;
@@ -279,83 +326,48 @@ export class Shards {
       if (ctrl === DELETED) tombstones++;
       else if (ctrl !== EMPTY) count++;
     }
-    const i32 = this.views.i32;
-    i32[shardWord(s, S_COUNT)] = count;
-    i32[shardWord(s, S_TOMBSTONES)] = tombstones;
-  }
-
-  // --- locked mutations ------------------------------------------------------------------------
-
-  /**
-   * A free slot for a new key with `hash`, growing or cleaning the table first if the insert would
-   * pass maxLoad. The slot is claimed (control byte set) only by commitInsertLocked.
-   * Returns -1 if the heap is full (nothing changed). Inside beginLocked/commitLocked.
-   */
-  insertSlotLocked(s: number, hash: number): number {
-    this.tableLocked(s); // the table may lie beyond this thread's views (another thread grew it)
-    const i32 = this.views.i32;
-    const count = i32[shardWord(s, S_COUNT)]!;
-    const tombstones = i32[shardWord(s, S_TOMBSTONES)]!;
-    let capacity = this.capacity(s);
-    if (count < 0 || tombstones < 0 || count + tombstones > capacity) {
-      throw corruptError('shard', `shard ${s} counts ${count} entries and ${tombstones} tombstones in ${capacity} slots`);
-    }
-    if (count + tombstones + 1 > maxLoad(capacity)) {
-      // Double only if live entries fill 3/4 of the load limit (Abseil: 25/32 of capacity);
-      // otherwise the limit was reached through tombstones: rehash at the same size. Doubling
-      // earlier ratchets tables up under insert/delete churn (memory grows for no live data);
-      // later leaves too little headroom, so same-size rehashes (O(capacity)) come too often.
-      let next = count + 1 > (maxLoad(capacity) * 3) >> 2 ? capacity * 2 : capacity;
-      // A quarter full at most: halve, so a drained shard gives memory back for others to grow into.
-      if (next === capacity && capacity > MIN_CAPACITY && (count + 1) * 4 <= capacity) next = capacity >> 1;
-      if (!this.rehashLocked(s, next)) return -1;
-      capacity = next;
-    }
-    return findInsertSlot(this.views, this.table(s), capacity, hash >>> this.shardBits);
-  }
-
-  /** Publishes the entry written into free slot `slot`: its control byte makes it findable. */
-  commitInsertLocked(s: number, slot: number, hash: number): void {
-    const i32 = this.views.i32;
-    const table = this.table(s);
-    this.logCtrlLocked(s, ctrlStart(table) + slot);
-    if (claimSlot(this.views, table, slot, hash)) i32[shardWord(s, S_TOMBSTONES)]!--;
-    i32[shardWord(s, S_COUNT)]!++;
-  }
-
-  /** Removes the entry at `slot` as one logged mutation, then frees its blobs. */
-  removeLocked(s: number, slot: number): void {
-    const table = this.table(s);
-    const at = slotOffset(table, this.capacity(s), slot);
-    const i32 = this.views.i32;
-    this.beginLocked(s);
-    this.logCtrlLocked(s, ctrlStart(table) + slot);
-    if (eraseSlot(this.views, table, slot)) i32[shardWord(s, S_TOMBSTONES)]!++;
-    i32[shardWord(s, S_COUNT)]!--;
-    this.commitLocked(s);
-    // The slot's words are intact (only its control byte changed): free what they point to.
-    freeKeyBlob(this.views, this.heap, s, at);
-    freeValueBlob(this.views, this.heap, s, at);
-  }
-
-  /** Builds a table of `capacity` slots from the current one and publishes it (invariant 2). */
-  private rehashLocked(s: number, capacity: number): boolean {
-    const old = this.table(s);
-    const fresh = this.allocTableLocked(s, capacity);
-    if (fresh === 0) return false;
-    rehashInto(this.views, old, this.capacity(s), fresh, capacity, this.shardBits);
-    this.publishTableLocked(s, fresh);
-    return true;
+    this.setCountsLocked(s, count, tombstones);
   }
 
   /** One store publishes a complete table; the old one is logged and retired (invariants 4, 5). */
-  private publishTableLocked(s: number, fresh: number): void {
+  publishTableLocked(s: number, fresh: number): void {
     const i32 = this.views.i32;
     const old = this.table(s);
-    i32[shardWord(s, S_LOG_TABLE_WAS)] = old;
+    this.log.logTableLocked(s, old);
     i32[shardWord(s, S_TABLE)] = fresh;
     i32[shardWord(s, S_TOMBSTONES)] = 0;
     this.retiredTable = old;
+  }
+
+  /** Frees nothing at commit: the caller frees the table it replaced itself (after its blobs). */
+  keepRetiredTableLocked(): void {
+    this.retiredTable = 0;
+  }
+
+  /** Tombstones in the table (S_TOMBSTONES). Under the lock. */
+  tombstonesLocked(s: number): number {
+    return this.views.i32[shardWord(s, S_TOMBSTONES)]!;
+  }
+
+  /** Counts an entry made findable in a free slot (`overTombstone`: the slot was DELETED). */
+  countInsertLocked(s: number, overTombstone: boolean): void {
+    const i32 = this.views.i32;
+    if (overTombstone) i32[shardWord(s, S_TOMBSTONES)]!--;
+    i32[shardWord(s, S_COUNT)]!++;
+  }
+
+  /** Counts an entry removed (`tombstone`: its control byte became DELETED). */
+  countRemoveLocked(s: number, tombstone: boolean): void {
+    const i32 = this.views.i32;
+    if (tombstone) i32[shardWord(s, S_TOMBSTONES)]!++;
+    i32[shardWord(s, S_COUNT)]!--;
+  }
+
+  /** Sets the table's counts (recovery's recount, a table emptied in place). Under the lock. */
+  setCountsLocked(s: number, count: number, tombstones: number): void {
+    const i32 = this.views.i32;
+    i32[shardWord(s, S_COUNT)] = count;
+    i32[shardWord(s, S_TOMBSTONES)] = tombstones;
   }
 
   /** Gives shard `s` its first table (at create time, before the buffer is shared). */
@@ -364,49 +376,6 @@ export class Shards {
     if (table === 0) throw fullError(tableBytes(capacity), this.maxBytes);
     initTable(this.views, table, capacity);
     this.views.i32[shardWord(s, S_TABLE)] = table;
-  }
-
-  /**
-   * Empties shard `s`: publishes a fresh minimal table, then frees the old one and its blobs. At
-   * the maxBytes ceiling there may be no room even for that: then the table is emptied in place
-   * (control bytes reset, then the blobs freed) — clear() must never need memory. In place, a
-   * thread dying half-way leaves the shard partly cleared, every remaining entry intact.
-   */
-  clearLocked(s: number): void {
-    const old = this.tableLocked(s);
-    const oldCapacity = this.capacity(s);
-    this.beginLocked(s);
-    const fresh = this.allocTableLocked(s, MIN_CAPACITY);
-    if (fresh === 0) {
-      this.commitLocked(s);
-      return this.clearInPlaceLocked(s, old, oldCapacity);
-    }
-    initTable(this.views, fresh, MIN_CAPACITY);
-    this.publishTableLocked(s, fresh);
-    this.views.i32[shardWord(s, S_COUNT)] = 0;
-    this.retiredTable = 0; // freed below, after its blobs
-    this.commitLocked(s);
-    this.freeEntriesOf(s, old, oldCapacity, this.views.u8.slice(ctrlStart(old), ctrlStart(old) + oldCapacity));
-    this.heap.freeTable(old, tableBytes(oldCapacity));
-  }
-
-  private clearInPlaceLocked(s: number, table: number, capacity: number): void {
-    const ctrl = this.views.u8.slice(ctrlStart(table), ctrlStart(table) + capacity); // which slots were full
-    initTable(this.views, table, capacity); // unpublishes every entry at once (their words stay)
-    const i32 = this.views.i32;
-    i32[shardWord(s, S_COUNT)] = 0;
-    i32[shardWord(s, S_TOMBSTONES)] = 0;
-    this.freeEntriesOf(s, table, capacity, ctrl);
-  }
-
-  /** Frees the blobs of the entries that `ctrl` (a copy of a table's control bytes) marks full. */
-  private freeEntriesOf(s: number, table: number, capacity: number, ctrl: Uint8Array): void {
-    for (let slot = 0; slot < capacity; slot++) {
-      if ((ctrl[slot]! & 0x80) !== 0) continue;
-      const at = slotOffset(table, capacity, slot);
-      freeKeyBlob(this.views, this.heap, s, at);
-      freeValueBlob(this.views, this.heap, s, at);
-    }
   }
 
   count(s: number): number {
@@ -423,13 +392,7 @@ export class Shards {
    */
   recoverThread(token: number): { owners: number; shardsRecovered: number; heapRecovered: boolean } {
     const i32 = this.views.i32;
-    const dead: number[] = [];
-    for (let id = 1; id <= OWNER_SLOTS; id++) {
-      const state = ownerWord(this.shardCount, id, OWNER_STATE);
-      if (i32[ownerWord(this.shardCount, id, OWNER_TOKEN)] !== token || id === this.ownerId) continue;
-      if (Atomics.compareExchange(i32, state, OWNER_ALIVE, OWNER_DEAD) === OWNER_ALIVE) dead.push(id);
-      Atomics.store(i32, ownerWord(this.shardCount, id, OWNER_EPOCH), 0); // a dead thread reads nothing (snapshot.ts)
-    }
+    const dead = markThreadDead(this.views, this.shardCount, token, this.ownerId);
     const heapRecovered = this.heap.recoverHeapLock();
     let shardsRecovered = 0;
     for (let s = 0; s < this.shardCount; s++) {
@@ -443,15 +406,7 @@ export class Shards {
       }
       shardsRecovered++;
     }
-    for (const id of dead) Atomics.store(i32, ownerWord(this.shardCount, id, OWNER_STATE), OWNER_FREE);
+    freeOwners(this.views, this.shardCount, dead);
     return { owners: dead.length, shardsRecovered, heapRecovered };
   }
-}
-
-/** Initial slots per shard for an expected total of `entries`. */
-export function initialCapacity(entries: number, shardCount: number): number {
-  const perShard = Math.ceil(entries / shardCount);
-  let capacity = MIN_CAPACITY;
-  while (maxLoad(capacity) < perShard) capacity *= 2;
-  return capacity;
 }

@@ -9,7 +9,7 @@
  * a fresh Uint8Array copy) and bounds-check every offset; decoding that could throw (BigInt, JSON,
  * CBOR) happens in finishValue after the caller validated the sequence.
  */
-import { SLOT_KEY, SLOT_TAGS, SLOT_VALUE } from './layout.js';
+import { PAYLOAD_BLOB, PAYLOAD_LENGTH, SLOT_KEY, SLOT_TAGS, SLOT_VALUE, slotF64, slotWord } from './layout.js';
 import { T_BIGINT, T_BYTES, T_NUMBER, T_STRING, T_TUPLE, decodeTuple, hasBlob, inlineValue, isTextTag, plausibleKey, type EncodedValue, type ProbeKey } from './codecs.js';
 import type { Heap, Views } from './memory.js';
 import { corruptError } from './errors.js';
@@ -48,13 +48,13 @@ const MAX_BLOB_LENGTH = 2 ** 30;
 export function readPayload(v: Views, at: number, field: number, tag: number, out: RawValue): boolean {
   out.tag = tag;
   if (tag === T_NUMBER) {
-    out.num = v.f64[(at >> 3) + (field >> 1)]!;
+    out.num = v.f64[slotF64(at, field)]!;
     return true;
   }
   if (!hasBlob(tag)) return tag > 0 && tag < T_NUMBER;
-  const word = (at >> 2) + field;
-  const blob = v.i32[word]!;
-  const length = v.i32[word + 1]!;
+  const word = slotWord(at, field);
+  const blob = v.i32[word + PAYLOAD_BLOB]!;
+  const length = v.i32[word + PAYLOAD_LENGTH]!;
   if (length < 0 || length > MAX_BLOB_LENGTH) return false;
   if (isTextTag(tag)) {
     if (length === 0) return (out.str = ''), true;
@@ -69,7 +69,7 @@ export function readPayload(v: Views, at: number, field: number, tag: number, ou
 }
 
 export function valueTagAt(v: Views, at: number): number {
-  return (v.i32[(at >> 2) + SLOT_TAGS]! >>> 8) & 0xff;
+  return (v.i32[slotWord(at, SLOT_TAGS)]! >>> 8) & 0xff;
 }
 
 export function readValueRaw(v: Views, at: number, out: RawValue): boolean {
@@ -77,7 +77,7 @@ export function readValueRaw(v: Views, at: number, out: RawValue): boolean {
   if (tag === T_NUMBER) {
     // The common case, kept small enough to inline into readers.
     out.tag = T_NUMBER;
-    out.num = v.f64[(at >> 3) + (SLOT_VALUE >> 1)]!;
+    out.num = v.f64[slotF64(at, SLOT_VALUE)]!;
     return true;
   }
   return readPayload(v, at, SLOT_VALUE, tag, out);
@@ -85,7 +85,7 @@ export function readValueRaw(v: Views, at: number, out: RawValue): boolean {
 
 /** The stored key as users see it. Only under the lock (the tuple decoder trusts its bytes). */
 export function readKeyLocked(v: Views, at: number, scratch: RawValue, codec: number): unknown {
-  const tag = v.i32[(at >> 2) + SLOT_TAGS]! & 0xff;
+  const tag = v.i32[slotWord(at, SLOT_TAGS)]! & 0xff;
   if (!readPayload(v, at, SLOT_KEY, tag, scratch)) throw corruptError('slots', `unreadable key at ${at}`);
   if (!plausibleKey(codec, tag, scratch.num)) throw corruptError('slots', `a stored key has tag ${tag}, impossible for this codec`);
   switch (tag) {
@@ -144,11 +144,11 @@ export function writeBlob(v: Views, allocator: BlobAllocator, shard: number, tag
 
 /** Stores a key payload whose blob (if any) writeBlob returned. */
 export function storeKey(v: Views, at: number, probe: ProbeKey, blob: number): void {
-  const word = (at >> 2) + SLOT_KEY;
-  if (probe.tag === T_NUMBER) v.f64[(at >> 3) + (SLOT_KEY >> 1)] = probe.num;
+  const word = slotWord(at, SLOT_KEY);
+  if (probe.tag === T_NUMBER) v.f64[slotF64(at, SLOT_KEY)] = probe.num;
   else if (hasBlob(probe.tag)) {
-    v.i32[word] = blob;
-    v.i32[word + 1] = payloadLength(probe.tag, probe.str, probe.bytes);
+    v.i32[word + PAYLOAD_BLOB] = blob;
+    v.i32[word + PAYLOAD_LENGTH] = payloadLength(probe.tag, probe.str, probe.bytes);
   }
 }
 
@@ -158,43 +158,43 @@ export function storeValue(v: Views, at: number, value: EncodedValue, blob: numb
 
 /** Stores a value payload at word `at + field` (a slot's, or a syncmap value record's). */
 export function storePayload(v: Views, at: number, field: number, value: EncodedValue, blob: number): void {
-  const word = (at >> 2) + field;
-  if (value.tag === T_NUMBER) v.f64[(at >> 3) + (field >> 1)] = value.num;
+  const word = slotWord(at, field);
+  if (value.tag === T_NUMBER) v.f64[slotF64(at, field)] = value.num;
   else if (hasBlob(value.tag)) {
-    v.i32[word] = blob;
-    v.i32[word + 1] = payloadLength(value.tag, value.str, value.bytes);
+    v.i32[word + PAYLOAD_BLOB] = blob;
+    v.i32[word + PAYLOAD_LENGTH] = payloadLength(value.tag, value.str, value.bytes);
   }
 }
 
 /** The blob behind the payload at word `at + field` with tag `tag`: [offset, bytes], bytes 0 if none. */
 export function payloadBlob(v: Views, at: number, field: number, tag: number): [number, number] {
   if (!hasBlob(tag)) return [0, 0];
-  const word = (at >> 2) + field;
-  const length = v.i32[word + 1]!;
-  return length > 0 ? [v.i32[word]!, blobBytes(tag, length)] : [0, 0];
+  const word = slotWord(at, field);
+  const length = v.i32[word + PAYLOAD_LENGTH]!;
+  return length > 0 ? [v.i32[word + PAYLOAD_BLOB]!, blobBytes(tag, length)] : [0, 0];
 }
 
 export function setTags(v: Views, at: number, keyTag: number, valueTag: number): void {
-  v.i32[(at >> 2) + SLOT_TAGS] = keyTag | (valueTag << 8);
+  v.i32[slotWord(at, SLOT_TAGS)] = keyTag | (valueTag << 8);
 }
 
 export function setValueTag(v: Views, at: number, valueTag: number): void {
-  const word = (at >> 2) + SLOT_TAGS;
-  v.i32[word] = (v.i32[word]! & 0xff) | (valueTag << 8);
+  const word = slotWord(at, SLOT_TAGS);
+  v.i32[word + PAYLOAD_BLOB] = (v.i32[word + PAYLOAD_BLOB]! & 0xff) | (valueTag << 8);
 }
 
 /** Returns the blob behind the payload at `field` of slot `at` to the heap. Under the lock. */
 function freePayload(v: Views, heap: Heap, shard: number, at: number, field: number, tag: number): void {
   if (!hasBlob(tag)) return;
-  const word = (at >> 2) + field;
-  const length = v.i32[word + 1]!;
-  if (length > 0) heap.free(shard, v.i32[word]!, blobBytes(tag, length));
+  const word = slotWord(at, field);
+  const length = v.i32[word + PAYLOAD_LENGTH]!;
+  if (length > 0) heap.free(shard, v.i32[word + PAYLOAD_BLOB]!, blobBytes(tag, length));
 }
 
 /** The value payload of slot `at` as [tag, blob, length], to free after it is replaced. */
 export function valuePayloadAt(v: Views, at: number): [number, number, number] {
-  const word = (at >> 2) + SLOT_VALUE;
-  return [valueTagAt(v, at), v.i32[word]!, v.i32[word + 1]!];
+  const word = slotWord(at, SLOT_VALUE);
+  return [valueTagAt(v, at), v.i32[word + PAYLOAD_BLOB]!, v.i32[word + PAYLOAD_LENGTH]!];
 }
 
 export function freePayloadBlob(heap: Heap, shard: number, payload: [number, number, number] | undefined): void {
@@ -204,11 +204,11 @@ export function freePayloadBlob(heap: Heap, shard: number, payload: [number, num
 }
 
 export function freeValueBlob(v: Views, heap: Heap, shard: number, at: number): void {
-  freePayload(v, heap, shard, at, SLOT_VALUE, (v.i32[(at >> 2) + SLOT_TAGS]! >>> 8) & 0xff);
+  freePayload(v, heap, shard, at, SLOT_VALUE, (v.i32[slotWord(at, SLOT_TAGS)]! >>> 8) & 0xff);
 }
 
 export function freeKeyBlob(v: Views, heap: Heap, shard: number, at: number): void {
-  freePayload(v, heap, shard, at, SLOT_KEY, v.i32[(at >> 2) + SLOT_TAGS]! & 0xff);
+  freePayload(v, heap, shard, at, SLOT_KEY, v.i32[slotWord(at, SLOT_TAGS)]! & 0xff);
 }
 
 /** Frees a blob writeBlob returned (on a failed insert). */

@@ -5,7 +5,6 @@
  * lock in turn: they are exact per shard, not one instant for the whole map.
  */
 import {
-  S_COUNT,
   S_LOCK_ACQUISITIONS,
   S_LOCK_CONTENDED,
   S_LOCK_WAITS,
@@ -15,10 +14,11 @@ import {
   SLOT_HASH,
   shardWord,
   slotOffset,
+  slotWord,
 } from './layout.js';
 import { isFull } from './table.js';
 import type { Shards } from './shard.js';
-import type { SnapshotMode } from './snapshot.js';
+import type { Engine, ShardFigures } from './engine.js';
 
 export interface ShardedMapStats {
   /** Live entries (exact when no writer is running). */
@@ -67,29 +67,25 @@ function maxProbeLocked(shards: Shards, s: number): number {
   let longest = 0;
   for (let slot = 0; slot < capacity; slot++) {
     if (!isFull(v, table, slot)) continue;
-    const hash = v.i32[(slotOffset(table, capacity, slot) >> 2) + SLOT_HASH]!;
+    const hash = v.i32[slotWord(slotOffset(table, capacity, slot), SLOT_HASH)]!;
     longest = Math.max(longest, probeLength(slot, capacity, hash >>> shards.shardBits));
   }
   return longest;
 }
 
-export function collectStats(shards: Shards, sync: SnapshotMode | undefined): ShardedMapStats {
+export function collectStats(shards: Shards, engine: Engine): ShardedMapStats {
   const v = shards.views;
   let size = 0;
   let capacity = 0;
   let maxProbeLength = 0;
+  const figures: ShardFigures = { size: 0, capacity: 0 };
   const sums = { lockAcquisitions: 0, lockContended: 0, lockWaits: 0, optimisticRetries: 0, misses: 0, promotions: 0 };
   for (let s = 0; s < shards.shardCount; s++) {
     shards.lock(s);
     try {
-      if (sync !== undefined) {
-        size += sync.liveCount(s);
-        capacity += sync.capacityLocked(s);
-      } else {
-        size += v.i32[shardWord(s, S_COUNT)]!;
-        shards.tableLocked(s);
-        capacity += shards.capacity(s);
-      }
+      engine.figuresLocked(s, figures);
+      size += figures.size;
+      capacity += figures.capacity;
       maxProbeLength = Math.max(maxProbeLength, maxProbeLocked(shards, s));
       sums.lockAcquisitions += v.i32[shardWord(s, S_LOCK_ACQUISITIONS)]!;
       sums.lockContended += v.i32[shardWord(s, S_LOCK_CONTENDED)]!;
@@ -115,9 +111,7 @@ export function collectStats(shards: Shards, sync: SnapshotMode | undefined): Sh
     lockWaits: sums.lockWaits,
     optimisticRetries: sums.optimisticRetries,
   };
-  if (sync !== undefined) {
-    stats.misses = sums.misses;
-    stats.promotions = sums.promotions;
-  }
+  if (engine.extraStats.includes('misses')) stats.misses = sums.misses;
+  if (engine.extraStats.includes('promotions')) stats.promotions = sums.promotions;
   return stats;
 }

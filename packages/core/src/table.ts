@@ -15,14 +15,13 @@
  * outside the buffer or an endless loop. Under the lock TORN means corruption.
  */
 import { DELETED, EMPTY, lowestByte, matchEmpty, matchEmptyOrDeleted, matchTag, tagOf, withoutLowest } from './control.js';
-import { GROUP_WIDTH, SLOT_BYTES, SLOT_HASH, SLOT_KEY, SLOT_TAGS, TABLE_HEADER_BYTES, TBL_CAPACITY, ctrlStart, slotOffset, tableBytes } from './layout.js';
+import { GROUP_WIDTH, SLOT_HASH, SLOT_KEY, SLOT_TAGS, SLOT_WORDS, TABLE_HEADER_BYTES, TBL_CAPACITY, ctrlGroupWord, ctrlStart, slotF64, slotOffset, slotWord, tableBytes, tableWord } from './layout.js';
 import { T_BYTES, T_NUMBER, T_STRING, T_TUPLE, isTextTag, type ProbeKey } from './codecs.js';
 import type { Views } from './memory.js';
 
 export const NOT_FOUND = -1;
 export const TORN = -2;
 
-const SLOT_WORDS = SLOT_BYTES >> 2;
 
 /** Largest capacity believed: a torn header beyond this is rejected before any arithmetic. */
 const MAX_CAPACITY = 2 ** 26;
@@ -35,7 +34,7 @@ export function tableCapacity(v: Views, table: number): number {
   // Fast path, small enough to inline into every reader: the table is inside these views.
   const length = v.length;
   if (table > 0 && (table & 7) === 0 && table + TABLE_HEADER_BYTES <= length) {
-    const capacity = v.i32[(table >> 2) + TBL_CAPACITY]!;
+    const capacity = v.i32[tableWord(table, TBL_CAPACITY)]!;
     if (capacity >= 2 * GROUP_WIDTH && capacity <= MAX_CAPACITY && (capacity & (capacity - 1)) === 0 && table + tableBytes(capacity) <= length) {
       return capacity;
     }
@@ -46,14 +45,14 @@ export function tableCapacity(v: Views, table: number): number {
 /** tableCapacity after catching up with growth by other threads (or 0: implausible). */
 function tableCapacitySlow(v: Views, table: number): number {
   if (table <= 0 || (table & 7) !== 0 || !v.covers(table + TABLE_HEADER_BYTES)) return 0;
-  const capacity = v.i32[(table >> 2) + TBL_CAPACITY]!;
+  const capacity = v.i32[tableWord(table, TBL_CAPACITY)]!;
   if (capacity < 2 * GROUP_WIDTH || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) !== 0) return 0;
   return v.covers(table + tableBytes(capacity)) ? capacity : 0;
 }
 
 /** Writes a fresh table's header and makes every control byte EMPTY. */
 export function initTable(v: Views, table: number, capacity: number): void {
-  v.i32[(table >> 2) + TBL_CAPACITY] = capacity;
+  v.i32[tableWord(table, TBL_CAPACITY)] = capacity;
   resetControl(v, table, capacity);
 }
 
@@ -68,24 +67,21 @@ export function findSlot(v: Views, table: number, capacity: number, probe: Probe
   return findGeneric(v, table, capacity, probe, position);
 }
 
-const SLOTS_TAG_WORD = SLOT_TAGS;
-const KEY_F64 = SLOT_KEY >> 1;
 
 export function findNumber(v: Views, table: number, capacity: number, hash: number, position: number, num: number): number {
   const i32 = v.i32;
   const f64 = v.f64;
   const groupMask = (capacity >> 2) - 1;
   const tag = tagOf(hash);
-  const ctrlWord = ctrlStart(table) >> 2;
-  const slots = table + TABLE_HEADER_BYTES + capacity;
+  const ctrlWord = ctrlGroupWord(table, 0);
   let g = position & groupMask;
   for (let step = 1; step <= groupMask + 1; step++) {
     const word = i32[ctrlWord + g]!;
     for (let m = matchTag(word, tag); m !== 0; m = withoutLowest(m)) {
       const slot = (g << 2) + lowestByte(m);
-      const at = slots + slot * SLOT_BYTES;
-      if (i32[(at >> 2) + SLOT_HASH] !== hash || (i32[(at >> 2) + SLOTS_TAG_WORD]! & 0xff) !== T_NUMBER) continue;
-      const stored = f64[(at >> 3) + KEY_F64]!;
+      const at = slotOffset(table, capacity, slot);
+      if (i32[slotWord(at, SLOT_HASH)] !== hash || (i32[slotWord(at, SLOT_TAGS)]! & 0xff) !== T_NUMBER) continue;
+      const stored = f64[slotF64(at, SLOT_KEY)]!;
       if (stored === num || (stored !== stored && num !== num)) return slot;
     }
     if (matchEmpty(word) !== 0) return NOT_FOUND;
@@ -98,18 +94,17 @@ function findString(v: Views, table: number, capacity: number, hash: number, pos
   const i32 = v.i32;
   const groupMask = (capacity >> 2) - 1;
   const tag = tagOf(hash);
-  const ctrlWord = ctrlStart(table) >> 2;
-  const slots = table + TABLE_HEADER_BYTES + capacity;
+  const ctrlWord = ctrlGroupWord(table, 0);
   const length = str.length;
   let g = position & groupMask;
   for (let step = 1; step <= groupMask + 1; step++) {
     const word = i32[ctrlWord + g]!;
     for (let m = matchTag(word, tag); m !== 0; m = withoutLowest(m)) {
       const slot = (g << 2) + lowestByte(m);
-      const w = (slots + slot * SLOT_BYTES) >> 2;
-      if (i32[w + SLOT_HASH] !== hash || (i32[w + SLOTS_TAG_WORD]! & 0xff) !== T_STRING || i32[w + SLOT_KEY + 1] !== length) continue;
+      const at = slotOffset(table, capacity, slot);
+      if (i32[slotWord(at, SLOT_HASH)] !== hash || (i32[slotWord(at, SLOT_TAGS)]! & 0xff) !== T_STRING || i32[slotWord(at, SLOT_KEY + 1)] !== length) continue;
       if (length === 0) return slot;
-      const blob = i32[w + SLOT_KEY]!;
+      const blob = i32[slotWord(at, SLOT_KEY)]!;
       if (blob <= 0 || (blob & 1) !== 0 || !v.covers(blob + 2 * length)) return TORN;
       const u16 = v.u16;
       const base = blob >> 1;
@@ -128,14 +123,14 @@ function findGeneric(v: Views, table: number, capacity: number, probe: ProbeKey,
   const groups = capacity >> 2;
   const groupMask = groups - 1;
   const tag = tagOf(probe.hash);
-  const ctrlWord = ctrlStart(table) >> 2;
+  const ctrlWord = ctrlGroupWord(table, 0);
   let g = position & groupMask;
   for (let step = 1; step <= groups; step++) {
     const word = i32[ctrlWord + g]!;
     for (let m = matchTag(word, tag); m !== 0; m = withoutLowest(m)) {
       const slot = (g << 2) + lowestByte(m);
       const at = slotOffset(table, capacity, slot);
-      if (i32[(at >> 2) + SLOT_HASH] !== probe.hash) continue;
+      if (i32[slotWord(at, SLOT_HASH)] !== probe.hash) continue;
       const same = keyEquals(v, at, probe);
       if (same === 1) return slot;
       if (same === TORN) return TORN;
@@ -148,16 +143,15 @@ function findGeneric(v: Views, table: number, capacity: number, probe: ProbeKey,
 
 /** 1 if the key stored at slot offset `at` equals `probe`, 0 if not, TORN if unreadable. */
 function keyEquals(v: Views, at: number, probe: ProbeKey): number {
-  const word = at >> 2;
-  const tag = v.i32[word + SLOT_TAGS]! & 0xff;
+  const tag = v.i32[slotWord(at, SLOT_TAGS)]! & 0xff;
   if (tag !== probe.tag) return 0;
   if (tag === T_NUMBER) {
-    const stored = v.f64[(at >> 3) + (SLOT_KEY >> 1)]!;
+    const stored = v.f64[slotF64(at, SLOT_KEY)]!;
     return stored === probe.num || (stored !== stored && probe.num !== probe.num) ? 1 : 0;
   }
   if (tag < T_NUMBER) return 1; // undefined, null, booleans: the tag is the whole key
-  const blob = v.i32[word + SLOT_KEY]!;
-  const length = v.i32[word + SLOT_KEY + 1]!;
+  const blob = v.i32[slotWord(at, SLOT_KEY)]!;
+  const length = v.i32[slotWord(at, SLOT_KEY + 1)]!;
   if (isTextTag(tag)) {
     const s = probe.str;
     if (length !== s.length) return 0;
@@ -185,7 +179,7 @@ export function findInsertSlot(v: Views, table: number, capacity: number, positi
   const i32 = v.i32;
   const groups = capacity >> 2;
   const groupMask = groups - 1;
-  const ctrlWord = ctrlStart(table) >> 2;
+  const ctrlWord = ctrlGroupWord(table, 0);
   let g = position & groupMask;
   for (let step = 1; step <= groups; step++) {
     const m = matchEmptyOrDeleted(i32[ctrlWord + g]!);
@@ -205,7 +199,7 @@ export function claimSlot(v: Views, table: number, slot: number, hash: number): 
 
 /** Frees a slot's control byte; true if it had to become a tombstone. */
 export function eraseSlot(v: Views, table: number, slot: number): boolean {
-  const groupWord = v.i32[(ctrlStart(table) >> 2) + (slot >> 2)]!;
+  const groupWord = v.i32[ctrlGroupWord(table, slot >> 2)]!;
   const tombstone = matchEmpty(groupWord) === 0;
   v.u8[ctrlStart(table) + slot] = tombstone ? DELETED : EMPTY;
   return tombstone;
@@ -215,7 +209,7 @@ export function eraseSlot(v: Views, table: number, slot: number): boolean {
 export function onlyNumbers(v: Views, table: number, capacity: number): boolean {
   const numbers = T_NUMBER | (T_NUMBER << 8);
   for (let slot = 0; slot < capacity; slot++) {
-    if (isFull(v, table, slot) && v.i32[(slotOffset(table, capacity, slot) >> 2) + SLOT_TAGS] !== numbers) return false;
+    if (isFull(v, table, slot) && v.i32[slotWord(slotOffset(table, capacity, slot), SLOT_TAGS)] !== numbers) return false;
   }
   return true;
 }
@@ -239,11 +233,11 @@ export function rehashInto(v: Views, from: number, fromCapacity: number, to: num
   const i32 = v.i32;
   for (let slot = 0; slot < fromCapacity; slot++) {
     if (!isFull(v, from, slot)) continue;
-    const src = slotOffset(from, fromCapacity, slot) >> 2;
-    const hash = i32[src + SLOT_HASH]!;
+    const src = slotOffset(from, fromCapacity, slot);
+    const hash = i32[slotWord(src, SLOT_HASH)]!;
     const target = findInsertSlot(v, to, toCapacity, hash >>> shardBits);
     claimSlot(v, to, target, hash);
-    const dst = slotOffset(to, toCapacity, target) >> 2;
-    i32.copyWithin(dst, src, src + SLOT_WORDS);
+    const dst = slotOffset(to, toCapacity, target);
+    i32.copyWithin(slotWord(dst, 0), slotWord(src, 0), slotWord(src, SLOT_WORDS));
   }
 }

@@ -1,0 +1,449 @@
+/**
+ * The striped engine (mode 'striped', the default): each shard is one Swiss table (table.ts)
+ * behind the shard's lock/sequence word (shard.ts).
+ *
+ * Writers take the shard's lock: one compareExchange, one exchange to release — two Atomics calls
+ * per write. Readers take no lock: Shards.readBegin, plain bounds-checked reads of the table,
+ * Shards.readValidate — two Atomics calls per read — and retry, then lock, if a writer got in.
+ *
+ * Invariants this engine keeps (with shard.ts's):
+ *  1. Every entry is one full slot of the shard's current table; its key never changes while it
+ *     is there. An insert writes the free slot's words first and publishes them with the control
+ *     byte last (commitInsertLocked), so a reader never finds a half-written entry.
+ *  2. A value is replaced in place only inline over inline (payload, then tag: a crash between
+ *     leaves the old tag, whose inline payload, if any, is read only as that tag's). Any other
+ *     replacement writes the new blob first, logs the slot, then rewrites it; the old blob is
+ *     freed after the commit (shard.ts invariant 5), so a full heap changes nothing.
+ *  3. Iteration copies one shard at a time under its lock, then calls back with no lock held.
+ *     snapshot() and clear() hold every lock at once, taken in index order (no deadlock).
+ *
+ * The number paths (getNumber, setNumber) repeat the generic lookup's protocol in compact
+ * functions the JIT inlines whole: the generic path's dispatch and decoding exceed V8's inlining
+ * budget, which costs ~40 ns a lookup.
+ */
+import { SLOT_HASH, SLOT_KEY, SLOT_TAGS, SLOT_VALUE, TABLE_HEADER_BYTES, TBL_CAPACITY, slotF64, slotOffset, slotWord, tableBytes, tableWord } from './layout.js';
+import { type EncodedValue, type ProbeKey, T_NUMBER, finishValue, hasBlob, plausibleValue, sameValue } from './codecs.js';
+import { corruptError, fullError, tableError } from './errors.js';
+import type { Views } from './memory.js';
+import { BUSY, READ_ATTEMPTS, type Shards } from './shard.js';
+import { clearLocked, commitInsertLocked, insertSlotLocked, removeLocked } from './shard-table.js';
+import { RawValue, freeBlob, freePayloadBlob, readKeyLocked, readValueRaw, setTags, setValueTag, storeKey, storeValue, valuePayloadAt, valueTagAt, writeBlob } from './slots.js';
+import { NOT_FOUND, TORN, findNumber, findSlot, isFull, onlyNumbers, tableCapacity } from './table.js';
+import { hashNumber } from './hash.js';
+import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from './engine.js';
+import type { EngineConfig } from './buffer.js';
+
+export class StripedEngine implements Engine {
+  readonly extraStats: readonly string[] = [];
+  readonly #c: EngineConfig;
+  readonly #views: Views;
+  readonly #shards: Shards;
+  readonly #shardMask: number;
+  readonly #shardBits: number;
+  /** The value codec accepts every number (so a stored number needs no plausibility check). */
+  readonly #anyNumber: boolean;
+  /** Number keys are stored as float64 ('any', 'number', 'int32'); and only int32 ones. */
+  readonly #numberKeys: boolean;
+  readonly #int32Keys: boolean;
+  readonly #raw = new RawValue();
+  /** The front's scratch objects, for the number paths' fall-backs to the generic ones. */
+  readonly #probe: ProbeKey;
+  readonly #value: EncodedValue;
+
+  constructor(config: EngineConfig, shards: Shards, probe: ProbeKey, value: EncodedValue) {
+    this.#c = config;
+    this.#views = shards.views;
+    this.#shards = shards;
+    this.#shardMask = config.shardCount - 1;
+    this.#shardBits = shards.shardBits;
+    this.#anyNumber = config.valueCodec === 0 || config.valueCodec === 2;
+    this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2 || config.keyCodec === 3;
+    this.#int32Keys = config.keyCodec === 3;
+    this.#probe = probe;
+    this.#value = value;
+  }
+
+  // --- reads ---------------------------------------------------------------------------------
+
+  getNumber(num: number): unknown {
+    const c = this.#c;
+    const hash = hashNumber(num, c.seed) & c.hashMask;
+    const s = hash & this.#shardMask;
+    const shards = this.#shards;
+    const views = this.#views;
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      const seq = shards.readBegin(s);
+      if (seq === BUSY) continue;
+      const table = shards.table(s);
+      const capacity = tableCapacity(views, table);
+      if (capacity === 0) continue;
+      const slot = findNumber(views, table, capacity, hash, hash >>> this.#shardBits, num);
+      if (slot === TORN) continue;
+      if (slot === NOT_FOUND) {
+        if (shards.readValidate(s, seq)) return undefined;
+        continue;
+      }
+      const at = slotOffset(table, capacity, slot);
+      if (valueTagAt(views, at) === T_NUMBER && this.#anyNumber) {
+        const value = views.f64[slotF64(at, SLOT_VALUE)]!;
+        if (shards.readValidate(s, seq)) return value;
+        continue;
+      }
+      break; // other values: the generic path copies and decodes them
+    }
+    const probe = this.#probe;
+    probe.tag = T_NUMBER;
+    probe.num = num === 0 ? 0 : num;
+    probe.hash = hash;
+    return this.#lookupIn(s, probe, true) ? this.#finishRaw() : undefined;
+  }
+
+  lookup(probe: ProbeKey, wantValue: boolean): unknown {
+    if (!this.#lookupIn(probe.hash & this.#shardMask, probe, wantValue)) return ABSENT;
+    return wantValue ? this.#finishRaw() : true;
+  }
+
+  /** Finds `probe` in shard `s` without a lock (falling back to it); copies the value into #raw. */
+  #lookupIn(s: number, probe: ProbeKey, wantValue: boolean): boolean {
+    const shards = this.#shards;
+    const views = this.#views;
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      const seq = shards.readBeginSpinning(s);
+      if (seq !== BUSY) {
+        const table = shards.table(s);
+        const capacity = tableCapacity(views, table);
+        if (capacity !== 0) {
+          const slot = findSlot(views, table, capacity, probe, probe.hash >>> this.#shardBits);
+          const copied = slot < 0 || !wantValue || readValueRaw(views, slotOffset(table, capacity, slot), this.#raw);
+          // Validate everything copied above against the sequence before trusting it.
+          if (slot !== TORN && copied && shards.readValidate(s, seq)) return slot >= 0;
+        }
+      }
+      shards.countRetry(s);
+    }
+    return this.#lookupLocked(s, probe, wantValue);
+  }
+
+  #lookupLocked(s: number, probe: ProbeKey, wantValue: boolean): boolean {
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, probe);
+      if (slot < 0) return false;
+      if (wantValue) this.#readLocked(s, slot);
+      return true;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  /** The value in #raw as users get it, after checking the codec could have stored it. */
+  #finishRaw(): unknown {
+    const raw = this.#raw;
+    if (raw.tag === T_NUMBER && this.#anyNumber) return raw.num; // 'any' and 'number' hold every number
+    if (!plausibleValue(this.#c.valueCodec, raw.tag, raw.num)) throw corruptError('map', `a stored value has tag ${raw.tag}, impossible for this codec`);
+    return finishValue(raw.tag, raw.num, raw.str, raw.bytes);
+  }
+
+  #readLocked(s: number, slot: number): unknown {
+    if (!readValueRaw(this.#views, this.#shards.slotAt(s, slot), this.#raw)) throw corruptError('slots', `shard ${s} slot ${slot} value unreadable`);
+    return this.#finishRaw();
+  }
+
+  size(): number {
+    let size = 0;
+    for (let s = 0; s < this.#c.shardCount; s++) size += this.#shards.count(s);
+    return size;
+  }
+
+  figuresLocked(s: number, out: ShardFigures): void {
+    out.size = this.#shards.countLocked(s);
+    this.#shards.tableLocked(s);
+    out.capacity = this.#shards.capacity(s);
+  }
+
+  // --- writes --------------------------------------------------------------------------------
+
+  store(probe: ProbeKey, value: EncodedValue): void {
+    const s = probe.hash & this.#shardMask;
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, probe);
+      if (slot >= 0) this.#replaceLocked(s, slot, value);
+      else this.#insertLocked(s, probe, value);
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  /** Overwriting a number in place is one store under the lock; the rest takes the shared paths. */
+  setNumber(num: number, value: number): void {
+    const c = this.#c;
+    const hash = hashNumber(num, c.seed) & c.hashMask;
+    const s = hash & this.#shardMask;
+    const shards = this.#shards;
+    const views = this.#views;
+    shards.lock(s);
+    try {
+      const table = shards.tableLocked(s);
+      const capacity = views.i32[tableWord(table, TBL_CAPACITY)]!;
+      const slot = findNumber(views, table, capacity, hash, hash >>> this.#shardBits, num);
+      if (slot === TORN) throw tableError('table', s, table, 'probe found no empty group');
+      const at = slot >= 0 ? slotOffset(table, capacity, slot) : 0;
+      if (slot >= 0 && valueTagAt(views, at) === T_NUMBER) {
+        views.f64[slotF64(at, SLOT_VALUE)] = value; // number over number: one store
+        return;
+      }
+      const encoded = this.#value;
+      encoded.tag = T_NUMBER;
+      encoded.num = value;
+      if (slot >= 0) return this.#replaceLocked(s, slot, encoded);
+      const probe = this.#probe;
+      probe.tag = T_NUMBER;
+      probe.num = num;
+      probe.hash = hash;
+      this.#insertLocked(s, probe, encoded);
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  /** Replaces the value at `slot` with `value` (invariant 2). */
+  #replaceLocked(s: number, slot: number, value: EncodedValue): void {
+    const shards = this.#shards;
+    const views = this.#views;
+    const at = shards.slotAt(s, slot);
+    if (!hasBlob(value.tag) && !hasBlob(valueTagAt(views, at))) {
+      storeValue(views, at, value, 0);
+      setValueTag(views, at, value.tag);
+      return;
+    }
+    shards.beginLocked(s);
+    let old: [number, number, number] | undefined;
+    try {
+      const blob = writeBlob(views, shards, s, value.tag, value.str, value.bytes);
+      if (blob < 0) throw fullError(value.str.length * 2 + value.bytes.length, this.#c.maxBytes);
+      old = valuePayloadAt(views, at);
+      shards.logSlotLocked(s, at);
+      storeValue(views, at, value, blob);
+      setValueTag(views, at, value.tag);
+    } finally {
+      shards.commitLocked(s);
+    }
+    freePayloadBlob(shards.heap, s, old); // after the commit (shard.ts, invariant 5)
+  }
+
+  /** Inserts probe → value (absent from shard `s`); throws ERR_SHARDMAP_FULL with nothing changed. */
+  #insertLocked(s: number, probe: ProbeKey, value: EncodedValue): void {
+    const shards = this.#shards;
+    const views = this.#views;
+    shards.beginLocked(s);
+    try {
+      const slot = insertSlotLocked(shards, s, probe.hash);
+      if (slot === TORN) throw corruptError('table', `shard ${s} has no free slot below its load limit`);
+      const keyBlob = slot < 0 ? -1 : writeBlob(views, shards, s, probe.tag, probe.str, probe.bytes);
+      const valueBlob = keyBlob < 0 ? -1 : writeBlob(views, shards, s, value.tag, value.str, value.bytes);
+      if (valueBlob < 0) {
+        if (keyBlob > 0) freeBlob(shards.heap, s, keyBlob, probe.tag, probe.str, probe.bytes);
+        throw fullError(probe.str.length * 2 + probe.bytes.length + value.str.length * 2 + value.bytes.length, this.#c.maxBytes);
+      }
+      // The slot is free: these writes are invisible until its control byte is set (invariant 1).
+      const at = shards.slotAt(s, slot);
+      views.i32[slotWord(at, SLOT_HASH)] = probe.hash;
+      setTags(views, at, probe.tag, value.tag);
+      storeKey(views, at, probe, keyBlob);
+      storeValue(views, at, value, valueBlob);
+      commitInsertLocked(shards, s, slot, probe.hash); // the control byte makes the entry findable
+    } finally {
+      shards.commitLocked(s);
+    }
+  }
+
+  loadOrStore(probe: ProbeKey, value: EncodedValue): unknown {
+    const s = probe.hash & this.#shardMask;
+    // Most calls of a warm cache find the key: look without the lock first (sync.Map does too).
+    if (this.#lookupIn(s, probe, true)) return this.#finishRaw();
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, probe); // double-check under the lock
+      if (slot >= 0) return this.#readLocked(s, slot);
+      this.#insertLocked(s, probe, value);
+      return ABSENT;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  swap(probe: ProbeKey, value: EncodedValue): unknown {
+    const s = probe.hash & this.#shardMask;
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, probe);
+      if (slot < 0) {
+        this.#insertLocked(s, probe, value);
+        return ABSENT;
+      }
+      const previous = this.#readLocked(s, slot);
+      this.#replaceLocked(s, slot, value);
+      return previous;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  compareAndSwap(probe: ProbeKey, expected: unknown, value: EncodedValue): boolean {
+    const s = probe.hash & this.#shardMask;
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, probe);
+      if (slot < 0 || !sameValue(this.#readLocked(s, slot), expected)) return false;
+      this.#replaceLocked(s, slot, value);
+      return true;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  compareAndDelete(probe: ProbeKey, expected: unknown): boolean {
+    const s = probe.hash & this.#shardMask;
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, probe);
+      if (slot < 0 || !sameValue(this.#readLocked(s, slot), expected)) return false;
+      removeLocked(shards, s, slot);
+      return true;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  loadAndDelete(probe: ProbeKey, wantValue: boolean): unknown {
+    const s = probe.hash & this.#shardMask;
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, probe);
+      if (slot < 0) return ABSENT;
+      const value = wantValue ? this.#readLocked(s, slot) : true;
+      removeLocked(shards, s, slot);
+      return value;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute): RmwDecision {
+    const s = probe.hash & this.#shardMask;
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, probe);
+      const decision = compute(slot >= 0 ? this.#readLocked(s, slot) : undefined, slot >= 0);
+      if (decision === RMW_STORE) {
+        if (slot >= 0) this.#replaceLocked(s, slot, value);
+        else this.#insertLocked(s, probe, value);
+        return RMW_STORE;
+      }
+      if (decision !== RMW_DELETE || slot < 0) return RMW_KEEP;
+      removeLocked(shards, s, slot);
+      return RMW_DELETE;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  // --- whole shards and the whole map (invariant 3) ------------------------------------------
+
+  copyShard(s: number, out: [unknown, unknown][]): void {
+    this.rangeShard(s, (key, value) => void out.push([key, value]));
+  }
+
+  #copyShardLocked(s: number, out: [unknown, unknown][]): void {
+    const shards = this.#shards;
+    const views = this.#views;
+    const table = shards.tableLocked(s);
+    const capacity = shards.capacity(s);
+    // Numbers to numbers (counters, int-keyed caches) are read straight from the slot: this copy
+    // runs under the shard's lock, and every nanosecond here is one writers wait for.
+    const numbersOk = this.#numberKeys && this.#anyNumber;
+    const i32 = views.i32;
+    const f64 = views.f64;
+    for (let slot = 0; slot < capacity; slot++) {
+      if (!isFull(views, table, slot)) continue;
+      const at = slotOffset(table, capacity, slot);
+      if (numbersOk && i32[slotWord(at, SLOT_TAGS)] === (T_NUMBER | (T_NUMBER << 8))) {
+        out.push([this.#numberKey(f64[slotF64(at, SLOT_KEY)]!), f64[slotF64(at, SLOT_VALUE)]]);
+        continue;
+      }
+      out.push([readKeyLocked(views, at, this.#raw, this.#c.keyCodec), this.#readLocked(s, slot)]);
+    }
+  }
+
+  #numberKey(key: number): number {
+    if (this.#int32Keys && (key | 0) !== key) throw corruptError('map', `an int32 map holds key ${key}`);
+    return key;
+  }
+
+  /**
+   * A shard of numbers only is copied as raw table bytes under the lock (one memcpy) and decoded
+   * outside it, entry by entry as fn asks, so a range that stops early costs the copy, not the
+   * decoding; other shards are decoded under the lock.
+   */
+  rangeShard(s: number, fn: (key: unknown, value: unknown) => boolean | void): boolean {
+    const shards = this.#shards;
+    let raw: Uint8Array | undefined;
+    let capacity = 0;
+    const entries: [unknown, unknown][] = [];
+    shards.lock(s);
+    try {
+      const table = shards.tableLocked(s);
+      capacity = shards.capacity(s);
+      if (this.#numberKeys && this.#anyNumber && onlyNumbers(this.#views, table, capacity)) {
+        raw = this.#views.u8.slice(table, table + tableBytes(capacity));
+      } else this.#copyShardLocked(s, entries);
+    } finally {
+      shards.unlock(s);
+    }
+    if (raw === undefined) {
+      for (let e = 0; e < entries.length; e++) if (fn(entries[e]![0], entries[e]![1]) === false) return false;
+      return true;
+    }
+    // Offsets below are relative to the private copy of the table (its block started 8-aligned).
+    const f64 = new Float64Array(raw.buffer);
+    for (let slot = 0; slot < capacity; slot++) {
+      if ((raw[TABLE_HEADER_BYTES + slot]! & 0x80) !== 0) continue;
+      const at = slotOffset(0, capacity, slot);
+      if (fn(this.#numberKey(f64[slotF64(at, SLOT_KEY)]!), f64[slotF64(at, SLOT_VALUE)]) === false) return false;
+    }
+    return true;
+  }
+
+  snapshotAll(out: [unknown, unknown][]): void {
+    this.#withAllShards(() => {
+      for (let s = 0; s < this.#c.shardCount; s++) this.#copyShardLocked(s, out);
+    });
+  }
+
+  clearAll(): void {
+    this.#withAllShards(() => {
+      for (let s = 0; s < this.#c.shardCount; s++) clearLocked(this.#shards, s);
+    });
+  }
+
+  /** Runs `fn` holding every shard lock (taken in index order, so two callers cannot deadlock). */
+  #withAllShards(fn: () => void): void {
+    const shards = this.#shards;
+    let locked = 0;
+    try {
+      for (; locked < this.#c.shardCount; locked++) shards.lock(locked);
+      fn();
+    } finally {
+      while (locked > 0) shards.unlock(--locked);
+    }
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * syncmap's cells: each entry's value lives in one CELL (layout.ts: CELL_BYTES), shared by the
+ * read snapshot's slot and the dirty table's slot of the same key. Its state word is one of
+ *
+ *   NIL        (0)                 deleted; the key may come back through this cell
+ *   EXPUNGED   (3)                 deleted and absent from dirty (engine.ts, invariant 2)
+ *   small int  (n << 3 | 1)        an int within ±2^28, inline
+ *   constant   ((tag - 1) << 3 | 2) undefined, null, false, true, inline
+ *   record     (offset, 8-aligned) an immutable value RECORD (tag, payload) for any other value
+ *   | SEALED   (4)                 set by a lock holder that must see the cell unchanged; readers
+ *                                  mask it off, lock-free writers do not pass it
+ *
+ * A record is written completely before the compareExchange that publishes its offset in a cell,
+ * and never written again: a reader that loaded the state with Atomics.load (synchronizes-with
+ * the publishing CAS) reads a complete record. It is retired (retire.ts) when replaced.
+ */
+import { CELL_BYTES, RECORD_BYTES, RECORD_PAYLOAD, RECORD_TAG, SLOT_CELL, cellWord, recordWord, slotOffset, slotWord } from '../layout.js';
+import { type EncodedValue, type ProbeKey, T_NUMBER, finishValue, inlineValue, isInlineTag, plausibleValue } from '../codecs.js';
+import { corruptError, fullError, tableError } from '../errors.js';
+import type { Views } from '../memory.js';
+import type { Shards } from '../shard.js';
+import type { EngineConfig } from '../buffer.js';
+import { RawValue, payloadBlob, readPayload, storePayload, writeBlob, type BlobAllocator } from '../slots.js';
+import { TORN, findSlot, tableCapacity } from '../table.js';
+
+export const NIL = 0;
+export const EXPUNGED = 3;
+export const SEALED = 4;
+export const KIND_INT = 1;
+const KIND_CONSTANT = 2;
+/** Ints stored in the cell itself: 29 bits of the 32 (the low three are kind and SEALED). */
+const SMALL_INT_MIN = -(2 ** 28);
+const SMALL_INT_MAX = 2 ** 28 - 1;
+
+/** True if state `st` holds a value (not NIL, not EXPUNGED; SEALED ignored). */
+export function present(st: number): boolean {
+  return st !== EXPUNGED && (st & ~SEALED) !== NIL;
+}
+
+export function isRecord(st: number): boolean {
+  return (st & 3) === 0 && (st & ~7) !== 0;
+}
+
+/** What a reader reports for state `st`: EXPUNGED is NIL, SEALED is masked off. */
+export function visible(st: number): number {
+  return st === EXPUNGED ? NIL : st & ~SEALED;
+}
+
+/** True if a writer must take the lock for a cell in state `st` (engine.ts, invariants 3-4). */
+export function needsLock(st: number): boolean {
+  return st === EXPUNGED || (st & SEALED) !== 0 || isRecord(st);
+}
+
+/** The cell state holding `value` with no record, or -1 if it needs one. */
+export function inlineState(value: EncodedValue): number {
+  if (value.tag === T_NUMBER) {
+    const n = value.num;
+    if ((n | 0) === n && n >= SMALL_INT_MIN && n <= SMALL_INT_MAX && (n !== 0 || 1 / n > 0)) return (n << 3) | KIND_INT;
+    return -1;
+  }
+  return isInlineTag(value.tag) ? ((value.tag - 1) << 3) | KIND_CONSTANT : -1;
+}
+
+/** Finding, decoding and allocating cells and records over one map's buffer. */
+export class Cells {
+  readonly #views: Views;
+  readonly #shards: Shards;
+  readonly #c: EngineConfig;
+  readonly #anyNumber: boolean;
+  readonly #raw = new RawValue();
+  readonly #alloc: BlobAllocator;
+
+  constructor(config: EngineConfig, shards: Shards) {
+    this.#views = shards.views;
+    this.#shards = shards;
+    this.#c = config;
+    this.#anyNumber = config.valueCodec === 0 || config.valueCodec === 2;
+    // Record blobs are not intent-logged: a record is unreachable until its cell's CAS publishes it.
+    this.#alloc = { allocLocked: (s: number, bytes: number): number => shards.heap.alloc(s, bytes) };
+  }
+
+  /** The slot offset of `probe` in the table at `table` (0: none, or no table). */
+  slotIn(table: number, probe: ProbeKey): number {
+    if (table === 0) return 0;
+    const capacity = tableCapacity(this.#views, table);
+    if (capacity === 0) throw tableError('snapshot', -1, table, 'impossible');
+    const slot = findSlot(this.#views, table, capacity, probe, probe.hash >>> this.#shards.shardBits);
+    if (slot === TORN) throw tableError('snapshot', -1, table, 'unreadable key or no empty group');
+    return slot < 0 ? 0 : slotOffset(table, capacity, slot);
+  }
+
+  /** The state word index of slot `at`'s cell, after checking the cell lies in the buffer. */
+  cellOf(at: number): number {
+    const cell = this.#views.i32[slotWord(at, SLOT_CELL)]!;
+    if (cell <= 0 || (cell & 7) !== 0 || !this.#views.covers(cell + CELL_BYTES)) throw corruptError('snapshot', `cell ${cell} outside the buffer`);
+    return cellWord(cell);
+  }
+
+  /**
+   * The state of slot `at`'s cell. cellOf may rebuild the views (catching up with growth), so the
+   * view is read after it: taking the view first would index past the old, shorter one.
+   */
+  stateAt(at: number): number {
+    const cell = this.cellOf(at);
+    return Atomics.load(this.#views.i32, cell);
+  }
+
+  /** Checks [block, block + bytes) lies in the buffer, catching the views up with growth. */
+  cover(block: number, bytes: number, what: string): void {
+    if (block <= 0 || (block & 7) !== 0 || !this.#views.covers(block + bytes)) throw corruptError('snapshot', `${what} ${block} outside the buffer`);
+  }
+
+  /** The value a present state stands for (records stay valid while this thread is pinned). */
+  decode(st: number): unknown {
+    const kind = st & 3;
+    if (kind === KIND_INT) return st >> 3;
+    if (kind === KIND_CONSTANT) return inlineValue(((st >> 3) & 3) + 1);
+    const record = st & ~7;
+    const v = this.#views;
+    if (record <= 0 || !v.covers(record + RECORD_BYTES)) throw corruptError('snapshot', `value record ${record} outside the buffer`);
+    const raw = this.#raw;
+    const tag = v.i32[recordWord(record, RECORD_TAG)]!;
+    if (!readPayload(v, record, RECORD_PAYLOAD, tag, raw)) throw corruptError('snapshot', `value record ${record} unreadable`);
+    if (raw.tag === T_NUMBER && this.#anyNumber) return raw.num;
+    if (!plausibleValue(this.#c.valueCodec, raw.tag, raw.num)) throw corruptError('snapshot', `a stored value has tag ${raw.tag}, impossible for this codec`);
+    return finishValue(raw.tag, raw.num, raw.str, raw.bytes);
+  }
+
+  /** A state for `value`: inline, or a fresh record (unpublished). Throws FULL with nothing allocated. */
+  newState(s: number, value: EncodedValue): number {
+    const inline = inlineState(value);
+    if (inline >= 0) return inline;
+    const heap = this.#shards.heap;
+    const record = heap.alloc(s, RECORD_BYTES);
+    if (record === 0) throw fullError(RECORD_BYTES, this.#c.maxBytes);
+    const blob = writeBlob(this.#views, this.#alloc, s, value.tag, value.str, value.bytes);
+    if (blob < 0) {
+      heap.free(s, record, RECORD_BYTES);
+      throw fullError(value.str.length * 2 + value.bytes.length, this.#c.maxBytes);
+    }
+    this.#views.i32[recordWord(record, RECORD_TAG)] = value.tag;
+    storePayload(this.#views, record, RECORD_PAYLOAD, value, blob);
+    return record;
+  }
+
+  /** Frees a state newState made that was never published. */
+  discard(s: number, st: number): void {
+    if (!isRecord(st)) return;
+    this.cover(st, RECORD_BYTES, 'value record');
+    const [blob, bytes] = this.recordBlob(st);
+    if (bytes > 0) this.#shards.heap.free(s, blob, bytes);
+    this.#shards.heap.free(s, st, RECORD_BYTES);
+  }
+
+  /** The blob behind record `record`'s payload: [offset, bytes], bytes 0 if none. */
+  recordBlob(record: number): [number, number] {
+    return payloadBlob(this.#views, record, RECORD_PAYLOAD, this.#views.i32[recordWord(record, RECORD_TAG)]!);
+  }
+}

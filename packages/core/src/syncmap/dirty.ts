@@ -1,0 +1,335 @@
+/**
+ * syncmap's locked half: the dirty table (the shard's S_TABLE, a table only lock holders read
+ * or write, except the validated lock-free lookup of engine.ts invariant 5'), its rebuild from the
+ * snapshot, promotion, and every cell transition that needs the lock. Every method here runs
+ * under shard `s`'s lock (readModifyWrite and promoteIfDue take it). The invariants are
+ * engine.ts's (1-5a).
+ */
+import { AMENDED_BIT, CELL_BYTES, MIN_CAPACITY, RECORD_BYTES, SLOT_CELL, SLOT_HASH, SLOT_KEY, SLOT_TAGS, SLOT_WORDS, cellAt, cellWord, ctrlStart, slotIndex, slotOffset, slotWord, tableBytes } from '../layout.js';
+import type { EncodedValue, ProbeKey } from '../codecs.js';
+import { RMW_DELETE, RMW_KEEP, RMW_STORE, type RmwCompute, type RmwDecision } from '../engine.js';
+import { corruptError, fullError } from '../errors.js';
+import type { Views } from '../memory.js';
+import type { Shards } from '../shard.js';
+import { commitInsertLocked, insertSlotLocked, removeLocked } from '../shard-table.js';
+import type { EngineConfig } from '../buffer.js';
+import { freeBlob, payloadBlob, setTags, storeKey, writeBlob, type BlobAllocator } from '../slots.js';
+import { TORN, eraseSlot, initTable, isFull, tableCapacity } from '../table.js';
+import { DELETED } from '../control.js';
+import { EXPUNGED, NIL, SEALED, isRecord, present, type Cells } from './cells.js';
+import type { Pin } from './epoch.js';
+import type { Retirement } from './retire.js';
+
+export class DirtyTables {
+  /** Set by liveCellLocked: whether the key was in the snapshot (else dirty, where Go counts a miss). */
+  foundInSnapshot = false;
+  readonly #views: Views;
+  readonly #shards: Shards;
+  readonly #c: EngineConfig;
+  readonly #cells: Cells;
+  readonly #pin: Pin;
+  readonly #retired: Retirement;
+  readonly #alloc: BlobAllocator;
+
+  constructor(config: EngineConfig, shards: Shards, cells: Cells, pin: Pin, retired: Retirement) {
+    this.#views = shards.views;
+    this.#shards = shards;
+    this.#c = config;
+    this.#cells = cells;
+    this.#pin = pin;
+    this.#retired = retired;
+    this.#alloc = { allocLocked: (s: number, bytes: number): number => shards.heap.alloc(s, bytes) };
+  }
+
+  /** The dirty slot offset of `probe` (0: none). */
+  findDirtyLocked(s: number, probe: ProbeKey): number {
+    return this.#cells.slotIn(this.#shards.table(s), probe);
+  }
+
+  /**
+   * The cell of `probe` (word index) from the current snapshot or dirty, or -1. An EXPUNGED
+   * snapshot cell is put back into dirty and made NIL when `revive` (Go's unexpungeLocked), else
+   * reported as -2 ("absent, expunged").
+   */
+  liveCellLocked(s: number, probe: ProbeKey, revive: boolean): number {
+    const w = this.#pin.reload(s);
+    const at = this.#cells.slotIn(w & ~AMENDED_BIT, probe);
+    this.foundInSnapshot = at !== 0;
+    if (at !== 0) {
+      const cell = this.#cells.cellOf(at);
+      if (Atomics.load(this.#views.i32, cell) !== EXPUNGED) return cell;
+      if (!revive) return -2;
+      this.#reviveLocked(s, at, cell);
+      return cell;
+    }
+    if ((w & AMENDED_BIT) === 0) return -1;
+    const dirtyAt = this.findDirtyLocked(s, probe);
+    return dirtyAt === 0 ? -1 : this.#cells.cellOf(dirtyAt);
+  }
+
+  /** Puts the EXPUNGED cell of snapshot slot `at` back into dirty, then makes it NIL (invariant 2). */
+  #reviveLocked(s: number, at: number, cell: number): void {
+    this.rebuildLocked(s);
+    const hash = this.#views.i32[slotWord(at, SLOT_HASH)]!;
+    const slot = this.#insertSlotLocked(s, hash, (dst) => {
+      const i32 = this.#views.i32;
+      i32.copyWithin(slotWord(dst, 0), slotWord(at, 0), slotWord(at, SLOT_WORDS)); // shares the key blob: the cell owns it
+    });
+    if (slot < 0) throw fullError(0, this.#c.maxBytes, 'no room to grow the dirty table');
+    Atomics.store(this.#views.i32, cell, NIL); // only lock holders change an EXPUNGED cell
+  }
+
+  /** Inserts a dirty slot for `hash`, filled by `fill(slotOffset)`; -1 if the heap is full. */
+  #insertSlotLocked(s: number, hash: number, fill: (at: number) => void): number {
+    const shards = this.#shards;
+    shards.beginLocked(s);
+    try {
+      const slot = insertSlotLocked(shards, s, hash);
+      if (slot === TORN) throw corruptError('snapshot', `shard ${s}: dirty table has no free slot below its load limit`);
+      if (slot < 0) return -1;
+      fill(shards.slotAt(s, slot));
+      commitInsertLocked(shards, s, slot, hash);
+      return slot;
+    } finally {
+      shards.commitLocked(s);
+    }
+  }
+
+  /** Bookkeeping after a cell went from `was` to `now`: retire the old record, count presence. */
+  replacedLocked(s: number, was: number, now: number): void {
+    if (isRecord(was & ~SEALED)) this.#retireRecordLocked(s, was & ~SEALED);
+    const delta = (present(now) ? 1 : 0) - (present(was) ? 1 : 0);
+    if (delta !== 0) this.#shards.addLive(s, delta);
+  }
+
+  /** Sets a (non-EXPUNGED) cell to `value`; returns the state it replaced. */
+  setLocked(s: number, cell: number, value: EncodedValue): number {
+    const next = this.#cells.newState(s, value);
+    const i32 = this.#views.i32;
+    for (;;) {
+      const st = Atomics.load(i32, cell);
+      if (Atomics.compareExchange(i32, cell, st, next) === st) {
+        this.replacedLocked(s, st, next);
+        return st;
+      }
+    }
+  }
+
+  /** Makes a snapshot cell NIL; the state it had (NIL if absent or EXPUNGED). */
+  clearCellLocked(s: number, cell: number): number {
+    const i32 = this.#views.i32;
+    for (;;) {
+      const st = Atomics.load(i32, cell);
+      if (!present(st)) return NIL;
+      if (Atomics.compareExchange(i32, cell, st, NIL) === st) {
+        this.replacedLocked(s, st, NIL);
+        return st;
+      }
+    }
+  }
+
+  /** Adds a new key to dirty (marking the snapshot amended first, as Go's Store does). */
+  addLocked(s: number, probe: ProbeKey, value: EncodedValue): void {
+    const w = this.#pin.reload(s);
+    if ((w & AMENDED_BIT) === 0) {
+      this.rebuildLocked(s);
+      this.#pin.publishLocked(s, w | AMENDED_BIT);
+    }
+    this.rebuildLocked(s); // a no-op unless a failed rebuild left dirty null
+    const heap = this.#shards.heap;
+    const cell = heap.alloc(s, CELL_BYTES);
+    if (cell === 0) throw fullError(CELL_BYTES, this.#c.maxBytes);
+    let st = NIL;
+    let keyBlob = 0;
+    try {
+      st = this.#cells.newState(s, value);
+      keyBlob = writeBlob(this.#views, this.#alloc, s, probe.tag, probe.str, probe.bytes);
+      if (keyBlob < 0) throw fullError(probe.str.length * 2 + probe.bytes.length, this.#c.maxBytes);
+      this.#views.i32[cellWord(cell)] = st;
+      const slot = this.#insertSlotLocked(s, probe.hash, (at) => {
+        const v = this.#views;
+        v.i32[slotWord(at, SLOT_HASH)] = probe.hash;
+        setTags(v, at, probe.tag, 0);
+        storeKey(v, at, probe, keyBlob);
+        v.i32[slotWord(at, SLOT_CELL)] = cell;
+      });
+      if (slot < 0) throw fullError(0, this.#c.maxBytes, 'no room to grow the dirty table');
+    } catch (error) {
+      if (keyBlob > 0) freeBlob(heap, s, keyBlob, probe.tag, probe.str, probe.bytes);
+      this.#cells.discard(s, st);
+      heap.free(s, cell, CELL_BYTES);
+      throw error;
+    }
+    this.#shards.setDirtyOnlyLocked(s, this.#shards.dirtyOnlyLocked(s) + 1); // invariant 5a
+    if (present(st)) this.#shards.addLive(s, 1);
+  }
+
+  /**
+   * Go's dirtyLocked: if dirty is null, build it from the snapshot, expunging NIL cells and leaving
+   * them out (invariant 2). The snapshot's table is copied whole (one memcpy: both tables have the
+   * same layout) and the expunged slots erased, rather than re-inserting every entry. Throws FULL
+   * with nothing changed.
+   */
+  rebuildLocked(s: number): void {
+    if (this.#shards.table(s) !== 0) return;
+    const v = this.#views;
+    const table = this.#pin.reload(s) & ~AMENDED_BIT;
+    const capacity = table === 0 ? MIN_CAPACITY : tableCapacity(v, table);
+    const fresh = this.#shards.heap.allocTable(tableBytes(capacity));
+    if (fresh === 0) throw fullError(tableBytes(capacity), this.#c.maxBytes);
+    let count = 0;
+    let tombstones = 0;
+    if (table === 0) initTable(v, fresh, capacity);
+    else {
+      v.u8.copyWithin(fresh, table, table + tableBytes(capacity));
+      for (let slot = 0; slot < capacity; slot++) {
+        if (!isFull(v, fresh, slot)) {
+          if (v.u8[ctrlStart(fresh) + slot] === DELETED) tombstones++;
+          continue;
+        }
+        const cell = this.#cells.cellOf(slotOffset(fresh, capacity, slot));
+        const i32 = v.i32; // after cellOf, which may have grown the views
+        let st = Atomics.load(i32, cell);
+        while (st === NIL && Atomics.compareExchange(i32, cell, NIL, EXPUNGED) !== NIL) st = Atomics.load(i32, cell);
+        if (st !== NIL && st !== EXPUNGED) count++;
+        else if (eraseSlot(v, fresh, slot)) tombstones++;
+      }
+    }
+    this.#shards.setDirtyOnlyLocked(s, 0); // a copy of the snapshot
+    this.#shards.setTableLocked(s, fresh, count, tombstones); // dirty is only read under the lock
+  }
+
+  /** Go's missLocked: count a miss; promote dirty once misses reach its size. */
+  missLocked(s: number): void {
+    const misses = this.#shards.addMiss(s); // lock-free lookups count too (5')
+    if (misses < this.#shards.countLocked(s)) return;
+    this.promoteLocked(s);
+  }
+
+  /** Promotes shard `s` if it is still amended and its misses reached dirty's size. Takes the lock. */
+  promoteIfDue(s: number): void {
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      if ((this.#pin.reload(s) & AMENDED_BIT) !== 0 && shards.misses(s) >= shards.countLocked(s)) this.promoteLocked(s);
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  /**
+   * Dirty becomes the read snapshot (one store), dirty becomes null; the old snapshot and its
+   * EXPUNGED cells (the ones no new table holds, invariant 2) are retired.
+   */
+  promoteLocked(s: number): void {
+    const v = this.#views;
+    const dirty = this.#shards.table(s);
+    if (dirty === 0) return;
+    const old = this.#pin.reload(s) & ~AMENDED_BIT;
+    this.#pin.publishLocked(s, dirty);
+    this.dropDirtyLocked(s);
+    this.#shards.countPromotionLocked(s);
+    if (old === 0) return;
+    const capacity = tableCapacity(v, old);
+    for (let slot = 0; slot < capacity; slot++) {
+      if (!isFull(v, old, slot)) continue;
+      const at = slotOffset(old, capacity, slot);
+      const cell = this.#cells.cellOf(at);
+      if (Atomics.load(v.i32, cell) === EXPUNGED) this.retireCellLocked(s, at, cell);
+    }
+    this.#retired.retireLocked(s, old, -tableBytes(capacity));
+  }
+
+  /** Dirty becomes null (its table is the caller's to publish or free), with its counts and misses. */
+  dropDirtyLocked(s: number): void {
+    this.#shards.setTableLocked(s, 0, 0, 0);
+    this.#shards.setDirtyOnlyLocked(s, 0);
+    this.#shards.resetMissesLocked(s);
+  }
+
+  /** Retires the cell at word `cell` of slot `at` and the key blob it owns. */
+  retireCellLocked(s: number, at: number, cell: number): void {
+    const v = this.#views;
+    const [blob, bytes] = payloadBlob(v, at, SLOT_KEY, v.i32[slotWord(at, SLOT_TAGS)]! & 0xff);
+    if (bytes > 0) this.#retired.retireLocked(s, blob, bytes);
+    this.#retired.retireLocked(s, cellAt(cell), CELL_BYTES);
+  }
+
+  #retireRecordLocked(s: number, record: number): void {
+    this.#cells.cover(record, RECORD_BYTES, 'value record');
+    const [blob, bytes] = this.#cells.recordBlob(record);
+    if (bytes > 0) this.#retired.retireLocked(s, blob, bytes);
+    this.#retired.retireLocked(s, record, RECORD_BYTES);
+  }
+
+  /**
+   * Removes a key that only dirty holds (never published, so no lock-free thread can reach its
+   * cell): the slot goes (its key blob freed), the cell is freed, the record retired (the caller
+   * still decodes it). If it was the last such key, the snapshot is complete again: AMENDED is
+   * cleared and dirty kept (invariant 5a). Returns the state it had.
+   */
+  removeDirtyLocked(s: number, at: number): number {
+    const cell = this.#cells.cellOf(at);
+    const st = Atomics.load(this.#views.i32, cell);
+    const shards = this.#shards;
+    const dirty = shards.table(s);
+    removeLocked(shards, s, slotIndex(dirty, tableCapacity(this.#views, dirty), at)); // `at` came from probing dirty
+    this.replacedLocked(s, st, NIL);
+    shards.heap.free(s, cellAt(cell), CELL_BYTES);
+    const dirtyOnly = shards.dirtyOnlyLocked(s) - 1;
+    shards.setDirtyOnlyLocked(s, dirtyOnly);
+    if (dirtyOnly === 0) {
+      shards.resetMissesLocked(s);
+      this.#pin.publishLocked(s, this.#pin.reload(s) & ~AMENDED_BIT);
+    }
+    return st & ~SEALED;
+  }
+
+  /**
+   * update()/add(): read-modify-write of one key of shard `s`, taking its lock. The cell is SEALED while
+   * `compute` runs, so no lock-free writer changes it in between (invariant 4). `compute` fills
+   * `value` when it returns RMW_STORE. Returns what it decided.
+   */
+  readModifyWrite(s: number, probe: ProbeKey, value: EncodedValue, compute: RmwCompute): RmwDecision {
+    const pin = this.#pin;
+    const shards = this.#shards;
+    shards.lock(s);
+    try {
+      const cell = this.liveCellLocked(s, probe, true); // a key may have one cell only: revive it
+      if (cell < 0) {
+        pin.busy++;
+        let decision: RmwDecision;
+        try {
+          decision = compute(undefined, false);
+        } finally {
+          pin.busy--;
+        }
+        if (decision === RMW_STORE) this.addLocked(s, probe, value);
+        return decision === RMW_STORE ? RMW_STORE : RMW_KEEP;
+      }
+      const i32 = this.#views.i32;
+      let st = Atomics.load(i32, cell);
+      while (Atomics.compareExchange(i32, cell, st, st | SEALED) !== st) st = Atomics.load(i32, cell);
+      let unsealed = false;
+      try {
+        let decision: RmwDecision;
+        pin.busy++;
+        try {
+          decision = compute(present(st) ? this.#cells.decode(st) : undefined, present(st));
+        } finally {
+          pin.busy--;
+        }
+        if (decision === RMW_KEEP || (decision === RMW_DELETE && !present(st))) return RMW_KEEP;
+        const next = decision === RMW_DELETE ? NIL : this.#cells.newState(s, value);
+        Atomics.store(this.#views.i32, cell, next); // sealed: no one else writes it
+        unsealed = true;
+        this.replacedLocked(s, st, next);
+        return decision;
+      } finally {
+        if (!unsealed) Atomics.store(this.#views.i32, cell, st);
+      }
+    } finally {
+      shards.unlock(s);
+    }
+  }
+}
