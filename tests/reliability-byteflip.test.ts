@@ -7,7 +7,7 @@
  * The operations run in a worker whose heartbeat the test watches: a flip whose operations stop
  * moving for HANG_MS is a hang; the worker is terminated and a new one resumes at the next flip.
  * Every flip replays alone from SHARDMAP_SEED and its index (printed with every anomaly).
- * SHARDMAP_FLIPS (default 10,000) overrides the count.
+ * SHARDMAP_FLIPS (default 10,000) overrides the count. Both modes run.
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ interface Anomaly {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('byte-flip fuzz: a corrupt buffer throws ERR_SHARDMAP_CORRUPT, never hangs or misreads', () => {
+describe.each(['striped', 'syncmap'])("byte-flip fuzz, mode '%s': a corrupt buffer throws ERR_SHARDMAP_CORRUPT, never hangs or misreads", (mode) => {
   it(`${FLIPS} flips over as many maps, operations under a watchdog`, { timeout: 900_000 }, async () => {
     const seed = seedFor();
     const stats = new Int32Array(new SharedArrayBuffer(4 * 8));
@@ -41,7 +41,7 @@ describe('byte-flip fuzz: a corrupt buffer throws ERR_SHARDMAP_CORRUPT, never ha
     while (from < FLIPS && hangs.length < MAX_HANGS) {
       Atomics.store(progress, 0, from);
       const worker = new Worker(new URL('./fixtures/reliability-byteflip-worker.mjs', import.meta.url), {
-        workerData: { role: 'byteflip', seed, from, to: FLIPS, stats: stats.buffer, progress: progress.buffer },
+        workerData: { role: 'byteflip', seed, from, to: FLIPS, stats: stats.buffer, progress: progress.buffer, mode },
         resourceLimits: { maxOldGenerationSizeMb: 512 },
       });
       let finished = false;
@@ -76,7 +76,7 @@ describe('byte-flip fuzz: a corrupt buffer throws ERR_SHARDMAP_CORRUPT, never ha
     const undocumented = Atomics.load(stats, STAT.undocumented);
     const impossible = Atomics.load(stats, STAT.impossible);
     console.log(
-      `FIGURE byteflip: flips=${flips} hangs=${hangs.length} crashes=${crashes.length} undocumentedErrors=${undocumented} ` +
+      `FIGURE byteflip: mode=${mode} flips=${flips} hangs=${hangs.length} crashes=${crashes.length} undocumentedErrors=${undocumented} ` +
         `impossibleAnswers=${impossible} ops=${Atomics.load(stats, STAT.ops)} corruptErrors=${Atomics.load(stats, STAT.corrupt)} ` +
         `badBufferOnAttach=${Atomics.load(stats, STAT.badBuffer)} seconds=${((Date.now() - started) / 1000).toFixed(1)} seed=${seed}` +
         (from < FLIPS ? ` STOPPED after ${MAX_HANGS} hangs at flip ${from}` : ''),

@@ -12,8 +12,7 @@
  * operation and checks the map (tests/fixtures/reliability-kill-verify.mjs).
  *
  * SHARDMAP_KILL_ROUNDS (default 200) and SHARDMAP_SEED override; the seed is printed.
- * SHARDMAP_KILL_MODE=syncmap runs the campaign in that mode (not in CI: its live count is not
- * recovered, so `size` can end one off; see the README's Modes section).
+ * The campaign runs in both modes; SHARDMAP_KILL_MODE=striped|syncmap runs only one.
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -110,7 +109,9 @@ async function lockDump(buffer: SharedArrayBuffer, shards: number): Promise<stri
 }
 
 
-describe('kill test: a worker terminated mid-workload, then recoverThread', () => {
+const MODES = (process.env.SHARDMAP_KILL_MODE ? [process.env.SHARDMAP_KILL_MODE] : ['striped', 'syncmap']) as ('striped' | 'syncmap')[];
+
+describe.each(MODES)("kill test, mode '%s': a worker terminated mid-workload, then recoverThread", (mode) => {
   it(`${ROUNDS} rounds of 4 workers, one killed per round`, { timeout: 900_000 }, async () => {
     const seed = seedFor();
     const next = rng(seed);
@@ -128,7 +129,7 @@ describe('kill test: a worker terminated mid-workload, then recoverThread', () =
       for (let round = 0; round < ROUNDS; round++) {
         const tokens = threads.map((t) => t.token);
         if (tokens.some((t) => t === 0) || new Set(tokens).size !== WORKERS) report.push(`round ${round}: thread tokens ${tokens.join(',')} are not distinct non-zero`);
-        const map = ShardedMap.create({ shards: 4, maxBytes: 2 ** 28, mode: (process.env.SHARDMAP_KILL_MODE ?? 'striped') as 'striped' | 'syncmap' });
+        const map = ShardedMap.create({ shards: 4, maxBytes: 2 ** 28, mode });
         for (let s = 0; s < WORKERS; s++) Atomics.store(words, s, -1);
         threads.forEach((t, slot) => t.worker.postMessage({ round, seed, ops: OPS, handle: map.handle, progress, slot }));
         const victim = next() % WORKERS;
@@ -200,7 +201,7 @@ describe('kill test: a worker terminated mid-workload, then recoverThread', () =
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
-      `FIGURE kill: rounds=${ROUNDS} survived=${tally.survived} deadlocks=${tally.deadlocks} lost=${tally.lost} extra=${tally.extra} ` +
+      `FIGURE kill: mode=${mode} rounds=${ROUNDS} survived=${tally.survived} deadlocks=${tally.deadlocks} lost=${tally.lost} extra=${tally.extra} ` +
         `wrongAnswers=${tally.wrongAnswers} workerErrors=${tally.workerErrors} recoverErrors=${tally.recoverErrors} ` +
         `killedMidWorkload=${tally.midWorkload} shardLocksRecovered=${tally.shardsRecovered} heapLocksRecovered=${tally.heapRecovered} ` +
         `inflightOpsApplied=${tally.inflightApplied} seconds=${seconds} seed=${seed}`,

@@ -36,8 +36,8 @@ describe("mode 'syncmap': recovery after a death inside update()", () => {
     const before = locks();
     map.set('k3', 30); // a snapshot key, inline value: one compareExchange, unless still sealed
     expect(map.swap('k3', 31)).toEqual({ previous: 30, loaded: true });
-    expect(map.delete('k3')).toBe(true);
     expect(locks() - before - 2).toBe(0);
+    expect(map.delete('k3')).toBe(true); // a presence change: under the lock (syncmap/engine.ts invariant 8)
     expect(map.get('k3')).toBeUndefined();
     for (let i = 0; i < 16; i++) if (i !== 3) expect(map.get(`k${i}`)).toBe(i);
     expect(map.size).toBe(15);

@@ -20,9 +20,16 @@
  *  4. Saved offsets are bounds-checked before use: a log scribbled on by a stray write restores
  *     nothing outside the buffer.
  *
+ *  5. Operations that cannot be undone once they published something (syncmap's promotion,
+ *     clear, reclamation) are rolled FORWARD instead: beginOpLocked saves the kind and arguments
+ *     (arguments first, kind last), progressLocked records the step about to run, endOpLocked
+ *     clears the kind. Recovery reads them (opLocked) and the engine finishes the operation,
+ *     resuming AFTER the step in flight: a step that frees a block may have freed it or not, and
+ *     skipping it risks leaking that one block, never freeing it twice.
+ *
  * What a rollback cannot prove (counts derived from the table) the shard recounts after it.
  */
-import { LOG_ALLOCS, SLOT_BYTES, SLOT_WORDS, S_LOG_CTRL_AT, S_LOG_CTRL_WAS, S_LOG_END, S_LOG_SLOT, S_LOG_SLOT_WORDS, S_LOG_STATE, S_LOG_TABLE_WAS, logAllocWord, shardWord, slotWord } from './layout.js';
+import { LOG_ALLOCS, LOG_OP_ARGS, SLOT_BYTES, SLOT_WORDS, S_LOG_OP, S_LOG_OP_ARGS, S_LOG_OP_PROGRESS, S_LOG_CTRL_AT, S_LOG_CTRL_WAS, S_LOG_END, S_LOG_SLOT, S_LOG_SLOT_WORDS, S_LOG_STATE, S_LOG_TABLE_WAS, logAllocWord, shardWord, slotWord } from './layout.js';
 import type { Heap, Views } from './memory.js';
 
 const IN_FLIGHT = 1;
@@ -80,6 +87,22 @@ export class IntentLog {
     }
   }
 
+  /**
+   * A mutation that failed normally (a full heap) before publishing anything: frees the non-table
+   * blocks it allocated, each unlisted before it is freed (a kill in between leaks the block,
+   * never frees it twice). The caller then commits.
+   */
+  abortAllocsLocked(s: number): void {
+    const i32 = this.views.i32;
+    for (let i = 0; i < LOG_ALLOCS; i++) {
+      const block = i32[logAllocWord(s, i, 0)]!;
+      const bytes = i32[logAllocWord(s, i, 1)]!;
+      if (block === 0 || bytes <= 0) continue;
+      i32[logAllocWord(s, i, 0)] = 0;
+      this.heap.free(s, block, bytes);
+    }
+  }
+
   /** Log 3: undoes the mutation in flight (if any); returns the table offset to restore (0: none). */
   rollbackLocked(s: number): number {
     const v = this.views;
@@ -99,5 +122,43 @@ export class IntentLog {
     }
     i32[base + S_LOG_STATE] = 0;
     return tableWas;
+  }
+
+  // --- operations rolled forward (log 5) -------------------------------------------------------
+
+  /** Log 5: engine operation `op` (non-zero) starts with these arguments. */
+  beginOpLocked(s: number, op: number, a0: number, a1 = 0, a2 = 0, a3 = 0): void {
+    const i32 = this.views.i32;
+    const args = shardWord(s, S_LOG_OP_ARGS);
+    i32[args] = a0;
+    i32[args + 1] = a1;
+    i32[args + 2] = a2;
+    i32[args + 3] = a3;
+    i32[shardWord(s, S_LOG_OP_PROGRESS)] = -1;
+    i32[shardWord(s, S_LOG_OP)] = op; // only now is the record complete
+  }
+
+  /** Log 5: the operation in flight is about to run step `step`. */
+  progressLocked(s: number, step: number): void {
+    this.views.i32[shardWord(s, S_LOG_OP_PROGRESS)] = step;
+  }
+
+  endOpLocked(s: number): void {
+    this.views.i32[shardWord(s, S_LOG_OP)] = 0;
+  }
+
+  /** The operation in flight (0: none). */
+  opLocked(s: number): number {
+    return this.views.i32[shardWord(s, S_LOG_OP)]!;
+  }
+
+  /** Argument `i` (< LOG_OP_ARGS) of the operation in flight. */
+  opArgLocked(s: number, i: number): number {
+    return i < LOG_OP_ARGS ? this.views.i32[shardWord(s, S_LOG_OP_ARGS) + i]! : 0;
+  }
+
+  /** The step the operation in flight was about to run (-1: none yet). */
+  opProgressLocked(s: number): number {
+    return this.views.i32[shardWord(s, S_LOG_OP_PROGRESS)]!;
   }
 }

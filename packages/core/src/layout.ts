@@ -41,7 +41,7 @@ export const CACHE_LINE_BYTES = 64;
 /** "SHMP" little-endian: the first word of every shardmap buffer. */
 export const MAGIC = 0x504d4853;
 /** Bumped whenever anything in this file changes meaning; `attach` refuses other versions. */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 
 // --- map header (Int32 word indexes from byte 0) -------------------------------------------
 // Words 0..H_CHECKSUM are written once by `create` before the buffer is shared, then only read
@@ -114,7 +114,8 @@ export const S_PROMOTIONS = 11;
 export const S_SNAPSHOT = 12;
 /** Low bit of S_SNAPSHOT (tables are 8-aligned): dirty holds keys the snapshot lacks (Go's amended). */
 export const AMENDED_BIT = 1;
-/** syncmap mode: live entries, Atomics.add on every absent<->present transition of a cell. */
+/** syncmap mode: live entries, changed on every absent<->present transition of a cell, always
+ *  under the lock (syncmap/engine.ts invariant 8); read with Atomics.load by size(). */
 export const S_LIVE = 13;
 /** syncmap mode: the retire list block [capacity, count, reclaimAt, pad, (block, bytes, epoch) x count]; under the lock. */
 export const S_RETIRED = 14;
@@ -146,9 +147,20 @@ export const S_LOG_CTRL_WAS = 41;
 /** The table offset before a table was replaced (0: not replaced). */
 export const S_LOG_TABLE_WAS = 42;
 /** Blocks the mutation allocated, freed on rollback: LOG_ALLOCS pairs of (offset, bytes). */
-export const S_LOG_ALLOCS = 43; // 43..48
-export const LOG_ALLOCS = 3;
-export const S_LOG_END = S_LOG_ALLOCS + 2 * LOG_ALLOCS;
+export const S_LOG_ALLOCS = 43; // 43..54
+/** A syncmap insert allocates a cell, a record, its blob and a key blob, and may grow the table. */
+export const LOG_ALLOCS = 6;
+export const S_LOG_END = S_LOG_ALLOCS + 2 * LOG_ALLOCS; // 55
+/**
+ * An engine operation that recovery rolls FORWARD (syncmap: promotion, clear, reclamation):
+ * its kind (0: none), LOG_OP_ARGS arguments saved before it starts, and its progress (the step
+ * about to run; intent-log.ts, log 5). Independent of S_LOG_STATE: such an operation may contain
+ * logged mutations of its own.
+ */
+export const S_LOG_OP = 55;
+export const S_LOG_OP_ARGS = 56; // 56..59
+export const LOG_OP_ARGS = 4;
+export const S_LOG_OP_PROGRESS = 60;
 
 // --- owner registry (Int32 word indexes from ownersStart) ---------------------------------------
 /** Map instances that can be tracked at once (ids are reused once their instance is collected or

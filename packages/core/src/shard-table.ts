@@ -11,6 +11,7 @@ import { corruptError } from './errors.js';
 import type { Shards } from './shard.js';
 import { claimSlot, eraseSlot, findInsertSlot, initTable, rehashInto } from './table.js';
 import { freeKeyBlob, freeValueBlob } from './slots.js';
+import { killPoint } from './kill-points.js';
 
 /**
  * A free slot for a new key with `hash`, growing or cleaning the table first if the insert would
@@ -43,7 +44,9 @@ export function insertSlotLocked(shards: Shards, s: number, hash: number): numbe
 export function commitInsertLocked(shards: Shards, s: number, slot: number, hash: number): void {
   const table = shards.table(s);
   shards.log.logCtrlLocked(s, ctrlStart(table) + slot);
-  shards.countInsertLocked(s, claimSlot(shards.views, table, slot, hash));
+  const overTombstone = claimSlot(shards.views, table, slot, hash);
+  killPoint('table.insert.claimed');
+  shards.countInsertLocked(s, overTombstone);
 }
 
 /** Removes the entry at `slot` as one logged mutation, then frees its blobs. */
@@ -52,8 +55,11 @@ export function removeLocked(shards: Shards, s: number, slot: number): void {
   const at = slotOffset(table, shards.capacity(s), slot);
   shards.beginLocked(s);
   shards.log.logCtrlLocked(s, ctrlStart(table) + slot);
-  shards.countRemoveLocked(s, eraseSlot(shards.views, table, slot));
+  const tombstone = eraseSlot(shards.views, table, slot);
+  killPoint('table.remove.erased');
+  shards.countRemoveLocked(s, tombstone);
   shards.commitLocked(s);
+  killPoint('table.remove.committed');
   // The slot's words are intact (only its control byte changed): free what they point to.
   freeKeyBlob(shards.views, shards.heap, s, at);
   freeValueBlob(shards.views, shards.heap, s, at);
@@ -65,7 +71,9 @@ function rehashLocked(shards: Shards, s: number, capacity: number): boolean {
   const fresh = shards.allocTableLocked(s, capacity);
   if (fresh === 0) return false;
   rehashInto(shards.views, old, shards.capacity(s), fresh, capacity, shards.shardBits);
+  killPoint('table.rehash.built');
   shards.publishTableLocked(s, fresh);
+  killPoint('table.rehash.published');
   return true;
 }
 
@@ -86,9 +94,11 @@ export function clearLocked(shards: Shards, s: number): void {
   }
   initTable(shards.views, fresh, MIN_CAPACITY);
   shards.publishTableLocked(s, fresh);
+  killPoint('striped.clear.published');
   shards.setCountsLocked(s, 0, 0);
   shards.keepRetiredTableLocked(); // freed below, after its blobs
   shards.commitLocked(s);
+  killPoint('striped.clear.committed');
   freeEntriesOf(shards, s, old, oldCapacity, shards.views.u8.slice(ctrlStart(old), ctrlStart(old) + oldCapacity));
   shards.heap.freeTable(old, tableBytes(oldCapacity));
 }

@@ -198,7 +198,7 @@ export class Shards {
     Atomics.store(this.views.i32, shardWord(s, S_SNAPSHOT), w);
   }
 
-  /** syncmap: adds `delta` to the live count (Atomics.add: lock-free writers count too). */
+  /** syncmap: adds `delta` to the live count. Under the lock (syncmap/engine.ts invariant 8); size() reads it with Atomics.load. */
   addLive(s: number, delta: number): void {
     Atomics.add(this.views.i32, shardWord(s, S_LIVE), delta);
   }
@@ -285,6 +285,12 @@ export class Shards {
       this.retiredTable = 0;
       this.heap.freeTable(table, tableBytes(this.views.i32[tableWord(table, TBL_CAPACITY)]!));
     }
+  }
+
+  /** Ends a mutation that failed before publishing anything, freeing what it allocated. */
+  abortLocked(s: number): void {
+    this.log.abortAllocsLocked(s);
+    this.commitLocked(s);
   }
 
   /** Saves the words of the slot at byte `at` before they change. */

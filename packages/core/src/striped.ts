@@ -27,9 +27,10 @@ import { corruptError, fullError, tableError } from './errors.js';
 import type { Views } from './memory.js';
 import { BUSY, READ_ATTEMPTS, type Shards } from './shard.js';
 import { clearLocked, commitInsertLocked, insertSlotLocked, removeLocked } from './shard-table.js';
-import { RawValue, freeBlob, freePayloadBlob, readKeyLocked, readValueRaw, setTags, setValueTag, storeKey, storeValue, valuePayloadAt, valueTagAt, writeBlob } from './slots.js';
+import { RawValue, freePayloadBlob, readKeyLocked, readValueRaw, setTags, setValueTag, storeKey, storeValue, valuePayloadAt, valueTagAt, writeBlob } from './slots.js';
 import { NOT_FOUND, TORN, findNumber, findSlot, isFull, onlyNumbers, tableCapacity } from './table.js';
 import { hashNumber } from './hash.js';
+import { killPoint } from './kill-points.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from './engine.js';
 import type { EngineConfig } from './buffer.js';
 
@@ -216,6 +217,7 @@ export class StripedEngine implements Engine {
     const at = shards.slotAt(s, slot);
     if (!hasBlob(value.tag) && !hasBlob(valueTagAt(views, at))) {
       storeValue(views, at, value, 0);
+      killPoint('striped.replace.inline-payload');
       setValueTag(views, at, value.tag);
       return;
     }
@@ -225,12 +227,16 @@ export class StripedEngine implements Engine {
       const blob = writeBlob(views, shards, s, value.tag, value.str, value.bytes);
       if (blob < 0) throw fullError(value.str.length * 2 + value.bytes.length, this.#c.maxBytes);
       old = valuePayloadAt(views, at);
+      killPoint('striped.replace.allocated');
       shards.logSlotLocked(s, at);
       storeValue(views, at, value, blob);
+      killPoint('striped.replace.payload');
       setValueTag(views, at, value.tag);
+      killPoint('striped.replace.tagged');
     } finally {
       shards.commitLocked(s);
     }
+    killPoint('striped.replace.committed');
     freePayloadBlob(shards.heap, s, old); // after the commit (shard.ts, invariant 5)
   }
 
@@ -244,20 +250,22 @@ export class StripedEngine implements Engine {
       if (slot === TORN) throw corruptError('table', `shard ${s} has no free slot below its load limit`);
       const keyBlob = slot < 0 ? -1 : writeBlob(views, shards, s, probe.tag, probe.str, probe.bytes);
       const valueBlob = keyBlob < 0 ? -1 : writeBlob(views, shards, s, value.tag, value.str, value.bytes);
-      if (valueBlob < 0) {
-        if (keyBlob > 0) freeBlob(shards.heap, s, keyBlob, probe.tag, probe.str, probe.bytes);
-        throw fullError(probe.str.length * 2 + probe.bytes.length + value.str.length * 2 + value.bytes.length, this.#c.maxBytes);
-      }
+      if (valueBlob < 0) throw fullError(probe.str.length * 2 + probe.bytes.length + value.str.length * 2 + value.bytes.length, this.#c.maxBytes);
+      killPoint('striped.insert.allocated');
       // The slot is free: these writes are invisible until its control byte is set (invariant 1).
       const at = shards.slotAt(s, slot);
       views.i32[slotWord(at, SLOT_HASH)] = probe.hash;
       setTags(views, at, probe.tag, value.tag);
       storeKey(views, at, probe, keyBlob);
       storeValue(views, at, value, valueBlob);
+      killPoint('striped.insert.written');
       commitInsertLocked(shards, s, slot, probe.hash); // the control byte makes the entry findable
-    } finally {
-      shards.commitLocked(s);
+      killPoint('striped.insert.published');
+    } catch (error) {
+      shards.abortLocked(s); // frees the blobs allocated above (nothing was published)
+      throw error;
     }
+    shards.commitLocked(s);
   }
 
   loadOrStore(probe: ProbeKey, value: EncodedValue): unknown {

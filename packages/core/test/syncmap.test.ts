@@ -52,22 +52,29 @@ describe("mode 'syncmap': the read-snapshot protocol", () => {
     for (let i = 0; i < 4; i++) expect(m.get(`k${i}`)).toEqual(i === 3 ? { record: 3 } : i);
   });
 
-  it('updates and deletes of snapshot keys with inline values are lock-free; record values lock', () => {
+  it('updates of present snapshot keys with inline values are lock-free; presence changes and record values lock', () => {
     const m = syncmap<string, unknown>();
     m.set('k', 1);
     m.get('k'); // promote
     const locks = () => m.stats().lockAcquisitions - 1; // minus stats()' own
-    const base = locks();
+    let base = locks();
     m.set('k', 2);
     expect(m.swap('k', 3)).toEqual({ previous: 2, loaded: true });
     expect(m.compareAndSwap('k', 3, true)).toBe(true);
     expect(m.compareAndSwap('k', 3, 4)).toBe(false);
     expect(m.loadOrStore('k', 9)).toEqual({ value: true, loaded: true });
-    expect(m.delete('k')).toBe(true);
-    expect(m.loadOrStore('k', null)).toEqual({ value: null, loaded: false }); // NIL -> value, in place
+    expect(m.compareAndDelete('k', 9)).toBe(false); // a failed compare changes nothing: no lock
     expect(locks() - 1 - base).toBe(0);
+    // A change of presence (invariant 8: counted under the lock, so recovery can recount it).
+    base = locks();
+    expect(m.delete('k')).toBe(true);
+    expect(locks() - 1 - base).toBe(1);
+    base = locks();
+    expect(m.loadOrStore('k', null)).toEqual({ value: null, loaded: false }); // NIL -> value, under the lock
+    expect(locks() - 1 - base).toBe(1);
+    base = locks();
     m.set('k', 'a string'); // needs a value record: allocated under the lock
-    expect(locks() - 2 - base).toBe(1);
+    expect(locks() - 1 - base).toBe(1);
     expect(m.get('k')).toBe('a string');
     expect(m.size).toBe(1);
   });
@@ -76,7 +83,7 @@ describe("mode 'syncmap': the read-snapshot protocol", () => {
     const m = syncmap<string, number>();
     m.set('x', 1);
     m.get('x'); // promote: x in the snapshot
-    m.delete('x'); // lock-free: its cell becomes NIL
+    m.delete('x'); // under the lock: its cell becomes NIL
     m.set('y', 2); // first new key after the promotion: dirty is rebuilt, x's NIL cell expunged
     expect(m.get('x')).toBeUndefined();
     m.set('x', 3); // revived: back into dirty, same cell
@@ -107,11 +114,15 @@ describe("mode 'syncmap': the read-snapshot protocol", () => {
     expect(m.get('n1')).toBeUndefined(); // not amended: answered without the lock
     expect(m.get('other')).toBeUndefined();
     expect(locks() - 1 - base).toBe(0);
-    expect(m.delete('a')).toBe(true); // lock-free: a's cell becomes NIL, still in (the kept) dirty
+    expect(m.delete('a')).toBe(true); // a's cell becomes NIL, still in (the kept) dirty
     m.set('n2', 3); // amends again; a rebuild here would expunge a's NIL cell
+    const rebuiltBefore = m.stats().promotions;
+    m.set('a', 4); // NIL, not EXPUNGED: the same cell, set under the lock (a presence change)
+    m.set('a', 4); // present now: a lock-free CAS on the cell
     base = locks();
-    m.set('a', 4); // NIL, not EXPUNGED: a lock-free CAS on the cell
+    m.set('a', 4);
     expect(locks() - 1 - base).toBe(0);
+    expect(m.stats().promotions).toBe(rebuiltBefore);
     expect(new Map(m.entries())).toEqual(new Map([['a', 4], ['n2', 3]]));
     expect(m.size).toBe(2);
     m.range(() => true); // promotes n2

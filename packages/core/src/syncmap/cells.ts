@@ -9,6 +9,11 @@
  *   record     (offset, 8-aligned) an immutable value RECORD (tag, payload) for any other value
  *   | SEALED   (4)                 set by a lock holder that must see the cell unchanged; readers
  *                                  mask it off, lock-free writers do not pass it
+ *   DEAD(T)    (T | 7)             unreachable from every current table: owned by the retired
+ *                                  snapshot table T, freed with it (retire.ts). Like EXPUNGED to
+ *                                  readers of a stale snapshot; never changes again.
+ *
+ * "Gone" is EXPUNGED or DEAD (kind bits 3): absent, and only lock holders act on such a cell.
  *
  * A record is written completely before the compareExchange that publishes its offset in a cell,
  * and never written again: a reader that loaded the state with Atomics.load (synchronizes-with
@@ -32,9 +37,19 @@ const KIND_CONSTANT = 2;
 const SMALL_INT_MIN = -(2 ** 28);
 const SMALL_INT_MAX = 2 ** 28 - 1;
 
-/** True if state `st` holds a value (not NIL, not EXPUNGED; SEALED ignored). */
+/** The state of a cell owned by retired snapshot table `table` (8-aligned, so the low bits are free). */
+export function deadIn(table: number): number {
+  return table | 7;
+}
+
+/** True if state `st` is EXPUNGED or DEAD: absent, and changed only by lock holders. */
+export function gone(st: number): boolean {
+  return (st & 3) === 3;
+}
+
+/** True if state `st` holds a value (not NIL, not gone; SEALED ignored). */
 export function present(st: number): boolean {
-  return st !== EXPUNGED && (st & ~SEALED) !== NIL;
+  return !gone(st) && (st & ~SEALED) !== NIL;
 }
 
 export function isRecord(st: number): boolean {
@@ -43,12 +58,12 @@ export function isRecord(st: number): boolean {
 
 /** What a reader reports for state `st`: EXPUNGED is NIL, SEALED is masked off. */
 export function visible(st: number): number {
-  return st === EXPUNGED ? NIL : st & ~SEALED;
+  return gone(st) ? NIL : st & ~SEALED;
 }
 
 /** True if a writer must take the lock for a cell in state `st` (engine.ts, invariants 3-4). */
 export function needsLock(st: number): boolean {
-  return st === EXPUNGED || (st & SEALED) !== 0 || isRecord(st);
+  return gone(st) || (st & SEALED) !== 0 || isRecord(st);
 }
 
 /** The cell state holding `value` with no record, or -1 if it needs one. */
@@ -126,16 +141,21 @@ export class Cells {
     return finishValue(raw.tag, raw.num, raw.str, raw.bytes);
   }
 
-  /** A state for `value`: inline, or a fresh record (unpublished). Throws FULL with nothing allocated. */
-  newState(s: number, value: EncodedValue): number {
+  /**
+   * A state for `value`: inline, or a fresh record (unpublished). `logged`: allocate inside the
+   * shard's logged mutation (a rollback frees the record; on FULL the caller aborts the mutation,
+   * which frees it). Unlogged: throws FULL with nothing allocated; a kill before the record is
+   * published leaks it (recovery.ts).
+   */
+  newState(s: number, value: EncodedValue, logged = false): number {
     const inline = inlineState(value);
     if (inline >= 0) return inline;
-    const heap = this.#shards.heap;
-    const record = heap.alloc(s, RECORD_BYTES);
+    const shards = this.#shards;
+    const record = logged ? shards.allocLocked(s, RECORD_BYTES) : shards.heap.alloc(s, RECORD_BYTES);
     if (record === 0) throw fullError(RECORD_BYTES, this.#c.maxBytes);
-    const blob = writeBlob(this.#views, this.#alloc, s, value.tag, value.str, value.bytes);
+    const blob = writeBlob(this.#views, logged ? shards : this.#alloc, s, value.tag, value.str, value.bytes);
     if (blob < 0) {
-      heap.free(s, record, RECORD_BYTES);
+      if (!logged) shards.heap.free(s, record, RECORD_BYTES);
       throw fullError(value.str.length * 2 + value.bytes.length, this.#c.maxBytes);
     }
     this.#views.i32[recordWord(record, RECORD_TAG)] = value.tag;

@@ -5,18 +5,20 @@
  * under shard `s`'s lock (readModifyWrite and promoteIfDue take it). The invariants are
  * engine.ts's (1-5a).
  */
-import { AMENDED_BIT, CELL_BYTES, MIN_CAPACITY, RECORD_BYTES, SLOT_CELL, SLOT_HASH, SLOT_KEY, SLOT_TAGS, SLOT_WORDS, cellAt, cellWord, ctrlStart, slotIndex, slotOffset, slotWord, tableBytes } from '../layout.js';
+import { AMENDED_BIT, CELL_BYTES, MIN_CAPACITY, RECORD_BYTES, SLOT_CELL, SLOT_HASH, SLOT_WORDS, cellAt, cellWord, ctrlStart, slotIndex, slotOffset, slotWord, tableBytes } from '../layout.js';
 import type { EncodedValue, ProbeKey } from '../codecs.js';
 import { RMW_DELETE, RMW_KEEP, RMW_STORE, type RmwCompute, type RmwDecision } from '../engine.js';
 import { corruptError, fullError } from '../errors.js';
 import type { Views } from '../memory.js';
 import type { Shards } from '../shard.js';
 import { commitInsertLocked, insertSlotLocked, removeLocked } from '../shard-table.js';
+import { killPoint } from '../kill-points.js';
+import { OP_PROMOTE } from './recovery-ops.js';
 import type { EngineConfig } from '../buffer.js';
-import { freeBlob, payloadBlob, setTags, storeKey, writeBlob, type BlobAllocator } from '../slots.js';
+import { setTags, storeKey, writeBlob } from '../slots.js';
 import { TORN, eraseSlot, initTable, isFull, tableCapacity } from '../table.js';
 import { DELETED } from '../control.js';
-import { EXPUNGED, NIL, SEALED, isRecord, present, type Cells } from './cells.js';
+import { EXPUNGED, NIL, SEALED, deadIn, gone, isRecord, present, type Cells } from './cells.js';
 import type { Pin } from './epoch.js';
 import type { Retirement } from './retire.js';
 
@@ -29,7 +31,6 @@ export class DirtyTables {
   readonly #cells: Cells;
   readonly #pin: Pin;
   readonly #retired: Retirement;
-  readonly #alloc: BlobAllocator;
 
   constructor(config: EngineConfig, shards: Shards, cells: Cells, pin: Pin, retired: Retirement) {
     this.#views = shards.views;
@@ -38,7 +39,6 @@ export class DirtyTables {
     this.#cells = cells;
     this.#pin = pin;
     this.#retired = retired;
-    this.#alloc = { allocLocked: (s: number, bytes: number): number => shards.heap.alloc(s, bytes) };
   }
 
   /** The dirty slot offset of `probe` (0: none). */
@@ -57,7 +57,9 @@ export class DirtyTables {
     this.foundInSnapshot = at !== 0;
     if (at !== 0) {
       const cell = this.#cells.cellOf(at);
-      if (Atomics.load(this.#views.i32, cell) !== EXPUNGED) return cell;
+      const st = Atomics.load(this.#views.i32, cell);
+      if (!gone(st)) return cell;
+      if (st !== EXPUNGED) throw corruptError('snapshot', `shard ${s}: a current snapshot holds a dead cell`);
       if (!revive) return -2;
       this.#reviveLocked(s, at, cell);
       return cell;
@@ -76,6 +78,7 @@ export class DirtyTables {
       i32.copyWithin(slotWord(dst, 0), slotWord(at, 0), slotWord(at, SLOT_WORDS)); // shares the key blob: the cell owns it
     });
     if (slot < 0) throw fullError(0, this.#c.maxBytes, 'no room to grow the dirty table');
+    killPoint('syncmap.revive.inserted'); // recovery finds dirty's EXPUNGED cell and makes it NIL
     Atomics.store(this.#views.i32, cell, NIL); // only lock holders change an EXPUNGED cell
   }
 
@@ -89,6 +92,7 @@ export class DirtyTables {
       if (slot < 0) return -1;
       fill(shards.slotAt(s, slot));
       commitInsertLocked(shards, s, slot, hash);
+      killPoint('syncmap.revive.claimed');
       return slot;
     } finally {
       shards.commitLocked(s);
@@ -109,6 +113,7 @@ export class DirtyTables {
     for (;;) {
       const st = Atomics.load(i32, cell);
       if (Atomics.compareExchange(i32, cell, st, next) === st) {
+        killPoint('syncmap.set.swapped'); // an old record leaks; the live count is recounted
         this.replacedLocked(s, st, next);
         return st;
       }
@@ -122,46 +127,59 @@ export class DirtyTables {
       const st = Atomics.load(i32, cell);
       if (!present(st)) return NIL;
       if (Atomics.compareExchange(i32, cell, st, NIL) === st) {
+        killPoint('syncmap.delete.cleared');
         this.replacedLocked(s, st, NIL);
         return st;
       }
     }
   }
 
-  /** Adds a new key to dirty (marking the snapshot amended first, as Go's Store does). */
+  /**
+   * Adds a new key to dirty (marking the snapshot amended first, as Go's Store does). One logged
+   * mutation: the cell, the record and the key blob are allocated inside it, so a death before
+   * the slot's control byte is set frees them on rollback; the counts after it are recounted by
+   * recovery (invariant 8).
+   */
   addLocked(s: number, probe: ProbeKey, value: EncodedValue): void {
     const w = this.#pin.reload(s);
     if ((w & AMENDED_BIT) === 0) {
       this.rebuildLocked(s);
+      killPoint('syncmap.add.rebuilt');
       this.#pin.publishLocked(s, w | AMENDED_BIT);
+      killPoint('syncmap.add.amended');
     }
     this.rebuildLocked(s); // a no-op unless a failed rebuild left dirty null
-    const heap = this.#shards.heap;
-    const cell = heap.alloc(s, CELL_BYTES);
-    if (cell === 0) throw fullError(CELL_BYTES, this.#c.maxBytes);
-    let st = NIL;
-    let keyBlob = 0;
+    const shards = this.#shards;
+    shards.beginLocked(s);
     try {
-      st = this.#cells.newState(s, value);
-      keyBlob = writeBlob(this.#views, this.#alloc, s, probe.tag, probe.str, probe.bytes);
+      const cell = shards.allocLocked(s, CELL_BYTES);
+      if (cell === 0) throw fullError(CELL_BYTES, this.#c.maxBytes);
+      const st = this.#cells.newState(s, value, true);
+      const keyBlob = writeBlob(this.#views, shards, s, probe.tag, probe.str, probe.bytes);
       if (keyBlob < 0) throw fullError(probe.str.length * 2 + probe.bytes.length, this.#c.maxBytes);
       this.#views.i32[cellWord(cell)] = st;
-      const slot = this.#insertSlotLocked(s, probe.hash, (at) => {
-        const v = this.#views;
-        v.i32[slotWord(at, SLOT_HASH)] = probe.hash;
-        setTags(v, at, probe.tag, 0);
-        storeKey(v, at, probe, keyBlob);
-        v.i32[slotWord(at, SLOT_CELL)] = cell;
-      });
+      killPoint('syncmap.add.allocated');
+      const slot = insertSlotLocked(shards, s, probe.hash);
+      if (slot === TORN) throw corruptError('snapshot', `shard ${s}: dirty table has no free slot below its load limit`);
       if (slot < 0) throw fullError(0, this.#c.maxBytes, 'no room to grow the dirty table');
+      const at = shards.slotAt(s, slot);
+      const v = this.#views;
+      v.i32[slotWord(at, SLOT_HASH)] = probe.hash;
+      setTags(v, at, probe.tag, 0);
+      storeKey(v, at, probe, keyBlob);
+      v.i32[slotWord(at, SLOT_CELL)] = cell;
+      killPoint('syncmap.add.written');
+      commitInsertLocked(shards, s, slot, probe.hash);
+      killPoint('syncmap.add.inserted');
+      shards.commitLocked(s);
+      killPoint('syncmap.add.committed');
+      shards.setDirtyOnlyLocked(s, shards.dirtyOnlyLocked(s) + 1); // invariant 5a
+      killPoint('syncmap.add.counted');
+      if (present(st)) shards.addLive(s, 1);
     } catch (error) {
-      if (keyBlob > 0) freeBlob(heap, s, keyBlob, probe.tag, probe.str, probe.bytes);
-      this.#cells.discard(s, st);
-      heap.free(s, cell, CELL_BYTES);
+      if (shards.log.inFlight(s)) shards.abortLocked(s); // frees what was allocated above
       throw error;
     }
-    this.#shards.setDirtyOnlyLocked(s, this.#shards.dirtyOnlyLocked(s) + 1); // invariant 5a
-    if (present(st)) this.#shards.addLive(s, 1);
   }
 
   /**
@@ -195,6 +213,7 @@ export class DirtyTables {
         else if (eraseSlot(v, fresh, slot)) tombstones++;
       }
     }
+    killPoint('syncmap.rebuild.copied'); // the fresh table leaks; expunged cells stay absent
     this.#shards.setDirtyOnlyLocked(s, 0); // a copy of the snapshot
     this.#shards.setTableLocked(s, fresh, count, tombstones); // dirty is only read under the lock
   }
@@ -218,26 +237,54 @@ export class DirtyTables {
   }
 
   /**
-   * Dirty becomes the read snapshot (one store), dirty becomes null; the old snapshot and its
-   * EXPUNGED cells (the ones no new table holds, invariant 2) are retired.
+   * Dirty becomes the read snapshot (one store), dirty becomes null; the old snapshot is retired
+   * whole with the cells only it holds (its EXPUNGED ones, invariant 2), marked dead in it first
+   * (retire.ts frees them with it). An operation rolled forward (recovery.ts): once the new
+   * snapshot is published, a death leaves it published and recovery finishes the rest.
    */
   promoteLocked(s: number): void {
-    const v = this.#views;
     const dirty = this.#shards.table(s);
     if (dirty === 0) return;
     const old = this.#pin.reload(s) & ~AMENDED_BIT;
+    const log = this.#shards.log;
+    log.beginOpLocked(s, OP_PROMOTE, old, dirty);
+    killPoint('syncmap.promote.logged');
     this.#pin.publishLocked(s, dirty);
-    this.dropDirtyLocked(s);
-    this.#shards.countPromotionLocked(s);
-    if (old === 0) return;
-    const capacity = tableCapacity(v, old);
-    for (let slot = 0; slot < capacity; slot++) {
-      if (!isFull(v, old, slot)) continue;
-      const at = slotOffset(old, capacity, slot);
-      const cell = this.#cells.cellOf(at);
-      if (Atomics.load(v.i32, cell) === EXPUNGED) this.retireCellLocked(s, at, cell);
+    killPoint('syncmap.promote.published');
+    this.finishPromotionLocked(s, old, dirty);
+    log.endOpLocked(s);
+    this.#retired.reclaimIfDueLocked(s);
+  }
+
+  /** Promotion after its publication (also recovery's roll-forward): each step is idempotent. */
+  finishPromotionLocked(s: number, old: number, dirty: number): void {
+    if (this.#shards.table(s) === dirty) {
+      this.dropDirtyLocked(s);
+      this.#shards.countPromotionLocked(s);
     }
-    this.#retired.retireLocked(s, old, -tableBytes(capacity));
+    killPoint('syncmap.promote.dropped');
+    if (old === 0) return;
+    this.markDeadLocked(old, EXPUNGED);
+    killPoint('syncmap.promote.marked');
+    this.#retired.retireSnapshotOnceLocked(s, old);
+    killPoint('syncmap.promote.retired');
+  }
+
+  /**
+   * Marks dead in retired table `table` every cell of it whose state is `which` (EXPUNGED), or
+   * every cell not dead already (`which` -1: clear). Idempotent.
+   */
+  markDeadLocked(table: number, which: number): void {
+    const v = this.#views;
+    const capacity = tableCapacity(v, table);
+    const dead = deadIn(table);
+    for (let slot = 0; slot < capacity; slot++) {
+      if (!isFull(v, table, slot)) continue;
+      const cell = this.#cells.cellOf(slotOffset(table, capacity, slot));
+      const i32 = v.i32; // after cellOf, which may have grown the views
+      let st = Atomics.load(i32, cell);
+      while (st !== dead && (which === -1 || st === which) && Atomics.compareExchange(i32, cell, st, dead) !== st) st = Atomics.load(i32, cell);
+    }
   }
 
   /** Dirty becomes null (its table is the caller's to publish or free), with its counts and misses. */
@@ -245,14 +292,6 @@ export class DirtyTables {
     this.#shards.setTableLocked(s, 0, 0, 0);
     this.#shards.setDirtyOnlyLocked(s, 0);
     this.#shards.resetMissesLocked(s);
-  }
-
-  /** Retires the cell at word `cell` of slot `at` and the key blob it owns. */
-  retireCellLocked(s: number, at: number, cell: number): void {
-    const v = this.#views;
-    const [blob, bytes] = payloadBlob(v, at, SLOT_KEY, v.i32[slotWord(at, SLOT_TAGS)]! & 0xff);
-    if (bytes > 0) this.#retired.retireLocked(s, blob, bytes);
-    this.#retired.retireLocked(s, cellAt(cell), CELL_BYTES);
   }
 
   #retireRecordLocked(s: number, record: number): void {
@@ -274,10 +313,13 @@ export class DirtyTables {
     const shards = this.#shards;
     const dirty = shards.table(s);
     removeLocked(shards, s, slotIndex(dirty, tableCapacity(this.#views, dirty), at)); // `at` came from probing dirty
+    killPoint('syncmap.remove-dirty.removed'); // the cell and record leak; counts are recounted
     this.replacedLocked(s, st, NIL);
     shards.heap.free(s, cellAt(cell), CELL_BYTES);
+    killPoint('syncmap.remove-dirty.freed');
     const dirtyOnly = shards.dirtyOnlyLocked(s) - 1;
     shards.setDirtyOnlyLocked(s, dirtyOnly);
+    killPoint('syncmap.remove-dirty.counted');
     if (dirtyOnly === 0) {
       shards.resetMissesLocked(s);
       this.#pin.publishLocked(s, this.#pin.reload(s) & ~AMENDED_BIT);

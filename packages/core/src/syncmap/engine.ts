@@ -53,11 +53,18 @@
  *     counts a miss that promotes, so its next Store copies the whole snapshot: a store+delete
  *     of a fresh key (SwapMostlyMisses) would cost a promotion and a rebuild every time.
  *
+ *  8. Lock-free writers only replace a PRESENT inline state by another inline state (a cell
+ *     compareExchange that changes no presence). Every change of presence (absent <-> present:
+ *     a store into a NIL cell, a delete) and every record takes the shard's lock. So S_LIVE and
+ *     S_DIRTY_ONLY change only under the lock, and recovery (which holds it) recounts both from
+ *     the tables exactly, whatever statement a dead owner stopped at (recovery.ts).
+ *
  * Reclamation: epoch.ts (invariant 6, pins) and retire.ts (invariant 7, retire lists).
+ * Crash consistency: recovery.ts (what each locked write leaves if its thread dies, and repairs).
  *
  * Files: this one holds the reads and the lock-free writes, and is the Engine; cells.ts the cell
  * encoding and records; dirty.ts everything done under the lock to the dirty table and cells;
- * whole.ts range, snapshot(), clear() and recovery's unsealing.
+ * whole.ts range, snapshot(), clear() and unsealing; recovery.ts the repair after a death.
  */
 import { AMENDED_BIT, CELL_BYTES, SLOT_CELL, cellWord, slotOffset, slotWord } from '../layout.js';
 import { type EncodedValue, type ProbeKey, T_NUMBER, sameValue } from '../codecs.js';
@@ -67,12 +74,13 @@ import type { EngineConfig } from '../buffer.js';
 import { findNumber } from '../table.js';
 import { hashNumber } from '../hash.js';
 import { ABSENT, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from '../engine.js';
-import { Cells, EXPUNGED, KIND_INT, NIL, SEALED, inlineState, isRecord, needsLock, present } from './cells.js';
+import { Cells, KIND_INT, NIL, SEALED, gone, inlineState, isRecord, needsLock, present } from './cells.js';
 import { DirtyTables } from './dirty.js';
 import { NOT_LOADED, Pin } from './epoch.js';
 import { Retirement } from './retire.js';
 import { WholeMap } from './whole.js';
 import { SnapshotReads } from './reads.js';
+import { ShardRepair } from './recovery.js';
 
 
 export class SyncMapEngine implements Engine {
@@ -103,7 +111,8 @@ export class SyncMapEngine implements Engine {
     this.#dirty = new DirtyTables(config, shards, this.#cells, this.#pin, retired);
     this.#reads = new SnapshotReads(shards, this.#cells, this.#pin, this.#dirty);
     this.#whole = new WholeMap(config, shards, this.#cells, this.#dirty, this.#pin, retired);
-    shards.afterRecoveryLocked = (s) => this.#whole.unsealLocked(s);
+    const repair = new ShardRepair(shards, this.#cells, this.#pin, this.#dirty, this.#whole, retired);
+    shards.afterRecoveryLocked = (s) => repair.repairLocked(s);
     this.#probe = probe;
     this.#value = value;
   }
@@ -217,11 +226,8 @@ export class SyncMapEngine implements Engine {
         const i32 = this.#views.i32;
         for (;;) {
           const st = Atomics.load(i32, cell);
-          if (needsLock(st)) break;
-          if (Atomics.compareExchange(i32, cell, st, next) === st) {
-            if (st === NIL) this.#shards.addLive(s, 1);
-            return st;
-          }
+          if (needsLock(st) || st === NIL) break; // presence changes take the lock (invariant 8)
+          if (Atomics.compareExchange(i32, cell, st, next) === st) return st;
         }
       }
     }
@@ -243,17 +249,8 @@ export class SyncMapEngine implements Engine {
     const cell = this.#snapshotCell(s, probe);
     if (cell >= 0) {
       const i32 = this.#views.i32;
-      const next = inlineState(value);
-      for (;;) {
-        const st = Atomics.load(i32, cell);
-        if (st === EXPUNGED) break;
-        if (present(st)) return this.#cells.decode(st & ~SEALED);
-        if (st !== NIL || next < 0) break;
-        if (Atomics.compareExchange(i32, cell, NIL, next) === NIL) {
-          this.#shards.addLive(s, 1);
-          return ABSENT;
-        }
-      }
+      const st = Atomics.load(i32, cell);
+      if (present(st)) return this.#cells.decode(st & ~SEALED); // a storing loadOrStore takes the lock (invariant 8)
     }
     const shards = this.#shards;
     shards.lock(s);
@@ -302,16 +299,8 @@ export class SyncMapEngine implements Engine {
     const w = pin.snap(s);
     const cell = this.#snapshotCell(s, probe);
     if (cell >= 0) {
-      const i32 = this.#views.i32;
-      for (;;) {
-        const st = Atomics.load(i32, cell);
-        if (st === NIL) return NIL; // a non-EXPUNGED cell is current (invariant 3)
-        if (needsLock(st)) break;
-        if (Atomics.compareExchange(i32, cell, st, NIL) === st) {
-          this.#shards.addLive(s, -1);
-          return st;
-        }
-      }
+      // A delete changes presence, so it takes the lock (invariant 8); only "absent" is known here.
+      if (Atomics.load(this.#views.i32, cell) === NIL) return NIL; // a non-EXPUNGED cell is current (invariant 3)
     } else if (pin.reload(s) === w && (w & AMENDED_BIT) === 0) return NIL;
     const shards = this.#shards;
     shards.lock(s);
@@ -350,14 +339,11 @@ export class SyncMapEngine implements Engine {
       const i32 = this.#views.i32;
       for (;;) {
         const st = Atomics.load(i32, cell);
-        if (st === EXPUNGED || (st & SEALED) !== 0) break;
+        if (gone(st) || (st & SEALED) !== 0) break;
         if (st === NIL) return false;
         if (!sameValue(this.#cells.decode(st), expected)) return false;
-        if (next < 0 || isRecord(st)) break;
-        if (Atomics.compareExchange(i32, cell, st, next) === st) {
-          if (next === NIL) this.#shards.addLive(s, -1);
-          return true;
-        }
+        if (next <= 0 || isRecord(st)) break; // a delete (NIL) or a record takes the lock (invariant 8)
+        if (Atomics.compareExchange(i32, cell, st, next) === st) return true;
       }
     } else if (pin.reload(s) === w && (w & AMENDED_BIT) === 0) return false;
     const shards = this.#shards;

@@ -9,7 +9,7 @@ import type { ProbeKey } from '../codecs.js';
 import type { Views } from '../memory.js';
 import { BUSY, type Shards } from '../shard.js';
 import { TORN, findSlot, tableCapacity } from '../table.js';
-import { EXPUNGED, NIL, SEALED, visible, type Cells } from './cells.js';
+import { NIL, SEALED, gone, visible, type Cells } from './cells.js';
 import type { DirtyTables } from './dirty.js';
 import type { Pin } from './epoch.js';
 
@@ -42,7 +42,7 @@ export class SnapshotReads {
     const at = this.#cells.slotIn(w & ~AMENDED_BIT, probe);
     if (at !== 0) {
       const st = this.#cells.stateAt(at);
-      if (st !== EXPUNGED) return st & ~SEALED; // invariant 3
+      if (!gone(st)) return st & ~SEALED; // invariant 3 (a stale snapshot may show DEAD: gone)
     }
     return this.loadMissed(s, w, at, probe);
   }

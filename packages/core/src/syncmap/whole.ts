@@ -3,14 +3,16 @@
  * walk the snapshot with no lock), snapshot() and clear() (every lock held, engine.ts invariant
  * 4), the recovery hook that unseals what a dead lock holder sealed, and the per-shard figures.
  */
-import { AMENDED_BIT, CELL_BYTES, SLOT_KEY, SLOT_TAGS, cellAt, slotOffset, slotWord, tableBytes } from '../layout.js';
+import { AMENDED_BIT, slotOffset } from '../layout.js';
 import type { Views } from '../memory.js';
 import type { Shards } from '../shard.js';
 import type { EngineConfig } from '../buffer.js';
-import { RawValue, payloadBlob, readKeyLocked } from '../slots.js';
+import { RawValue, readKeyLocked } from '../slots.js';
+import { killPoint } from '../kill-points.js';
+import { OP_CLEAR } from './recovery-ops.js';
 import { isFull, tableCapacity } from '../table.js';
 import type { ShardFigures } from '../engine.js';
-import { EXPUNGED, SEALED, present, type Cells } from './cells.js';
+import { SEALED, gone, present, type Cells } from './cells.js';
 import type { DirtyTables } from './dirty.js';
 import type { Pin } from './epoch.js';
 import type { Retirement } from './retire.js';
@@ -105,8 +107,8 @@ export class WholeMap {
           const at = slotOffset(table, capacity, slot);
           const cell = this.#cells.cellOf(at);
           let st = Atomics.load(v.i32, cell);
-          while (st !== EXPUNGED && Atomics.compareExchange(v.i32, cell, st, st | SEALED) !== st) st = Atomics.load(v.i32, cell);
-          if (st === EXPUNGED) continue;
+          while (!gone(st) && Atomics.compareExchange(v.i32, cell, st, st | SEALED) !== st) st = Atomics.load(v.i32, cell);
+          if (gone(st)) continue;
           sealed.push(cell, st);
           slots.push(at);
         }
@@ -122,7 +124,7 @@ export class WholeMap {
     }
   }
 
-  /** Clear: expunge every cell (so no stale snapshot sees it), then empty every shard. */
+  /** Clear: every shard emptied in turn, all locks held (invariant 4). */
   clearAll(): void {
     this.#lockAll();
     try {
@@ -132,49 +134,43 @@ export class WholeMap {
     }
   }
 
+  /**
+   * Empties shard `s`: an amended shard is promoted first, so that every live cell is in the
+   * snapshot; a dirty copy left is dropped (its cells are the snapshot's); every cell of the
+   * snapshot is marked dead in it (stale readers see them gone), the empty snapshot published,
+   * and the old one retired with its cells. An operation rolled forward (recovery.ts).
+   */
   #clearShardLocked(s: number): void {
-    const v = this.#views;
-    const shards = this.#shards;
-    const heap = shards.heap;
+    if ((this.#pin.reload(s) & AMENDED_BIT) !== 0) this.#dirty.promoteLocked(s);
+    killPoint('syncmap.clear.promoted');
     const snapshot = this.#pin.reload(s) & ~AMENDED_BIT;
-    const published = new Set<number>();
-    const snapshotCapacity = snapshot === 0 ? 0 : tableCapacity(v, snapshot);
-    for (let slot = 0; slot < snapshotCapacity; slot++) {
-      if (!isFull(v, snapshot, slot)) continue;
-      const at = slotOffset(snapshot, snapshotCapacity, slot);
-      const cell = this.#cells.cellOf(at);
-      published.add(cell);
-      let st = Atomics.load(v.i32, cell);
-      while (st !== EXPUNGED && Atomics.compareExchange(v.i32, cell, st, EXPUNGED) !== st) st = Atomics.load(v.i32, cell);
-      if (st !== EXPUNGED) this.#dirty.replacedLocked(s, st, 0);
+    const dirty = this.#shards.table(s);
+    if (snapshot === 0 && dirty === 0) return;
+    const log = this.#shards.log;
+    log.beginOpLocked(s, OP_CLEAR, snapshot, dirty);
+    killPoint('syncmap.clear.logged');
+    this.finishClearLocked(s, snapshot, dirty);
+    log.endOpLocked(s);
+    this.#retired.reclaimIfDueLocked(s);
+  }
+
+  /** clear() of shard `s` from its start (also recovery's roll-forward): each step is idempotent. */
+  finishClearLocked(s: number, snapshot: number, dirty: number): void {
+    const shards = this.#shards;
+    if (dirty !== 0 && shards.table(s) === dirty) this.#dirty.dropDirtyLocked(s);
+    killPoint('syncmap.clear.dropped');
+    if (dirty !== 0) this.#retired.retireTableOnceLocked(s, dirty);
+    killPoint('syncmap.clear.retired-dirty');
+    if (snapshot !== 0 && (this.#pin.reload(s) & ~AMENDED_BIT) === snapshot) {
+      this.#dirty.markDeadLocked(snapshot, -1);
+      killPoint('syncmap.clear.marked');
+      this.#pin.publishLocked(s, 0);
+      killPoint('syncmap.clear.published');
     }
-    const dirty = shards.table(s);
-    if (dirty !== 0) {
-      const capacity = tableCapacity(v, dirty);
-      for (let slot = 0; slot < capacity; slot++) {
-        if (!isFull(v, dirty, slot)) continue;
-        const at = slotOffset(dirty, capacity, slot);
-        const cell = this.#cells.cellOf(at);
-        if (published.has(cell)) continue;
-        // Dirty only: never published, no lock-free thread can reach it.
-        this.#dirty.replacedLocked(s, Atomics.load(v.i32, cell), 0);
-        const [blob, bytes] = payloadBlob(v, at, SLOT_KEY, v.i32[slotWord(at, SLOT_TAGS)]! & 0xff);
-        if (bytes > 0) heap.free(s, blob, bytes);
-        heap.free(s, cellAt(cell), CELL_BYTES);
-      }
-    }
-    this.#pin.publishLocked(s, 0);
-    this.#dirty.dropDirtyLocked(s);
     shards.setLiveLocked(s, 0);
-    if (dirty !== 0) heap.freeTable(dirty, tableBytes(tableCapacity(v, dirty)));
-    if (snapshot !== 0) {
-      for (let slot = 0; slot < snapshotCapacity; slot++) {
-        if (!isFull(v, snapshot, slot)) continue;
-        const at = slotOffset(snapshot, snapshotCapacity, slot);
-        this.#dirty.retireCellLocked(s, at, this.#cells.cellOf(at));
-      }
-      this.#retired.retireLocked(s, snapshot, -tableBytes(snapshotCapacity));
-    }
+    shards.resetMissesLocked(s);
+    if (snapshot !== 0) this.#retired.retireSnapshotOnceLocked(s, snapshot);
+    killPoint('syncmap.clear.retired');
   }
 
   /** After a takeover of shard `s`'s lock from a dead owner: unseal what it sealed (invariant 4). */
@@ -187,7 +183,7 @@ export class WholeMap {
         const cell = this.#cells.cellOf(slotOffset(table, capacity, slot));
         const i32 = this.#views.i32; // after cellOf, which may have grown the views
         let st = Atomics.load(i32, cell);
-        while (st !== EXPUNGED && (st & SEALED) !== 0 && Atomics.compareExchange(i32, cell, st, st & ~SEALED) !== st) st = Atomics.load(i32, cell);
+        while (!gone(st) && (st & SEALED) !== 0 && Atomics.compareExchange(i32, cell, st, st & ~SEALED) !== st) st = Atomics.load(i32, cell);
       }
     }
   }
