@@ -120,6 +120,10 @@ describe('dead owners', () => {
     expect(takeOverIfDead(i32, 0, me)).toBe(true);
     expect(i32[0]).toBe(lockedBy(2) | WAITERS);
     expect(tryTakeOver(i32, 0, lockedBy(7) | WAITERS, me)).toBe(false); // stale sight: the CAS fails
+    i32[0] = lockedBy(7) | WAITERS;
+    expect(tryTakeOver(i32, 0, lockedBy(7) | WAITERS, owner(3, { dead: [7] }))).toBe(true);
+    expect(i32[0]).toBe(lockedBy(3) | WAITERS); // sleepers still need the next unlock's notify
+    expect(tryTakeOver(i32, 0, lockedBy(3) | WAITERS, owner(4))).toBe(false); // owner 3 is alive
   });
 
   it('lockSlow takes a dead owner\'s lock after a timed wait and says so (-1, tookOver)', () => {
@@ -170,24 +174,24 @@ describe('dead owners', () => {
 // Word indexes of the shared test buffer (each group on its own cache line).
 const W = { lock: 0, counter: 1, a: 16, b: 32, ready: 48, done: 49 };
 
-function run(sab: SharedArrayBuffer, roles: string[], iterations: number, onWritersDone?: () => void): Promise<Record<string, number>[]> {
-  const i32 = new Int32Array(sab);
+function spawn(workerData: Record<string, unknown>): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./fixtures/lock-worker.mjs', import.meta.url), { workerData: { ...W, threads: 1, ...workerData } });
+    const timer = setTimeout(() => void w.terminate().then(() => reject(new Error(`${String(workerData.role)} hung`))), 30_000);
+    w.once('message', (m: Record<string, number>) => (clearTimeout(timer), resolve(m)));
+    w.once('error', (e) => (clearTimeout(timer), reject(e)));
+  });
+}
+
+/** Runs one worker per role; readers stop once every other role has finished. */
+function run(sab: SharedArrayBuffer, roles: string[], iterations: number): Promise<Record<string, number>[]> {
   let writersLeft = roles.filter((r) => r !== 'reader').length;
   return Promise.all(
-    roles.map(
-      (role, i) =>
-        new Promise<Record<string, number>>((resolve, reject) => {
-          const w = new Worker(new URL('./fixtures/lock-worker.mjs', import.meta.url), {
-            workerData: { sab, role, ownerId: i + 1, iterations, threads: roles.length, ...W },
-          });
-          const timer = setTimeout(() => void w.terminate().then(() => reject(new Error(`${role} ${i + 1} hung`))), 30_000);
-          w.once('message', (m: Record<string, number>) => {
-            clearTimeout(timer);
-            if (role !== 'reader' && --writersLeft === 0) (onWritersDone ?? (() => Atomics.store(i32, W.done, 1)))();
-            resolve(m);
-          });
-          w.once('error', (e) => (clearTimeout(timer), reject(e)));
-        }),
+    roles.map((role, i) =>
+      spawn({ sab, role, ownerId: i + 1, iterations, threads: roles.length }).then((m) => {
+        if (role !== 'reader' && --writersLeft === 0) Atomics.store(new Int32Array(sab), W.done, 1);
+        return m;
+      }),
     ),
   );
 }
@@ -219,5 +223,20 @@ describe('contended across worker threads', () => {
     expect(sum('torn')).toBe(0);
     expect(sum('validated')).toBeGreaterThan(0);
     expect(new Int32Array(sab)[W.lock]).toBe(60_000 * SEQUENCE_STEP);
+  });
+
+  it('a sleeper is woken by the unlock (no lost wake-up), long before its timed wait would end', async () => {
+    const elapsed: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const sab = new SharedArrayBuffer(256);
+      const i32 = new Int32Array(sab);
+      i32[W.lock] = lockedBy(99); // this thread holds the lock
+      const result = spawn({ sab, role: 'sleeper', ownerId: 1, iterations: 1 });
+      const deadline = Date.now() + 20_000;
+      while ((Atomics.load(i32, W.lock) & WAITERS) === 0 && Date.now() < deadline); // the sleeper announced itself
+      unlock(i32, W.lock, 0);
+      elapsed.push((await result).elapsed!);
+    }
+    expect(Math.min(...elapsed)).toBeLessThan(WAIT_TIMEOUT_MS / 2);
   });
 });
