@@ -17,6 +17,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { invalidOption, poolClosed } from '../errors.js';
+import { decodeError } from '../remote-error.js';
 import type { MapRecord } from '../worker.js';
 import { POOL_WORKER_DATA, type PoolWorkerData, type TaskEnvelope } from './protocol.js';
 
@@ -67,7 +68,9 @@ export interface MapPool<M extends MapRecord = MapRecord> extends AsyncDisposabl
   readonly maps: M;
   /**
    * Runs `task` in some thread: calls the task module's export with `(task, maps)` and resolves
-   * with its (awaited) return value. The task and the result are structured-cloned.
+   * with its (awaited) return value. The task and the result are structured-cloned. An error the
+   * task throws rejects with the same class, `name`, `message`, `code` and `cause` (and its other
+   * own properties that clone), where structured clone alone would drop `code`.
    *
    * Aborting (via `options.signal`) a task that is running TERMINATES its thread, possibly while
    * it holds a shard lock or is half-way through a write. The pool then recovers every map from
@@ -132,8 +135,16 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
     this.#piscina.on('error', onThreadError);
     // A thread that ends (an aborted task terminates its thread) may hold a lock: recover the maps.
     const handles = Object.values(options.maps).map((map) => map.handle);
+    // (A handle no thread could attach cannot be recovered either: that is reported, not thrown
+    // out of piscina's event.)
     this.#piscina.on('workerDestroy', (worker: { id: number }) => {
-      const recovery = recoverPoolThread(this.#tokens, worker.id, handles);
+      let recovery: ThreadRecovery;
+      try {
+        recovery = recoverPoolThread(this.#tokens, worker.id, handles);
+      } catch (error) {
+        onThreadError(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
       if (recovery.shardsRecovered > 0 || recovery.heapRecovered) this.#recoveries.push(recovery);
     });
   }
@@ -149,7 +160,7 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
       name: checkName(options.name, 'run().name') ?? null,
       task,
     };
-    const running = this.#piscina.run(envelope, options.signal ? { signal: options.signal } : {});
+    const running = this.#piscina.run(envelope, options.signal ? { signal: options.signal } : {}).catch(rethrowDecoded);
     this.#track(running);
     return running as Promise<R>;
   }
@@ -177,6 +188,11 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
     await Promise.allSettled([...this.#inFlight]);
     await this.#piscina.destroy();
   }
+}
+
+/** A task's error arrives encoded by the entry (pool/entry.ts): rebuild it with its code and class. */
+function rethrowDecoded(error: unknown): never {
+  throw decodeError(error);
 }
 
 function handlesOf(maps: MapRecord): PoolWorkerData['maps'] {
