@@ -1,7 +1,16 @@
 // Public surface of @shardmap/workers. Worker-side helpers (`mapsInWorker`) live in the
 // `@shardmap/workers/worker` entry: importing them here would pull worker-only code into the main thread.
 export { createMapPool } from './pool/create.js';
-export type { MapPool, MapPoolOptions, MapPoolRunOptions } from './pool/create.js';
+export type {
+  MapPool,
+  MapPoolOptions,
+  MapPoolPiscinaOptions,
+  MapPoolRunOptions,
+  MapPoolStats,
+  PiscinaHistogramSummary,
+  PiscinaOptions,
+} from './pool/create.js';
+export type { ThreadRecovery } from './pool/recovery.js';
 export type { MapRecord } from './worker.js';
 
 export { runWorkload } from './workload/runner.js';
