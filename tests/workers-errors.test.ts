@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { ShardedMap } from '@shardmap/core';
-import { createMapPool, nodeEndpoint, wrapMapWorker, WorkloadVerificationError, type MapPool, type MapWorker } from '@shardmap/workers';
+import { createMapPool, WorkloadVerificationError, type MapPool } from '@shardmap/workers';
+import { nodeEndpoint, wrapMapWorker, type MapWorker } from '@shardmap/workers/comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provoke } from './fixtures/workers-errors-provoke.mjs';
 

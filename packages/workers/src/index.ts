@@ -26,38 +26,8 @@ export type { Verification, VerificationCheck } from './workload/verify.js';
 export { WorkloadVerificationError } from './errors.js';
 export type { WorkersError, WorkersErrorCode } from './errors.js';
 
-// comlink helpers: a page or parent thread hands a map to workers and calls their functions.
-// The same set without Node-only code is the `@shardmap/workers/browser` entry.
-export {
-  MIXED_COUNTER_KEY,
-  MixedWorkload,
-  createMapWorkerApi,
-  defaultProgressKey,
-  exposeMapWorker,
-  fillValue,
-  mixedKey,
-  nodeEndpoint,
-  runMixedWorkload,
-  shareMap,
-  standardMapFunctions,
-  startMapWorkers,
-  wrapMapWorker,
-} from './comlink/index.js';
-export type {
-  AttachReport,
-  BoundMapFunction,
-  BoundMapFunctions,
-  MapFunction,
-  MapFunctions,
-  MapWorker,
-  MapWorkerApi,
-  MapWorkerControls,
-  MapWorkerEndpoint,
-  MapWorkerGroup,
-  MixedWorkloadOptions,
-  MixedWorkloadReport,
-  NodeEndpoint,
-  NodeMessagePort,
-  RunMixedWorkloadOptions,
-  StandardMapFunctions,
-} from './comlink/index.js';
+// The comlink helpers need comlink, an optional peer dependency: they are the
+// `@shardmap/workers/comlink` entry (Node) and `@shardmap/workers/browser` (pages, Web Workers).
+// `nodeEndpoint` imports nothing of comlink's, so Node code can also take it from here.
+export { nodeEndpoint } from './comlink/node-endpoint.js';
+export type { EndpointListener, NodeEndpoint, NodeMessagePort } from './comlink/node-endpoint.js';
