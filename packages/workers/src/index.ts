@@ -1,7 +1,16 @@
 // Public surface of @shardmap/workers. Worker-side helpers (`mapsInWorker`) live in the
 // `@shardmap/workers/worker` entry: importing them here would pull worker-only code into the main thread.
 export { createMapPool } from './pool/create.js';
-export type { MapPool, MapPoolOptions, MapPoolRunOptions } from './pool/create.js';
+export type {
+  MapPool,
+  MapPoolOptions,
+  MapPoolPiscinaOptions,
+  MapPoolRunOptions,
+  MapPoolStats,
+  PiscinaHistogramSummary,
+  PiscinaOptions,
+} from './pool/create.js';
+export type { ThreadRecovery } from './pool/recovery.js';
 export type { MapRecord } from './worker.js';
 
 export { runWorkload } from './workload/runner.js';
@@ -17,38 +26,8 @@ export type { Verification, VerificationCheck } from './workload/verify.js';
 export { WorkloadVerificationError } from './errors.js';
 export type { WorkersError, WorkersErrorCode } from './errors.js';
 
-// comlink helpers: a page or parent thread hands a map to workers and calls their functions.
-// The same set without Node-only code is the `@shardmap/workers/browser` entry.
-export {
-  MIXED_COUNTER_KEY,
-  MixedWorkload,
-  createMapWorkerApi,
-  defaultProgressKey,
-  exposeMapWorker,
-  fillValue,
-  mixedKey,
-  nodeEndpoint,
-  runMixedWorkload,
-  shareMap,
-  standardMapFunctions,
-  startMapWorkers,
-  wrapMapWorker,
-} from './comlink/index.js';
-export type {
-  AttachReport,
-  BoundMapFunction,
-  BoundMapFunctions,
-  MapFunction,
-  MapFunctions,
-  MapWorker,
-  MapWorkerApi,
-  MapWorkerControls,
-  MapWorkerEndpoint,
-  MapWorkerGroup,
-  MixedWorkloadOptions,
-  MixedWorkloadReport,
-  NodeEndpoint,
-  NodeMessagePort,
-  RunMixedWorkloadOptions,
-  StandardMapFunctions,
-} from './comlink/index.js';
+// The comlink helpers need comlink, an optional peer dependency: they are the
+// `@shardmap/workers/comlink` entry (Node) and `@shardmap/workers/browser` (pages, Web Workers).
+// `nodeEndpoint` imports nothing of comlink's, so Node code can also take it from here.
+export { nodeEndpoint } from './comlink/node-endpoint.js';
+export type { EndpointListener, NodeEndpoint, NodeMessagePort } from './comlink/node-endpoint.js';

@@ -15,6 +15,7 @@
  */
 import { releaseProxy, wrap, type Endpoint, type Remote } from 'comlink';
 import type { ShardedMap } from '@shardmap/core';
+import { preserveErrorsOverComlink } from './errors.js';
 import type { AttachReport, BoundMapFunctions, MapWorkerApi, MapWorkerControls } from './map-worker.js';
 
 /**
@@ -28,8 +29,12 @@ export interface MapWorkerEndpoint extends Endpoint {
   terminate?(): unknown;
 }
 
-/** Wraps one endpoint. `F` is the type of the functions object the worker exposes. */
+/**
+ * Wraps one endpoint. `F` is the type of the functions object the worker exposes. A function that
+ * throws in the worker rejects here with the error's class, `name`, `message` and `code`.
+ */
 export function wrapMapWorker<F>(endpoint: Endpoint): MapWorker<F> {
+  preserveErrorsOverComlink();
   return wrap<MapWorkerApi<F>>(endpoint) as MapWorker<F>;
 }
 

@@ -13,6 +13,7 @@
  */
 import { expose, type Endpoint } from 'comlink';
 import { ShardedMap, type ShardedMapHandle } from '@shardmap/core';
+import { preserveErrorsOverComlink } from './errors.js';
 
 /** A function a worker offers: gets the attached map first, then the caller's arguments. */
 export type MapFunction<K = unknown, V = unknown> = (map: ShardedMap<K, V>, ...args: never[]) => unknown;
@@ -51,7 +52,8 @@ const CONTROL_NAMES: ReadonlySet<string> = new Set<keyof MapWorkerControls>(['at
 
 /**
  * Exposes `functions` over `endpoint` with comlink. In a Web Worker the endpoint defaults to the
- * worker's global scope; in a Node worker pass `nodeEndpoint(parentPort)`.
+ * worker's global scope; in a Node worker pass `nodeEndpoint(parentPort)`. Errors the functions
+ * throw reach the caller with their `code` and class (see `./errors.ts`).
  */
 export function exposeMapWorker<K = unknown, V = unknown>(
   functions: MapFunctions<K, V>,
@@ -62,6 +64,7 @@ export function exposeMapWorker<K = unknown, V = unknown>(
       throw new Error(`exposeMapWorker: "${name}" is reserved for the map worker's own controls`);
     }
   }
+  preserveErrorsOverComlink();
   expose(createMapWorkerApi(functions), endpoint);
 }
 

@@ -8,23 +8,43 @@
  * loads it, then routes each task to the user's module as `handler(task, maps)`. Handles are never
  * put in a transferList: transferring a SharedArrayBuffer's owner would detach it everywhere.
  *
- * Why fixed (`minThreads = maxThreads`, `idleTimeout: Infinity`): attaching is per thread, and a
- * reaped-and-respawned thread would attach again; a fixed pool makes "once per thread" hold for
- * the pool's whole life. (A thread piscina replaces after an abort or a crash attaches once too.)
+ * Why fixed by default (`minThreads = maxThreads`, `idleTimeout: Infinity`): attaching is per
+ * thread, and a reaped-and-respawned thread attaches again. Every other piscina option passes
+ * through (`maxQueue`, `resourceLimits`, `concurrentTasksPerWorker`, and `minThreads`,
+ * `maxThreads`, `idleTimeout` for a pool that grows and shrinks); each new thread attaches once.
  */
 import { createTokenTable, recoverPoolThread, type ThreadRecovery } from './recovery.js';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { invalidOption, poolClosed } from '../errors.js';
+import { decodeError } from '../remote-error.js';
 import type { MapRecord } from '../worker.js';
 import { POOL_WORKER_DATA, type PoolWorkerData, type TaskEnvelope } from './protocol.js';
 
-/** Options of {@link createMapPool}. */
-export interface MapPoolOptions<M extends MapRecord> {
+/** piscina's own constructor options (piscina 5 does not export their type by name). */
+export type PiscinaOptions = NonNullable<ConstructorParameters<typeof Piscina>[0]>;
+
+/**
+ * The piscina options a map pool passes through unchanged. Left out: `filename` and `workerData`,
+ * which the pool sets itself (its entry module, and the maps), and `name` and `execArgv`, which
+ * {@link MapPoolOptions} has with the same meaning for the task module.
+ */
+export type MapPoolPiscinaOptions = Omit<PiscinaOptions, 'filename' | 'name' | 'workerData' | 'execArgv'>;
+
+/**
+ * Options of {@link createMapPool}: the pool's own, plus every piscina option it passes through
+ * (`maxQueue`, `resourceLimits`, `concurrentTasksPerWorker`, `idleTimeout`, `minThreads`,
+ * `maxThreads`, `env`, `niceIncrement`, `recordTiming`, …: see piscina's documentation).
+ */
+export interface MapPoolOptions<M extends MapRecord> extends MapPoolPiscinaOptions {
   /** The maps every thread attaches, by name; tasks get them under the same names. */
   readonly maps: M;
-  /** Number of threads, fixed for the pool's life. Default: `os.availableParallelism()`. */
+  /**
+   * Number of threads, fixed for the pool's life: `minThreads` and `maxThreads` both default to
+   * it, and `idleTimeout` to `Infinity`. Default: `maxThreads` if given, else
+   * `os.availableParallelism()`.
+   */
   readonly threads?: number;
   /**
    * Default task module (path or `file:` URL, plain JS — worker threads do not run TypeScript).
@@ -59,15 +79,46 @@ export interface MapPoolRunOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A fixed pool of threads sharing ShardedMaps. Create with {@link createMapPool}. */
-export interface MapPool<M extends MapRecord = MapRecord> extends AsyncDisposable {
-  /** The number of threads (fixed). */
+/** Where a pool's queue and threads stand: piscina's own counters, read when asked. */
+export interface MapPoolStats {
+  /** Threads running now (between `minThreads` and `maxThreads`). */
   readonly threads: number;
+  /** Of those, how many run no task. */
+  readonly idleThreads: number;
+  /** Tasks submitted and not yet given to a thread. */
+  readonly queueSize: number;
+  /** `maxQueue` as piscina resolved it (`Infinity` when unbounded). */
+  readonly maxQueue: number;
+  /** True while the queue is at or past `maxQueue` (piscina's `needsDrain`). */
+  readonly needsDrain: boolean;
+  /** Tasks finished (resolved or rejected) so far. */
+  readonly completed: number;
+  /** Share of the pool's capacity spent running tasks since it started, 0 to 1. */
+  readonly utilization: number;
+  /** Milliseconds since the pool started. */
+  readonly duration: number;
+  /** Task run times in ms (piscina's histogram summary: mean, p50, p99, max, …). */
+  readonly runTime: PiscinaHistogramSummary;
+  /** Time tasks waited in the queue, in ms. */
+  readonly waitTime: PiscinaHistogramSummary;
+}
+
+/** piscina's histogram summary (mean, min, max, p50, p99, …; piscina does not export its name). */
+export type PiscinaHistogramSummary = Piscina['histogram']['runTime'];
+
+/** A pool of threads sharing ShardedMaps. Create with {@link createMapPool}. */
+export interface MapPool<M extends MapRecord = MapRecord> extends AsyncDisposable {
+  /** The most threads the pool runs (`maxThreads`; fixed unless `minThreads` is lower). */
+  readonly threads: number;
+  /** Queue size, utilization, completed tasks, run and wait times: see {@link MapPoolStats}. */
+  readonly stats: MapPoolStats;
   /** The maps as the main thread sees them (the same objects given to `createMapPool`). */
   readonly maps: M;
   /**
    * Runs `task` in some thread: calls the task module's export with `(task, maps)` and resolves
-   * with its (awaited) return value. The task and the result are structured-cloned.
+   * with its (awaited) return value. The task and the result are structured-cloned. An error the
+   * task throws rejects with the same class, `name`, `message`, `code` and `cause` (and its other
+   * own properties that clone), where structured clone alone would drop `code`.
    *
    * Aborting (via `options.signal`) a task that is running TERMINATES its thread, possibly while
    * it holds a shard lock or is half-way through a write. The pool then recovers every map from
@@ -110,32 +161,63 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
   #closing: Promise<void> | undefined;
 
   constructor(options: MapPoolOptions<M>) {
-    this.maps = options.maps;
-    this.threads = checkThreads(options.threads);
+    const {
+      maps, threads, filename, name, execArgv, onThreadError: onError,
+      minThreads, maxThreads, idleTimeout, ...passThrough
+    } = options;
+    this.maps = maps;
+    const sizes = threadCounts(threads, minThreads, maxThreads);
+    this.threads = sizes.max;
     const workerData: Record<string, PoolWorkerData> = {
       [POOL_WORKER_DATA]: {
-        maps: handlesOf(options.maps),
-        filename: options.filename === undefined ? null : toModuleUrl(options.filename, 'filename'),
-        name: checkName(options.name, 'name') ?? 'default',
+        maps: handlesOf(maps),
+        filename: filename === undefined ? null : toModuleUrl(filename, 'filename'),
+        name: checkName(name, 'name') ?? 'default',
         tokens: this.#tokens,
       },
     };
     this.#piscina = new Piscina<TaskEnvelope, unknown>({
+      ...passThrough,
       filename: ENTRY,
-      minThreads: this.threads,
-      maxThreads: this.threads,
-      idleTimeout: Infinity,
+      minThreads: sizes.min,
+      maxThreads: sizes.max,
+      idleTimeout: idleTimeout ?? Infinity,
       workerData,
-      ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+      ...(execArgv === undefined ? {} : { execArgv: [...execArgv] }),
     });
-    const onThreadError = options.onThreadError ?? warnThreadError;
+    const onThreadError = onError ?? warnThreadError;
     this.#piscina.on('error', onThreadError);
     // A thread that ends (an aborted task terminates its thread) may hold a lock: recover the maps.
-    const handles = Object.values(options.maps).map((map) => map.handle);
+    const handles = Object.values(maps).map((map) => map.handle);
+    // (A handle no thread could attach cannot be recovered either: that is reported, not thrown
+    // out of piscina's event.)
     this.#piscina.on('workerDestroy', (worker: { id: number }) => {
-      const recovery = recoverPoolThread(this.#tokens, worker.id, handles);
+      let recovery: ThreadRecovery;
+      try {
+        recovery = recoverPoolThread(this.#tokens, worker.id, handles);
+      } catch (error) {
+        onThreadError(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
       if (recovery.shardsRecovered > 0 || recovery.heapRecovered) this.#recoveries.push(recovery);
     });
+  }
+
+  get stats(): MapPoolStats {
+    const piscina = this.#piscina;
+    const histogram = piscina.histogram;
+    return {
+      threads: piscina.threads.length,
+      idleThreads: piscina.idleThreads,
+      queueSize: piscina.queueSize,
+      maxQueue: piscina.options.maxQueue,
+      needsDrain: piscina.needsDrain,
+      completed: piscina.completed,
+      utilization: piscina.utilization,
+      duration: piscina.duration,
+      runTime: histogram.runTime,
+      waitTime: histogram.waitTime,
+    };
   }
 
   get recoveries(): readonly ThreadRecovery[] {
@@ -149,7 +231,7 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
       name: checkName(options.name, 'run().name') ?? null,
       task,
     };
-    const running = this.#piscina.run(envelope, options.signal ? { signal: options.signal } : {});
+    const running = this.#piscina.run(envelope, options.signal ? { signal: options.signal } : {}).catch(rethrowDecoded);
     this.#track(running);
     return running as Promise<R>;
   }
@@ -179,6 +261,11 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
   }
 }
 
+/** A task's error arrives encoded by the entry (pool/entry.ts): rebuild it with its code and class. */
+function rethrowDecoded(error: unknown): never {
+  throw decodeError(error);
+}
+
 function handlesOf(maps: MapRecord): PoolWorkerData['maps'] {
   if (typeof maps !== 'object' || maps === null) throw invalidOption('maps', 'must be an object of name → ShardedMap');
   const handles: Record<string, PoolWorkerData['maps'][string]> = {};
@@ -192,10 +279,19 @@ function handlesOf(maps: MapRecord): PoolWorkerData['maps'] {
   return handles;
 }
 
-function checkThreads(threads: number | undefined): number {
-  if (threads === undefined) return availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1) throw invalidOption('threads', `must be an integer >= 1, got ${String(threads)}`);
-  return threads;
+/** `threads` sets both bounds; `minThreads` / `maxThreads` override one each. */
+function threadCounts(threads: number | undefined, minThreads: number | undefined, maxThreads: number | undefined): { min: number; max: number } {
+  const max = checkCount(maxThreads, 'maxThreads', 1) ?? checkCount(threads, 'threads', 1) ?? availableParallelism();
+  const fixed = checkCount(threads, 'threads', 1) ?? max;
+  const min = checkCount(minThreads, 'minThreads', 0) ?? Math.min(fixed, max);
+  if (min > max) throw invalidOption('minThreads', `must be at most maxThreads (${max}), got ${min}`);
+  return { min, max };
+}
+
+function checkCount(count: number | undefined, option: string, least: number): number | undefined {
+  if (count === undefined) return undefined;
+  if (!Number.isInteger(count) || count < least) throw invalidOption(option, `must be an integer >= ${least}, got ${String(count)}`);
+  return count;
 }
 
 function checkName(name: string | undefined, option: string): string | undefined {

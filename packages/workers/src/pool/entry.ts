@@ -8,6 +8,7 @@
  * as `handler(task, maps)`.
  */
 import { noHandler } from '../errors.js';
+import { encodeError } from '../remote-error.js';
 import { attachPoolMapsOnce, poolWorkerData, type MapRecord } from '../worker.js';
 import type { TaskEnvelope } from './protocol.js';
 
@@ -35,8 +36,20 @@ if (settings?.filename != null && !('error' in attached)) {
   loadTaskModule(settings.filename).catch(() => undefined);
 }
 
-/** Runs one task: the user's export, called with the task and this thread's attached maps. */
+/**
+ * Runs one task: the user's export, called with the task and this thread's attached maps. An error
+ * it throws goes back encoded (remote-error.ts), so the pool rethrows it with its code and class:
+ * piscina's reply is structured-cloned, which drops `code`.
+ */
 export default async function runTask(envelope: TaskEnvelope): Promise<unknown> {
+  try {
+    return await route(envelope);
+  } catch (error) {
+    throw encodeError(error);
+  }
+}
+
+async function route(envelope: TaskEnvelope): Promise<unknown> {
   if ('error' in attached) throw attached.error;
   const filename = envelope.filename ?? settings?.filename ?? null;
   const name = envelope.name ?? settings?.name ?? 'default';
