@@ -25,7 +25,7 @@ class ShardedTarget implements MapTarget {
   insert(key: number, value: number): boolean {
     return !this.map.swap(key, value).loaded;
   }
-  update(key: number, _value: number): boolean {
+  updateIfPresent(key: number, _value: number): boolean {
     return this.map.update(key, bumpIfPresent) !== undefined;
   }
   delete(key: number): boolean {
