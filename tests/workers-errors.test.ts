@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { ShardedMap } from '@shardmap/core';
-import { createMapPool, WorkloadVerificationError, type MapPool } from '@shardmap/workers';
+import { createMapPool, type MapPool } from '@shardmap/workers';
 import { nodeEndpoint, wrapMapWorker, type MapWorker } from '@shardmap/workers/comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provoke } from './fixtures/workers-errors-provoke.mjs';
@@ -76,13 +76,6 @@ function carriesErrors(call: () => Caller): void {
         expectSameError(await rejection(call()(spec)), thrownHere(spec));
       }
     }
-  });
-
-  it('WorkloadVerificationError comes back as itself, with its result', async () => {
-    const error = await rejection(call()({ what: 'verify' }));
-    expect(error).toBeInstanceOf(WorkloadVerificationError);
-    expectSameError(error, thrownHere({ what: 'verify' }));
-    expect((error as WorkloadVerificationError).result).toMatchObject({ opsPerSec: 7, verification: { failures: ['size 3, expected 4'] } });
   });
 
   it("a user's subclass: its built-in base class, name, code, own properties and coded cause", async () => {

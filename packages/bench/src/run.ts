@@ -5,7 +5,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BenchConfig } from './config.js';
-import { loadShardedMap } from './core-loader.js';
 import { runMultiSuite } from './multi/run-multi.js';
 import { computeBars } from './report/analysis.js';
 import type { Chart } from './report/charts.js';
@@ -26,10 +25,7 @@ export interface WrittenReport {
 export async function runBench(config: BenchConfig, log: (line: string) => void): Promise<WrittenReport> {
   const started = Date.now();
   const machine = machineInfo();
-  const shardedMap = await loadShardedMap();
-  if (!shardedMap) log('note: @shardmap/core does not export ShardedMap; its columns will be skipped');
-
-  const single = config.runSingle ? await runSingleSuite(config.single, shardedMap, log) : undefined;
+  const single = config.runSingle ? await runSingleSuite(config.single, log) : undefined;
   const multi = config.runMulti ? await runMultiSuite(config.multi, log) : undefined;
 
   const partial: BenchResults = {

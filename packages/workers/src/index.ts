@@ -1,5 +1,7 @@
-// Public surface of @shardmap/workers. Worker-side helpers (`mapsInWorker`) live in the
-// `@shardmap/workers/worker` entry: importing them here would pull worker-only code into the main thread.
+// Public surface of @shardmap/workers: the map pool and the comlink helpers. (The concurrent
+// workload harness behind `pnpm start` is the private @shardmap/harness.) Worker-side helpers
+// (`mapsInWorker`) live in the `@shardmap/workers/worker` entry: importing them here would pull
+// worker-only code into the main thread.
 export { createMapPool } from './pool/create.js';
 export type {
   MapPool,
@@ -13,17 +15,6 @@ export type {
 export type { ThreadRecovery } from './pool/recovery.js';
 export type { MapRecord } from './worker.js';
 
-export { runWorkload } from './workload/runner.js';
-export type { ThreadResult, WorkloadResult } from './workload/runner.js';
-export { planWorkload } from './workload/options.js';
-export type { WorkloadOptions, WorkloadPlan, WorkloadProgress, WorkloadTarget } from './workload/options.js';
-export { MIX_PRESETS, OP_NAMES, parseMix } from './workload/mix.js';
-export type { MixPresetName, OpMix, OpName } from './workload/mix.js';
-export type { AdapterContext, MaybePromise, WorkloadAdapterModule, WorkloadTargetOps } from './workload/adapter.js';
-export type { LatencySummary } from './workload/latency.js';
-export type { Verification, VerificationCheck } from './workload/verify.js';
-
-export { WorkloadVerificationError } from './errors.js';
 export type { WorkersError, WorkersErrorCode } from './errors.js';
 
 // The comlink helpers need comlink, an optional peer dependency: they are the

@@ -10,13 +10,12 @@
  * every own property that clones (`decodeError`).
  *
  * Every coded error of `@shardmap/core` and of this package is a built-in class (`Error`,
- * `TypeError`, `RangeError`) with a `code`, or `WorkloadVerificationError`: those come back
+ * `TypeError`, `RangeError`) with a `code`: those come back
  * exactly. A user's own subclass comes back as its nearest built-in ancestor, with its `name`,
  * `code` and other cloneable own properties.
  *
  * Pure JavaScript with no Node import: the browser entry uses it too.
  */
-import { WorkloadVerificationError } from './errors.js';
 
 /** Marks a record made by `encodeError` (a string key: records are structured-cloned). */
 export const ENCODED_ERROR = '@shardmap/workers:error';
@@ -49,7 +48,7 @@ const BUILT_INS: ReadonlyMap<string, ErrorConstructorLike> = new Map<string, Err
 ]);
 
 /** This package's own error classes, rebuilt as themselves. */
-const OWN_CLASSES: ReadonlyMap<string, { prototype: Error }> = new Map([['WorkloadVerificationError', WorkloadVerificationError]]);
+const OWN_CLASSES: ReadonlyMap<string, { prototype: Error }> = new Map();
 
 const SKIPPED = new Set(['name', 'message', 'stack', 'cause']);
 

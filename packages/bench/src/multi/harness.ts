@@ -2,14 +2,14 @@
  * The multi-thread harness: runs one cell (workload × target × thread count) several times.
  *
  * A pool of `threads` workers serves every run of every cell of one target. Per run the main
- * thread creates a fresh target instance, sends each worker its attach info, waits until every
- * worker has prepared (keys, prefill, setup) and arrived at the barrier, then releases them all
- * at once. Each worker runs a fixed number of operations; the run's throughput is
+ * thread creates a fresh target instance and sends each worker its attach info; every worker
+ * prepares (keys, prefill, setup) and arrives at the start barrier of a fresh harness control
+ * block (@shardmap/harness), and the last one in releases them all at once. Each worker runs a fixed number of operations; the run's throughput is
  * total ops / (last worker's end − first worker's start).
  */
 import { Worker } from 'node:worker_threads';
-import type { RunRequest, WorkerReply } from './protocol.js';
-import { ARRIVED, BARRIER_INTS, GO, GO_ABORT, GO_START } from './protocol.js';
+import { abortRun, createControl, phaseReleased } from '@shardmap/harness';
+import { START_PHASE, type RunRequest, type WorkerReply } from './protocol.js';
 import type { TargetModule } from './target.js';
 import type { TargetSpec } from './targets/registry.js';
 import type { SuiteSettings, ThreadOutcome, Workload } from './workloads/types.js';
@@ -120,7 +120,7 @@ async function runOnce(
     params: target.params,
   });
   try {
-    const barrier = new Int32Array(new SharedArrayBuffer(BARRIER_INTS * 4));
+    const control = createControl(threads);
     const seed = deriveSeed(spec.seed, runIndex);
     const replies = workers.map((w, i) => {
       const attach = host.attachInfo(i);
@@ -135,7 +135,7 @@ async function runOnce(
         totalOps: shape.totalOps,
         seed,
         settings,
-        barrier: barrier.buffer as SharedArrayBuffer,
+        control,
         collectFirst: runIndex === 0,
       };
       const reply = nextReply(w);
@@ -144,9 +144,8 @@ async function runOnce(
     });
 
     const failed = firstError(replies);
-    const arrived = await Promise.race([waitForArrivals(barrier, threads), failed]);
-    Atomics.store(barrier, GO, arrived === true ? GO_START : GO_ABORT);
-    Atomics.notify(barrier, GO);
+    const started = await Promise.race([phaseReleased(control, START_PHASE).then(() => true), failed]);
+    if (!started) abortRun(control);
     const results = await Promise.all(replies);
 
     const outcomes: ThreadOutcome[] = [];
@@ -185,16 +184,6 @@ async function runOnce(
     };
   } finally {
     await host.close();
-  }
-}
-
-/** Resolves true once `threads` workers have arrived at the barrier. */
-async function waitForArrivals(barrier: Int32Array, threads: number): Promise<true> {
-  for (;;) {
-    const seen = Atomics.load(barrier, ARRIVED);
-    if (seen >= threads) return true;
-    const w = Atomics.waitAsync(barrier, ARRIVED, seen);
-    if (w.async) await w.value;
   }
 }
 

@@ -1,19 +1,13 @@
 /**
- * Messages between the harness (main thread) and its workers, and the run barrier.
- *
- * Barrier (one Int32Array over a fresh SharedArrayBuffer per run):
- *   [ARRIVED] each worker adds 1 (Atomics) once prepared, then notifies; the main thread waits
- *             for it to reach the thread count.
- *   [GO]      0 until the main thread stores 1 (start) or -1 (abort: a peer failed while
- *             preparing) and notifies every waiter. Workers wait on it with Atomics.wait.
+ * Messages between the bench's pool (main thread) and its workers. The start barrier is the
+ * harness's control block (@shardmap/harness `createControl`, one per run): each worker arrives at
+ * `START_PHASE` once prepared and the last one in releases them all; the main thread aborts it
+ * (`abortRun`) when a worker fails while preparing.
  */
 import type { Suite, SuiteSettings, ThreadOutcome } from './workloads/types.js';
 
-export const ARRIVED = 0;
-export const GO = 1;
-export const BARRIER_INTS = 2;
-export const GO_START = 1;
-export const GO_ABORT = -1;
+/** How long a prepared worker waits at the start barrier for the others. */
+export const BARRIER_TIMEOUT_MS = 120_000;
 
 export interface RunRequest {
   readonly type: 'run';
@@ -26,7 +20,8 @@ export interface RunRequest {
   readonly totalOps: number;
   readonly seed: number;
   readonly settings: SuiteSettings;
-  readonly barrier: SharedArrayBuffer;
+  /** The run's control block (createControl(threads)). */
+  readonly control: Int32Array;
   /** First run of a cell: collect garbage first (util/gc.ts). */
   readonly collectFirst: boolean;
 }
@@ -43,3 +38,9 @@ export type WorkerReply =
     }
   | { readonly type: 'aborted' }
   | { readonly type: 'error'; readonly message: string; readonly stack?: string };
+
+/**
+ * The one barrier phase of a bench run. The control block counts arrivals cumulatively (phase p
+ * is complete at threads × p arrivals), so a single barrier is phase 1.
+ */
+export const START_PHASE = 1;

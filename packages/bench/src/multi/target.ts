@@ -1,5 +1,6 @@
 /**
- * The pluggable baseline ("target") interface of the multi-thread harness.
+ * The bench's side of the one target interface (`MapTarget` in @shardmap/harness): which of its
+ * optional operations the bustle and Go workloads call, and the main-thread half of a target.
  *
  * A target module is imported twice: by the main thread, which creates one live instance per run
  * (`create`), and by every worker of that run, which attaches to it (`attach`). Workloads only
@@ -9,44 +10,25 @@
  * Keys and values are integers (JS numbers). An adapter converts where its store needs another
  * representation (sharedmap: strings), and that conversion is part of what it costs to use it.
  *
- * Every method is synchronous. A target whose natural API is asynchronous (postMessage) blocks
- * for its reply; when the workload does not use results it may instead pipeline requests and
- * return placeholders, in which case `deferredResults` is true and the workload skips its per-op
- * checks (the final size check still runs).
+ * Every method is synchronous (`SyncMapTarget`). A target whose natural API is asynchronous
+ * (postMessage) blocks for its reply; when the workload does not use results it may instead
+ * pipeline requests and return placeholders, in which case `deferredResults` is true and the
+ * workload skips its per-op checks (the final size check still runs).
+ *
+ * Before the barrier each worker checks the attached target with the harness's `requireOps`: a
+ * target that lacks one of {@link BENCH_OPS} fails its cells with the missing operations named.
  */
 import type { TransferListItem } from 'node:worker_threads';
+import type { OptionalOp, SyncMapTarget, TargetWith } from '@shardmap/harness';
 
-export interface MapTarget {
-  /** True when results returned before `flush()` are placeholders (pipelined clients). */
-  readonly deferredResults: boolean;
-  get(key: number): unknown;
-  set(key: number, value: number): void;
-  /** Upsert that reports whether the key was new (bustle's insert, Rust's `insert().is_none()`). */
-  insert(key: number, value: number): boolean;
-  /** Changes the value of a present key only; reports whether it was present (bustle's update). */
-  update(key: number, value: number): boolean;
-  delete(key: number): boolean;
-  /** Go LoadOrStore; returns `loaded`. */
-  loadOrStore(key: number, value: number): boolean;
-  /** Go LoadAndDelete; returns `loaded`. */
-  loadAndDelete(key: number): boolean;
-  /** Go Swap; returns `loaded`. */
-  swap(key: number, value: number): boolean;
-  compareAndSwap(key: number, expected: number, replacement: number): boolean;
-  compareAndDelete(key: number, expected: number): boolean;
-  /** Go Range with a callback that always continues; returns the number of entries visited. */
-  rangeAll(): number;
-  /** Go 1.24 AdversarialDelete's step: Range, delete the first key seen, stop. */
-  rangeDeleteFirst(): void;
-  clear(): void;
-  size(): number;
-  /** Untimed bulk load used by prefill phases; adapters may batch (one transaction, one message). */
-  bulkInsert(keys: Float64Array, from: number, to: number, value: number): void;
-  /** Waits until every pipelined request has been answered. A no-op for synchronous targets. */
-  flush(): void;
-  /** Releases per-thread resources (ports, environments). */
-  close(): void;
-}
+/** The optional operations of the target interface that the bench's workloads call. */
+export const BENCH_OPS = [
+  'insert', 'updateIfPresent', 'loadOrStore', 'loadAndDelete', 'swap', 'compareAndSwap', 'compareAndDelete',
+  'rangeAll', 'rangeDeleteFirst', 'clear', 'size', 'bulkInsert', 'flush', 'close',
+] as const satisfies readonly OptionalOp[];
+
+/** A synchronous target with every operation the bench's workloads call. */
+export type MapTarget = TargetWith<(typeof BENCH_OPS)[number], SyncMapTarget>;
 
 /** Everything a host needs to size itself. */
 export interface TargetCreateOptions {
@@ -78,7 +60,7 @@ export interface TargetHost {
 /** The shape every `targets/*.js` module exports. */
 export interface TargetModule {
   create(options: TargetCreateOptions): Promise<TargetHost>;
-  attach(handle: unknown): MapTarget | Promise<MapTarget>;
+  attach(handle: unknown): SyncMapTarget | Promise<SyncMapTarget>;
 }
 
 /** Default bulkInsert for adapters with nothing better: one insert per key. */

@@ -5,9 +5,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { arriveAndWait, isAborted, requireOps } from '@shardmap/harness';
 import type { RunRequest, WorkerReply } from './protocol.js';
-import { ARRIVED, GO, GO_ABORT } from './protocol.js';
-import type { MapTarget, TargetModule } from './target.js';
+import { BARRIER_TIMEOUT_MS, START_PHASE } from './protocol.js';
+import { BENCH_OPS, type MapTarget, type TargetModule } from './target.js';
 import { findWorkload } from './workloads/index.js';
 import { threadCpuMs } from '../util/thread-cpu.js';
 import { collectGarbage } from '../util/gc.js';
@@ -17,7 +18,7 @@ const port = parentPort!;
 async function serve(req: RunRequest): Promise<WorkerReply> {
   if (req.collectFirst) collectGarbage(); // the previous cell's maps: see util/gc.ts
   const mod = (await import(req.targetModuleUrl)) as TargetModule;
-  const target: MapTarget = await mod.attach(req.handle);
+  const target: MapTarget = requireOps(await mod.attach(req.handle), BENCH_OPS, req.targetModuleUrl);
   try {
     const workload = findWorkload(req.suite, req.workload);
     const ctx = {
@@ -29,11 +30,13 @@ async function serve(req: RunRequest): Promise<WorkerReply> {
     };
     const state = workload.prepare(target, ctx);
 
-    const barrier = new Int32Array(req.barrier);
-    Atomics.add(barrier, ARRIVED, 1);
-    Atomics.notify(barrier, ARRIVED);
-    while (Atomics.load(barrier, GO) === 0) Atomics.wait(barrier, GO, 0);
-    if (Atomics.load(barrier, GO) === GO_ABORT) return { type: 'aborted' };
+    if (isAborted(req.control)) return { type: 'aborted' };
+    try {
+      arriveAndWait(req.control, req.threadIndex, START_PHASE, req.threads, BARRIER_TIMEOUT_MS);
+    } catch (err) {
+      if (isAborted(req.control)) return { type: 'aborted' };
+      throw err;
+    }
 
     // Epoch-based clock: comparable across threads, so the run's wall time is
     // max(endedAt) - min(startedAt) over its workers.
@@ -55,10 +58,7 @@ port.on('message', (req: RunRequest) => {
     (reply) => port.postMessage(reply),
     (err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err));
-      // Release peers still waiting at the barrier before reporting.
-      const barrier = new Int32Array(req.barrier);
-      Atomics.add(barrier, ARRIVED, 1);
-      Atomics.notify(barrier, ARRIVED);
+      // The main thread aborts the barrier (abortRun) for the peers still waiting at it.
       port.postMessage({ type: 'error', message: e.message, stack: e.stack } satisfies WorkerReply);
     },
   );

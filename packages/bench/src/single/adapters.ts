@@ -5,7 +5,7 @@
  * exactly what ShardedMap's versions must compete with on one thread. sharedmap has neither;
  * its versions take its write lock around get-then-set, as in the multi-thread target.
  */
-import type { ShardedMapClassLike, ShardedMapLike, ShardedMapOptionsLike } from '../core-loader.js';
+import { ShardedMap, type ShardedMapOptions } from '@shardmap/core';
 import type { NpmSharedMap } from '../util/sharedmap-lib.js';
 import { createNpmSharedMap } from '../util/sharedmap-lib.js';
 
@@ -57,9 +57,9 @@ export class MapSubject implements SingleSubject {
 }
 
 export class ShardedSubject implements SingleSubject {
-  private readonly map: ShardedMapLike<Key, Value>;
-  constructor(cls: ShardedMapClassLike, options: ShardedMapOptionsLike) {
-    this.map = cls.create<Key, Value>(options);
+  private readonly map: ShardedMap<Key, Value>;
+  constructor(options: ShardedMapOptions) {
+    this.map = ShardedMap.create<Key, Value>(options);
   }
   get(key: Key): unknown {
     return this.map.get(key);

@@ -11,7 +11,6 @@
  * untimed afterEach hook puts it back.
  */
 import { Bench } from 'tinybench';
-import type { ShardedMapClassLike } from '../core-loader.js';
 import { splitmix32, shuffle } from '../util/rng.js';
 import type { Summary } from '../util/stats.js';
 import { summarize } from '../util/stats.js';
@@ -42,7 +41,7 @@ export interface SingleTarget {
   readonly label: string;
   /** Why this target cannot run this case, or undefined. */
   unsupported(keyKind: KeyKind, valueKind: ValueKind): string | undefined;
-  make(size: number, shardedMap: ShardedMapClassLike | undefined): SingleSubject;
+  make(size: number): SingleSubject;
 }
 
 export interface SingleCaseResult {
@@ -66,24 +65,19 @@ export interface SingleSkip {
   readonly reason: string;
 }
 
-const needCore = (cls: ShardedMapClassLike | undefined): ShardedMapClassLike => {
-  if (!cls) throw new Error('@shardmap/core is not available');
-  return cls;
-};
-
 export const singleTargets: readonly SingleTarget[] = [
   { id: 'map', label: 'Map', unsupported: () => undefined, make: () => new MapSubject() },
   {
     id: 'sharded',
     label: 'ShardedMap',
     unsupported: () => undefined,
-    make: (_size, cls) => new ShardedSubject(needCore(cls), {}),
+    make: () => new ShardedSubject({}),
   },
   {
     id: 'sharded-1',
     label: 'ShardedMap shards:1',
     unsupported: () => undefined,
-    make: (_size, cls) => new ShardedSubject(needCore(cls), { shards: 1 }),
+    make: () => new ShardedSubject({ shards: 1 }),
   },
   {
     id: 'sharedmap',
@@ -173,7 +167,6 @@ export interface SingleSuiteResult {
 
 export async function runSingleSuite(
   settings: SingleSettings,
-  shardedMap: ShardedMapClassLike | undefined,
   log: (line: string) => void,
 ): Promise<SingleSuiteResult> {
   const results: SingleCaseResult[] = [];
@@ -186,15 +179,13 @@ export async function runSingleSuite(
       for (const valueKind of ['number', 'object'] as const) {
         const values = makeValues(size, valueKind);
         for (const target of targets) {
-          const reason =
-            target.unsupported(keyKind, valueKind) ??
-            (target.id.startsWith('sharded') && !shardedMap ? '@shardmap/core is not available' : undefined);
+          const reason = target.unsupported(keyKind, valueKind);
           if (reason) {
             skipped.push({ target: target.id, keyKind, valueKind, reason });
             continue;
           }
           log(`single: ${target.label} ${keyKind}→${valueKind} size ${size}`);
-          results.push(...runCase(settings, target, shardedMap, keys, values, { keyKind, valueKind, size }, skipped));
+          results.push(...runCase(settings, target, keys, values, { keyKind, valueKind, size }, skipped));
         }
       }
     }
@@ -206,13 +197,12 @@ export async function runSingleSuite(
 function runCase(
   settings: SingleSettings,
   target: SingleTarget,
-  shardedMap: ShardedMapClassLike | undefined,
   keys: Key[],
   values: Value[],
   where: { keyKind: KeyKind; valueKind: ValueKind; size: number },
   skipped: SingleSkip[],
 ): SingleCaseResult[] {
-  const subject = target.make(where.size, shardedMap);
+  const subject = target.make(where.size);
   for (let i = 0; i < keys.length; i++) subject.set(keys[i]!, values[i]!);
   const ops = SINGLE_OPS.filter((op) => {
     const reason = op === 'add' && where.valueKind !== 'number' ? 'add needs numeric values' : undefined;

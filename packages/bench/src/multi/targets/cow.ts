@@ -27,7 +27,7 @@ class CowTarget implements MapTarget {
       result: current(key) === undefined,
     }));
   }
-  update(key: number, value: number): boolean {
+  updateIfPresent(key: number, value: number): boolean {
     if (this.map.get(key) === undefined) return false;
     return this.map.write((current) =>
       current(key) === undefined

@@ -49,7 +49,7 @@ class LmdbTarget implements MapTarget {
     this.db.putSync(key, value);
     return false;
   }
-  update(key: number, value: number): boolean {
+  updateIfPresent(key: number, value: number): boolean {
     // bustle keys are private to one thread, so get-then-put cannot interleave with a writer.
     if (this.db.get(key) === undefined) return false;
     this.db.putSync(key, value);

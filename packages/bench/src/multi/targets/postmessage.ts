@@ -51,7 +51,7 @@ class PostMessageClient implements MapTarget {
   insert(key: number, value: number): boolean {
     return this.call([Op.insert, key, value]) === true;
   }
-  update(key: number, value: number): boolean {
+  updateIfPresent(key: number, value: number): boolean {
     return this.call([Op.update, key, value]) === true;
   }
   delete(key: number): boolean {

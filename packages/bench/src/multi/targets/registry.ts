@@ -5,8 +5,6 @@
  * `opsScale` shrinks the fixed op count for targets that are orders of magnitude slower, so a run
  * of each lasts a similar time; ops/s does not depend on it (bigger runs only reduce noise).
  */
-import { syncMapModeAvailable } from '../../core-loader.js';
-import { loadShardedMap } from '../../core-loader.js';
 import { QUADRATIC_FOR_COPY_ON_WRITE } from '../workloads/go.js';
 import type { Suite, Workload } from '../workloads/types.js';
 
@@ -25,9 +23,6 @@ export interface TargetSpec {
   unavailable?(): Promise<string | undefined>;
 }
 
-const coreMissing = async (): Promise<string | undefined> =>
-  (await loadShardedMap()) ? undefined : '@shardmap/core does not export ShardedMap yet';
-
 export const targetSpecs: readonly TargetSpec[] = [
   {
     id: 'sharded',
@@ -37,7 +32,6 @@ export const targetSpecs: readonly TargetSpec[] = [
     params: {},
     opsScale: 1,
     suites: ['bustle', 'go'],
-    unavailable: coreMissing,
   },
   {
     id: 'sharded-1',
@@ -47,7 +41,6 @@ export const targetSpecs: readonly TargetSpec[] = [
     params: { shards: 1 },
     opsScale: 1,
     suites: ['bustle', 'go'],
-    unavailable: coreMissing,
   },
   {
     id: 'syncmap',
@@ -57,8 +50,6 @@ export const targetSpecs: readonly TargetSpec[] = [
     params: { mode: 'syncmap' },
     opsScale: 1,
     suites: ['bustle', 'go'],
-    unavailable: async () =>
-      (await syncMapModeAvailable()) ? undefined : "mode 'syncmap' is not implemented by @shardmap/core yet",
   },
   {
     id: 'postmessage',

@@ -4,8 +4,7 @@
  * RWMutexMap analog) and `{ mode: 'syncmap' }` (the sync.Map analog). Registry params are passed
  * to `ShardedMap.create` unchanged, so a new configuration is one registry line.
  */
-import type { ShardedMapLike, ShardedMapOptionsLike } from '../../core-loader.js';
-import { requireShardedMap } from '../../core-loader.js';
+import { ShardedMap, type ShardedMapHandle, type ShardedMapOptions } from '@shardmap/core';
 import type { MapTarget, TargetCreateOptions, TargetHost } from '../target.js';
 
 // bustle's update writes "the same default value"; one shared callback keeps the hot loop free
@@ -15,7 +14,7 @@ const bumpIfPresent = (current: number | undefined): number | undefined =>
 
 class ShardedTarget implements MapTarget {
   readonly deferredResults = false;
-  constructor(private readonly map: ShardedMapLike<number, number>) {}
+  constructor(private readonly map: ShardedMap<number, number>) {}
 
   get(key: number): unknown {
     return this.map.get(key);
@@ -26,7 +25,7 @@ class ShardedTarget implements MapTarget {
   insert(key: number, value: number): boolean {
     return !this.map.swap(key, value).loaded;
   }
-  update(key: number, _value: number): boolean {
+  updateIfPresent(key: number, _value: number): boolean {
     return this.map.update(key, bumpIfPresent) !== undefined;
   }
   delete(key: number): boolean {
@@ -76,8 +75,7 @@ class ShardedTarget implements MapTarget {
 }
 
 export async function create(options: TargetCreateOptions): Promise<TargetHost> {
-  const ShardedMap = await requireShardedMap();
-  const mapOptions: ShardedMapOptionsLike = { ...(options.params as ShardedMapOptionsLike) };
+  const mapOptions: ShardedMapOptions = { ...(options.params as ShardedMapOptions) };
   if (options.capacityHint !== undefined) mapOptions.capacity = options.capacityHint;
   const map = ShardedMap.create<number, number>(mapOptions);
   return {
@@ -88,6 +86,5 @@ export async function create(options: TargetCreateOptions): Promise<TargetHost> 
 }
 
 export async function attach(handle: unknown): Promise<MapTarget> {
-  const ShardedMap = await requireShardedMap();
-  return new ShardedTarget(ShardedMap.attach<number, number>(handle));
+  return new ShardedTarget(ShardedMap.attach<number, number>(handle as ShardedMapHandle));
 }

@@ -31,7 +31,7 @@ class SharedMapTarget implements MapTarget {
     this.map.set(k, value);
     return isNew;
   }
-  update(key: number, value: number): boolean {
+  updateIfPresent(key: number, value: number): boolean {
     const k = String(key);
     if (!this.map.has(k)) return false; // thread-private key (see the file comment)
     this.map.set(k, value);

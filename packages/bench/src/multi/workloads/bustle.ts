@@ -123,7 +123,7 @@ function runMix(m: MapTarget, s: BustleState): ThreadOutcome {
         }
         break;
       case UPDATE: {
-        const updated = m.update(keys[findSeq]!, VALUE);
+        const updated = m.updateIfPresent(keys[findSeq]!, VALUE);
         if (checked && findSeq >= eraseSeq && updated !== findSeq < insertSeq) failures++;
         findSeq = (a * findSeq + c) & mask;
         break;

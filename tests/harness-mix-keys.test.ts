@@ -1,8 +1,8 @@
 // The workload's building blocks, in-process: mix parsing, the op vector, the seeded PRNG, the
 // Zipf and uniform samplers, the per-thread key split and the value encoding.
 import { describe, expect, it } from 'vitest';
-import { buildOpVector, checkMix, MIX_PRESETS, OP_NAMES, parseMix } from '../packages/workers/src/workload/mix.js';
-import { createRandom, isValueOf, keySlice, prefillKeys, uniformSampler, valueFor, zipfSampler } from '../packages/workers/src/workload/keys.js';
+import { buildOpVector, checkMix, MIX_PRESETS, OP_NAMES, parseMix } from '../packages/harness/src/mix.js';
+import { createRandom, isValueOf, keySlice, prefillKeys, uniformSampler, valueFor, zipfSampler } from '../packages/harness/src/keys.js';
 
 const SEED = 20251121;
 

@@ -7,11 +7,11 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ShardedMap } from '@shardmap/core';
-import type { WorkersError } from './errors.js';
+import type { HarnessError } from './errors.js';
 import { helpText, parseCliArgs, UsageError, type CliOptions } from './cli/args.js';
 import { describeRun, progressLine, resultDocument, resultTable } from './cli/report.js';
-import { planWorkload, type WorkloadOptions } from './workload/options.js';
-import { runWorkload, type WorkloadResult } from './workload/runner.js';
+import { planWorkload, type WorkloadOptions } from './options.js';
+import { runWorkload, type WorkloadResult } from './node/runner.js';
 
 /** Runs the CLI with these arguments; resolves with the exit code. */
 async function main(argv: readonly string[]): Promise<number> {
@@ -26,7 +26,7 @@ async function main(argv: readonly string[]): Promise<number> {
     workload = workloadOptions(options);
     planWorkload(workload); // reject a bad --mix etc. as a usage error, before any thread starts
   } catch (error) {
-    if (!(error instanceof UsageError) && (error as WorkersError).code !== 'ERR_SHARDMAP_WORKERS_OPTION') throw error;
+    if (!(error instanceof UsageError) && (error as HarnessError).code !== 'ERR_SHARDMAP_HARNESS_OPTION') throw error;
     process.stderr.write(`shardmap: ${(error as Error).message.replace(/^option "mix"/, '--mix')}\nRun with --help for the options.\n`);
     return 2;
   }

@@ -11,7 +11,7 @@
  * - disjoint partition: nobody else touches this thread's keys, so every result must match an
  *   exact local model (get returns the last value written, set/delete report presence right).
  */
-import type { WorkloadTargetOps } from './adapter.js';
+import type { MapTarget } from './target.js';
 import { isValueOf, valueFor, type IndexSampler, type KeySlice } from './keys.js';
 import type { WorkloadPlan } from './options.js';
 
@@ -49,7 +49,7 @@ export class WorkloadThread {
   #rangeLeft = 0;
 
   constructor(
-    private readonly target: WorkloadTargetOps,
+    private readonly target: MapTarget,
     private readonly plan: WorkloadPlan,
     private readonly slice: KeySlice,
     private readonly sampler: IndexSampler,

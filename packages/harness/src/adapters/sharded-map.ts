@@ -5,7 +5,7 @@
  * size check needs it — at the cost of decoding the previous value on replace.
  */
 import { ShardedMap, type ShardedMapHandle } from '@shardmap/core';
-import type { AdapterContext, WorkloadTargetOps } from '../workload/adapter.js';
+import type { MapTarget, TargetContext } from '../target.js';
 
 /** The config this adapter expects. */
 export interface ShardedMapAdapterConfig {
@@ -13,7 +13,7 @@ export interface ShardedMapAdapterConfig {
 }
 
 /** Attaches the map once for this thread and exposes the workload operations on it. */
-export function open(config: ShardedMapAdapterConfig, _context?: AdapterContext): WorkloadTargetOps {
+export function open(config: ShardedMapAdapterConfig, _context?: TargetContext): MapTarget {
   const map = ShardedMap.attach<number, number>(config.handle);
   return {
     get: (key) => map.get(key),

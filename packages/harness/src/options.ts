@@ -2,14 +2,13 @@
  * `runWorkload` options, their defaults and validation, and the `WorkloadPlan` — the checked,
  * structured-cloneable subset every workload thread receives.
  */
-import { availableParallelism } from 'node:os';
 import type { TransferListItem } from 'node:worker_threads';
 import type { ShardedMap, ShardedMapOptions } from '@shardmap/core';
-import { invalidOption } from '../errors.js';
+import { invalidOption } from './errors.js';
 import { MAX_KEYS } from './keys.js';
 import { MIX_PRESETS, checkMix, parseMix, type MixPresetName, type OpMix, type OpName } from './mix.js';
 
-/** A map implementation to drive, through a worker-side adapter module (see `adapter.ts`). */
+/** A map implementation to drive, through a worker-side adapter module (see `target.ts`). */
 export interface WorkloadTarget {
   /** Adapter module: path or `file:` URL of plain JS exporting `open(config, context)`. */
   readonly adapter: string | URL;
@@ -34,7 +33,7 @@ export interface WorkloadProgress {
 
 /** Options of `runWorkload`. All optional. */
 export interface WorkloadOptions {
-  /** Workload threads. Default `os.availableParallelism()`. */
+  /** Workload threads. Default: the host's parallelism (`os.availableParallelism()` under `runWorkload`). */
   readonly threads?: number;
   /** Run for this long (timed run). Default 10 000 unless `ops` is given. */
   readonly durationMs?: number;
@@ -76,7 +75,7 @@ export interface WorkloadOptions {
   readonly barrierTimeoutMs?: number;
   /**
    * Timed runs: how long after the stop request every thread must have reported; past it the
-   * run fails with `ERR_SHARDMAP_WORKERS_STALLED` and the threads are terminated. Default 30 000.
+   * run fails with `ERR_SHARDMAP_HARNESS_STALLED` and the threads are terminated. Default 30 000.
    */
   readonly stopTimeoutMs?: number;
 }
@@ -100,15 +99,19 @@ export interface WorkloadPlan {
   readonly stopTimeoutMs: number;
 }
 
-/** Validates options and fills in defaults. Throws `ERR_SHARDMAP_WORKERS_OPTION` naming the option. */
-export function planWorkload(options: WorkloadOptions): WorkloadPlan {
+/**
+ * Validates options and fills in defaults. Throws `ERR_SHARDMAP_HARNESS_OPTION` naming the option.
+ * `hostThreads` is the default thread count: the caller knows its platform (Node passes
+ * `os.availableParallelism()`, a page `navigator.hardwareConcurrency`).
+ */
+export function planWorkload(options: WorkloadOptions, hostThreads = 1): WorkloadPlan {
   const preset = typeof options.mix === 'string' && options.mix in MIX_PRESETS ? MIX_PRESETS[options.mix as MixPresetName] : undefined;
   const mix = checkMix(typeof options.mix === 'string' ? parseMix(options.mix) : (options.mix ?? MIX_PRESETS.mixed.mix));
   if (options.durationMs !== undefined && options.ops !== undefined) throw invalidOption('durationMs', 'and "ops" exclude each other: give one');
   const totalOps = optionalInteger(options.ops, 'ops', 1);
   const theta = options.zipfTheta ?? 0.99;
   if (!(theta > 0 && theta < 1)) throw invalidOption('zipfTheta', `must be in (0, 1), got ${theta}`);
-  const threads = optionalInteger(options.threads, 'threads', 1, 1024) ?? availableParallelism();
+  const threads = optionalInteger(options.threads, 'threads', 1, 1024) ?? hostThreads;
   const keys = optionalInteger(options.keys, 'keys', 1, MAX_KEYS) ?? 100_000;
   if (options.partition === 'disjoint' && keys < threads) throw invalidOption('keys', `must be at least "threads" (${threads}) with partition 'disjoint', got ${keys}`);
   return {

@@ -1,4 +1,4 @@
-// `pnpm start` (packages/workers/dist/cli.js): flags, errors with exit code 2, and a real verified run.
+// `pnpm start` (packages/harness/dist/cli.js): flags, errors with exit code 2, and a real verified run.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'packages/workers/dist/cli.js');
+const CLI = join(ROOT, 'packages/harness/dist/cli.js');
 const scratch = mkdtempSync(join(tmpdir(), 'shardmap-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

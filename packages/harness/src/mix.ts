@@ -3,7 +3,7 @@
  * each worker cycles through (bustle's approach: a fixed, shuffled vector instead of a random
  * draw per op keeps the mix exact over every window of its length and costs one array read).
  */
-import { invalidOption } from '../errors.js';
+import { invalidOption } from './errors.js';
 
 /** The operations a workload can run. Index = the op's code in the op vector (thread-ops.ts relies on this order). */
 export const OP_NAMES = ['get', 'set', 'delete', 'update', 'add', 'range'] as const;

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MIX_PRESETS } from '../workload/mix.js';
+import { MIX_PRESETS } from '../mix.js';
 
 /** A command-line mistake: printed as is, exit code 2. */
 export class UsageError extends Error {

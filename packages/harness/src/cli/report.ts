@@ -3,10 +3,10 @@
  * verification verdict, and the JSON document written to disk.
  */
 import { availableParallelism, cpus } from 'node:os';
-import type { LatencySummary } from '../workload/latency.js';
-import { OP_NAMES } from '../workload/mix.js';
-import type { WorkloadProgress } from '../workload/options.js';
-import type { WorkloadResult } from '../workload/runner.js';
+import type { LatencySummary } from '../latency.js';
+import { OP_NAMES } from '../mix.js';
+import type { WorkloadProgress } from '../options.js';
+import type { WorkloadResult } from '../node/runner.js';
 import type { CliOptions } from './args.js';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });

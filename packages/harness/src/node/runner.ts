@@ -11,7 +11,7 @@
  * The target is pluggable: by default the ShardedMap adapter over a map the runner creates (or
  * `options.map`); benchmarks pass `target: { adapter, config | configFor }` to drive baselines
  * through the same barrier, op mix, counters and checks. The adapter interface, in short (the
- * full contract of each op is in adapter.ts):
+ * full contract of each op is in target.ts):
  *
  *     // a plain-JS module, imported once per thread
  *     export function open(config, { worker, threads }) → {
@@ -20,17 +20,18 @@
  *       range?(visit(key, value) → false stops)   size?() → number   close?()
  *     }   // keys and values are integers; any op may return a promise
  */
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type TransferListItem } from 'node:worker_threads';
 import { ShardedMap, type ShardedMapStats } from '@shardmap/core';
 import { invalidOption, runStalled, workerFailed, WorkloadVerificationError } from '../errors.js';
-import { abortRun, createControl, phaseReleased, Phase, readProgress, requestStop, workersBefore } from './control.js';
-import { mergeHistograms, summarize, type LatencySummary } from './latency.js';
-import { OP_NAMES, type OpName } from './mix.js';
-import { planWorkload, type WorkloadOptions, type WorkloadPlan } from './options.js';
-import type { ThreadData, ThreadReport } from './report.js';
-import { verifyReports, type Verification } from './verify.js';
+import { abortRun, createControl, phaseReleased, Phase, readProgress, requestStop, workersBefore } from '../control.js';
+import { mergeHistograms, summarize, type LatencySummary } from '../latency.js';
+import { OP_NAMES, type OpName } from '../mix.js';
+import { planWorkload, type WorkloadOptions, type WorkloadPlan } from '../options.js';
+import type { ThreadData, ThreadReport } from '../report.js';
+import { verifyReports, type Verification } from '../verify.js';
 
 /** One thread's share of a run. */
 export interface ThreadResult {
@@ -77,10 +78,10 @@ const EXIT_GRACE_MS = 5_000;
 /**
  * Runs a concurrent workload and verifies it. Throws `WorkloadVerificationError` (carrying the
  * result) when a check fails, unless `failOnMismatch: false`; throws the first thread failure
- * (`ERR_SHARDMAP_WORKERS_WORKER_FAILED`) if a thread dies.
+ * (`ERR_SHARDMAP_HARNESS_WORKER_FAILED`) if a thread dies.
  */
 export async function runWorkload(options: WorkloadOptions = {}): Promise<WorkloadResult> {
-  const plan = planWorkload(options);
+  const plan = planWorkload(options, availableParallelism());
   const target = resolveTarget(options);
   const control = createControl(plan.threads);
   const threads = Array.from({ length: plan.threads }, (_, worker) => startThread(plan, worker, control, target));

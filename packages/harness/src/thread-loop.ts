@@ -1,6 +1,7 @@
 /**
- * Entry point of a workload thread (built to dist/workload/thread.js; `runWorkload` starts one per
- * thread). The life of a thread, in barrier phases shared with every other thread:
+ * One workload thread's life, platform-neutral: it needs only Atomics and a target, so a Node
+ * worker thread (node/thread.ts) and a Web Worker run the same code. In barrier phases shared with
+ * every other thread:
  *
  *   open the target → prefill its share → PREFILLED → (thread 0: read size) → START →
  *   timed ops until STOP or its quota → FINISHED → (thread 0: read the final state) → report
@@ -8,9 +9,8 @@
  * Everything slow (importing the adapter, opening it, building the Zipf table, prefilling) happens
  * before START, so the timed phase measures operations only and every thread begins together.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { badAdapter } from '../errors.js';
-import type { WorkloadTargetOps, WorkloadAdapterModule } from './adapter.js';
+import { badTarget } from './errors.js';
+import { missingOps, requireOps, type MapTarget, type OptionalOp, type TargetModule } from './target.js';
 import { arriveAndWait, Phase, publishProgress, readStop, Stop, PROGRESS_UNIT, STOP_CHECK_EVERY } from './control.js';
 import { createLatencyHistogram, encodeHistogram } from './latency.js';
 import { createRandom, keySlice, prefillKeys, uniformSampler, valueFor, zipfSampler } from './keys.js';
@@ -20,14 +20,16 @@ import type { FinalState, ThreadData, ThreadReport } from './report.js';
 import { entryIsValid, WorkloadThread } from './thread-ops.js';
 
 /** The optional ops each mix entry needs from the target. */
-const NEEDS: Partial<Record<(typeof OP_NAMES)[number], keyof WorkloadTargetOps>> = { update: 'update', add: 'add', range: 'range' };
+const NEEDS: Partial<Record<(typeof OP_NAMES)[number], OptionalOp>> = { update: 'update', add: 'add', range: 'range' };
 
-const data = workerData as ThreadData;
-const report = await runThread(data);
-parentPort!.postMessage(report);
+/** Imports the target module of `data`, opens it and runs the thread: what a Node or Web Worker calls. */
+export async function runThread(data: ThreadData): Promise<ThreadReport> {
+  const target = await openTarget(data.adapter, data.config, data.plan, data.worker);
+  return runOpenedThread(target, data);
+}
 
-async function runThread({ plan, worker, control, adapter, config }: ThreadData): Promise<ThreadReport> {
-  const target = await openTarget(adapter, config, plan, worker);
+/** Runs one thread on a target it has opened. */
+export async function runOpenedThread(target: MapTarget, { plan, worker, control }: ThreadData): Promise<ThreadReport> {
   const random = createRandom(plan.seed, worker);
   const slice = keySlice(plan.partition, plan.keys, worker, plan.threads);
   const sampler = plan.distribution === 'zipf' ? zipfSampler(slice.count, plan.zipfTheta, random) : uniformSampler(slice.count, random);
@@ -60,23 +62,20 @@ async function runThread({ plan, worker, control, adapter, config }: ThreadData)
   };
 }
 
-async function openTarget(adapter: string, config: unknown, plan: WorkloadPlan, worker: number): Promise<WorkloadTargetOps> {
-  const module = (await import(adapter)) as Partial<WorkloadAdapterModule>;
-  if (typeof module.open !== 'function') throw badAdapter(adapter, 'does not export a function open(config, context)');
-  const target = await module.open(config, { worker, threads: plan.threads });
-  for (const op of ['get', 'set', 'delete'] as const) {
-    if (typeof target?.[op] !== 'function') throw badAdapter(adapter, `open() returned a target without ${op}()`);
-  }
+async function openTarget(adapter: string, config: unknown, plan: WorkloadPlan, worker: number): Promise<MapTarget> {
+  const module = (await import(adapter)) as Partial<TargetModule>;
+  if (typeof module.open !== 'function') throw badTarget(adapter, 'does not export a function open(config, context)');
+  const target = requireOps(await module.open(config, { worker, threads: plan.threads }), [], adapter);
   for (const [op, method] of Object.entries(NEEDS)) {
-    if (plan.mix[op as keyof typeof NEEDS]! > 0 && typeof target[method] !== 'function') {
-      throw badAdapter(adapter, `the mix runs "${op}" but the target has no ${method}()`);
+    if (plan.mix[op as keyof typeof NEEDS]! > 0 && missingOps(target, [method]).length > 0) {
+      throw badTarget(adapter, `the mix runs "${op}" but the target has no ${method}()`);
     }
   }
   return target;
 }
 
 /** Inserts this thread's share of the prefill (and, thread 0, the counters at 0). */
-async function prefillShare(target: WorkloadTargetOps, thread: WorkloadThread, plan: WorkloadPlan, worker: number) {
+async function prefillShare(target: MapTarget, thread: WorkloadThread, plan: WorkloadPlan, worker: number) {
   const counts = { inserted: 0, existing: 0 };
   const insert = async (key: number, value: number): Promise<void> => {
     const result = await target.set(key, value);
@@ -152,7 +151,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** Thread 0, after FINISHED: size, counter values and a checked full scan, as far as the target allows. */
-async function readFinalState(target: WorkloadTargetOps, plan: WorkloadPlan): Promise<FinalState> {
+async function readFinalState(target: MapTarget, plan: WorkloadPlan): Promise<FinalState> {
   const final: FinalState = {};
   if (target.size) final.size = await target.size();
   final.counters = [];

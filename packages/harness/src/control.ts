@@ -20,7 +20,7 @@
  * The barrier counts arrivals cumulatively instead of resetting a counter: phase p is complete when
  * ARRIVED reaches parties × p, so there is no reset step to race with early arrivals of phase p+1.
  */
-import { barrierFailed } from '../errors.js';
+import { barrierFailed } from './errors.js';
 
 /** Words per 64-byte cache line; every control word gets a line of its own. */
 const LINE_WORDS = 16;

@@ -1,7 +1,7 @@
 // runWorkload: threads start together on a shared-memory barrier, count their ops, and the run is
 // verified from what they report — including catching targets that misbehave on purpose.
 import { ShardedMap } from '@shardmap/core';
-import { runWorkload, WorkloadVerificationError, type WorkloadOptions, type WorkloadResult } from '@shardmap/workers';
+import { runWorkload, WorkloadVerificationError, type WorkloadOptions, type WorkloadResult } from '@shardmap/harness';
 import { describe, expect, it } from 'vitest';
 
 const FAULTY = new URL('./fixtures/workers-faulty-adapter.mjs', import.meta.url);
@@ -92,7 +92,7 @@ describe('runWorkload: barrier and counters', () => {
 describe('runWorkload: verification catches broken results', () => {
   it('a target that drops writes fails the size check', async () => {
     const error = await faultyRun('drop-set');
-    expect(error.code).toBe('ERR_SHARDMAP_WORKERS_VERIFY');
+    expect(error.code).toBe('ERR_SHARDMAP_HARNESS_VERIFY');
     expect(checkStatus(error.result, 'final-size')).toBe('fail');
     expect(error.message).toMatch(/final-size: size = prefill \d+ \+ inserted \d+ − deleted \d+: expected \d+, got \d+/);
   });
@@ -139,7 +139,7 @@ describe('runWorkload: errors', () => {
     const map = ShardedMap.create<number, number>();
     const threadsBefore = (process.report.getReport() as { workers: unknown[] }).workers.length;
     const run = runWorkload({ threads: 2, durationMs: 200, stopTimeoutMs: 500, keys: 1_000, target: { adapter: FAULTY, config: { handle: map.handle, fault: 'hang' } } });
-    await expect(run).rejects.toMatchObject({ code: 'ERR_SHARDMAP_WORKERS_STALLED', message: expect.stringMatching(/^workload thread 1 did not finish within 500 ms/) });
+    await expect(run).rejects.toMatchObject({ code: 'ERR_SHARDMAP_HARNESS_STALLED', message: expect.stringMatching(/^workload thread 1 did not finish within 500 ms/) });
     expect((process.report.getReport() as { workers: unknown[] }).workers.length).toBe(threadsBefore);
   });
 
