@@ -67,6 +67,9 @@ export interface BufferConfig {
 /** What an engine needs of the configuration (striped.ts, syncmap/). */
 export type EngineConfig = Readonly<Pick<BufferConfig, 'shardCount' | 'keyCodec' | 'valueCodec' | 'seed' | 'hashMask' | 'maxBytes'>>;
 
+/** Every option create() reads: anything else is a typo, refused by name (ERR_SHARDMAP_OPTION). */
+const OPTION_NAMES: ReadonlySet<string> = new Set(['keys', 'values', 'shards', 'capacity', 'maxBytes', 'mode', 'seed']);
+
 function defaultShards(): number {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   const parallelism = nav?.hardwareConcurrency ?? 4;
@@ -100,6 +103,7 @@ export function parseOptions(options: ShardedMapOptions | undefined, hashMask: n
 function parseOptionsUnguarded(options: ShardedMapOptions | undefined, hashMask: number): BufferConfig & { capacity: number } {
   const o = options ?? {};
   if (typeof o !== 'object') throw optionError('options', 'must be an object');
+  for (const name of Object.keys(o)) if (!OPTION_NAMES.has(name)) throw optionError(name, `is not an option of ShardedMap.create (options: ${[...OPTION_NAMES].join(', ')})`);
   const shardCount = o.shards ?? defaultShards();
   if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 4096 || (shardCount & (shardCount - 1)) !== 0) {
     throw optionError('shards', `must be a power of two from 1 to 4096, not ${String(o.shards)}`);
@@ -166,7 +170,11 @@ function readBufferUnguarded(handle: unknown): BufferConfig {
   if (handle === null || (typeof handle !== 'object' && !(handle instanceof SharedArrayBuffer))) {
     throw badBufferError(`expected a handle object, got ${handle === null ? 'null' : typeof handle}`);
   }
-  if (!(buffer instanceof SharedArrayBuffer)) throw badBufferError('the handle holds no SharedArrayBuffer (a copy or a plain ArrayBuffer?)');
+  if (!(buffer instanceof SharedArrayBuffer)) {
+    const inner = (handle as { handle?: { kind?: unknown } }).handle;
+    if (inner !== null && typeof inner === 'object' && inner.kind === 'shardmap') throw badBufferError('got a ShardedMap where its handle was expected: pass map.handle');
+    throw badBufferError('the handle holds no SharedArrayBuffer (a copy or a plain ArrayBuffer?)');
+  }
   if (!buffer.growable) throw badBufferError('the buffer is not growable: not one created by ShardedMap.create');
   if (buffer.byteLength < HEADER_BYTES) throw badBufferError(`the buffer has only ${buffer.byteLength} bytes`);
   const i32 = new Int32Array(buffer, 0, HEADER_BYTES >> 2);

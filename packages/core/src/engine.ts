@@ -41,6 +41,8 @@ export interface ShardFigures {
 }
 
 export interface Engine {
+  /** The mode's name, as `mode` takes it. */
+  readonly name: 'striped' | 'syncmap';
   /** get() of a number key the key codec takes (-0 may come unfolded): the value, or undefined. */
   getNumber(num: number): unknown;
   /** The value of `probe`, or ABSENT. `wantValue` false: any non-ABSENT answer (has()). */

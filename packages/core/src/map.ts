@@ -347,8 +347,10 @@ export class ShardedMap<K = unknown, V = unknown> {
     return this.entries();
   }
 
-  forEach(cb: (value: V, key: K, map: ShardedMap<K, V>) => void): void {
-    this.range((key, value) => void cb(value, key, this), 'forEach');
+  /** As Map's: `cb` is checked before anything else, and called with `thisArg` as its `this`. */
+  forEach(cb: (value: V, key: K, map: ShardedMap<K, V>) => void, thisArg?: unknown): void {
+    if (typeof cb !== 'function') throw new TypeError(`shardmap: forEach() needs a function, got ${cb === null ? 'null' : typeof cb}`);
+    this.range((key, value) => void cb.call(thisArg, value, key, this), 'forEach');
   }
 
   /** Calls fn for each entry; stops when fn returns false (sync.Map's Range). */
@@ -374,6 +376,14 @@ export class ShardedMap<K = unknown, V = unknown> {
   stats(): ShardedMapStats {
     if (this.#inUpdate) throw reentrantError('stats');
     return collectStats(this.#shards, this.#engine);
+  }
+
+  /** What console.log and util.inspect show: the map's shape, not its bytes. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const c = this.#config;
+    const mode = this.#engine.name;
+    if (this.#inUpdate) return `ShardedMap <${mode}, inside update()>`;
+    return `ShardedMap(${this.size}) <${mode}, ${c.shardCount} shards, ${this.#shards.heap.highWater()} bytes used of ${c.maxBytes}>`;
   }
 }
 

@@ -35,6 +35,7 @@ import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, 
 import type { EngineConfig } from './buffer.js';
 
 export class StripedEngine implements Engine {
+  readonly name = 'striped';
   readonly extraStats: readonly string[] = [];
   readonly #c: EngineConfig;
   readonly #views: Views;

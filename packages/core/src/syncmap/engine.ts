@@ -84,6 +84,7 @@ import { ShardRepair } from './recovery.js';
 
 
 export class SyncMapEngine implements Engine {
+  readonly name = 'syncmap';
   readonly extraStats: readonly string[] = ['misses', 'promotions'];
   readonly #views: Views;
   readonly #shards: Shards;
