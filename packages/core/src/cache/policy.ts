@@ -19,18 +19,35 @@
  * "rose"; Caffeine's first step shrinks a 1% window that cannot shrink). Rates are in 1/65536,
  * steps in 1/256 entry: integers only, so every thread and the test model compute the same.
  *
- * The numbers that chose it (hit ratio, %, model replay of /work/shared/traces; LRU measured):
- *   fixed 1% window:         orm-night@1000 66.2 vs LRU 67.3 (README: 55.7); zigzag@300 12.0/14.4
- *   Caffeine's climber:      average share of the LRU→OPT gap closed 41.2%; below LRU at 6 points
- *   same, first step grows:  44.8%; below LRU on zigzag (all 3 sizes) and orm-night 500/1000
- *   climber every 5× / 1×:   37.1% / 37.9%; 1/8 steps: 39.0% (noisier periods, worse climbs)
- *   ARC-style ghosts instead of the climber: 19-21% (the window's ghosts outvote the main's)
- * Where it stays below LRU (zigzag, orm-night at 500-1000) the best fixed window is ~100%: the
- * climber gets there too slowly on zigzag's 26 scans and wanders on orm-night.
+ * The numbers that chose it: replays of the 6 traces of /work/shared/traces at 19 sizes (the
+ * test model, tuned through its Tuning knobs), as the average share of the LRU→OPT gap closed and
+ * the points where the policy hits less often than LRU:
+ *   fixed 1% window:               zigzag@300 12.0% vs LRU 14.4%; web12@4000 79.1 vs 79.0
+ *   fixed 20% / 50% / 99% window:  orm-night@500 57.8 / 59.7 / 60.9%, LRU 61.0%: none wins there
+ *   Caffeine's climber (1/16 steps, first step shrinks, every 10× maximum): 41.2%, 6 points below
+ *   the same, first step grows:    44.8%, 5 points below (zigzag ×3, orm-night@500 and @1000)
+ *   climbing every 5× / 1× maximum: 37.1% / 37.9%; 1/8 steps: 39.0% (noisier periods)
+ *   ARC-style ghost lists moving the window instead of the climber: 19-21% (the window's ghosts,
+ *   one per rejected candidate, outvote the main's and drive the window to 100%, i.e. LRU)
+ * This policy (pnpm bench --only cache): 44.3% unsharded, 41.8% over 8 shards; below LRU on
+ * zigzag (11.3 vs 14.4% at 300) and orm-night at 500 and 1000 (58.6 vs 61.0%, 66.5 vs 67.3%):
+ * there the best window is ~100% and the climber reaches it too slowly (zigzag is 26 scans) or
+ * wanders. Weak point, open.
  *
- * Hits. onAccess() is the LOCKED replay of a hit. A hit itself must not lock: the cache records
- * it lock-free in a per-shard lossy ring (access-buffer.ts) that the next lock holder drains into
- * onAccess(); a node freed or reused since is skipped or credited to its new entry (a hint).
+ * Per shard, not global: each shard has its own policy and sketch (its keys are its own, so the
+ * sketch loses nothing), the lock it already holds covers every word, and no word is shared
+ * between shards. Over 8 shards the hit ratio stays within 0.5-2.4 points of one policy except
+ * zigzag (a scan's order is split across shards: 36.7% vs 51.6% at 1200) and cpp@100 (12 entries
+ * a shard).
+ *
+ * Hits. onAccess() is the LOCKED replay of a hit; a hit itself must not lock. The cache is to
+ * record it in a per-shard lossy ring in the shard's header, Caffeine's read buffer: R = 16 slots
+ * and a write counter; a hit does t = Atomics.add(count, 1) and, if t - drained < R, stores
+ * node + 1 in slot t % R (else drops the hint, or drains it itself if tryLock succeeds: it never
+ * waits). Every lock holder, before its own change, drains: for each slot since `drained`,
+ * Atomics.exchange(slot, 0), and onAccess(value - 1) if non-zero. Lost or dropped hints only cost
+ * recency/frequency information; a node freed since is ignored here (FREE), and one reused since
+ * credits its new entry: a wrong hint, never a wrong answer or a broken list.
  *
  * Region layout (int32 units from `base`; policyLayout() owns every offset, N = maximum + 1
  * nodes, the 3 list sentinels are N, N+1, N+2 for window, probation, protected):

@@ -7,7 +7,7 @@
  * Counters. The table is `words` int32 words (a power of two, 2 × nextPow2(maximum), at least 16),
  * 8 nibble counters each: 16 counters per cached entry, Caffeine's FrequencySketch ratio. A key
  * hash picks one counter in each of 4 rows; the rows share the table:
- *   row r: word = top bits of imul(hash ^ ROW_SEEDS[r], ROW_MULS[r]); nibble = (hash >>> 3r) & 7
+ *   row r: word = top bits of imul(hash ^ ROW_SEEDS[r], ROW_MULS[r]); nibble = (hash >>> 20+3r) & 7
  * The hash is the map's seeded 32-bit key hash (already fmix32-mixed), so its bits are taken as
  * uniform; the multiply spreads them over the word index differently for every row, and the
  * nibble comes from other bits of the hash than those that choose the word in the other rows.
@@ -17,8 +17,7 @@
  * counter is halved, one shift and mask per word: ((w >>> 1) & 0x77777777). The additions count
  * then restarts at half, less a quarter of the odd counters (their halves were truncated), as in
  * Caffeine. Halving keeps the sketch about recent history: a key hot an hour ago and cold since
- * decays to 0 after ~4 periods. 10 × maximum is the paper's sample size W; shorter periods
- * (5 × maximum) cost 1-3 points of hit ratio on multi1 and cpp, longer ones were no better.
+ * decays to 0 after ~4 periods. 10 × maximum is the paper's sample size W (not tuned here).
  *
  * Concurrency. Every call here is made by the holder of the shard's lock (the policy replays hits
  * under it), so there is no race in normal use. The words are nevertheless read and written with
@@ -30,8 +29,8 @@
  * (collisions, truncation) anyway and only decides which of two entries to keep. The additions
  * count, likewise, may drift: aging then comes a little early or late.
  *
- * No doorkeeper: with 4-bit counters and halving, one-hit wonders cost a counter that decays
- * within a period, and the doorkeeper's extra Bloom filter gained < 0.3 points on these traces.
+ * No doorkeeper (Caffeine has none either): with 4-bit counters and halving, a one-hit wonder
+ * costs one count that decays within a period. Not measured here; a candidate for later.
  *
  * Region layout (int32 units, from `base`; sketchInt32s() is its length):
  *
@@ -49,6 +48,9 @@ const HEADER = 3;
 /** Aging period as a multiple of the maximum entries (the paper's W = 10 × capacity). */
 const SAMPLE_FACTOR = 10;
 
+/** The nibble of row r is hash bits NIBBLE_BITS + 3r..+2 (20..31): never the low bits, which
+ *  pick the shard and so are the same for every key of one shard's sketch. */
+const NIBBLE_BITS = 20;
 const ROW_SEEDS = [0x97cb3127, 0xa8f2b6e3, 0x2c1b3c6d, 0x297a2d39] as const;
 const ROW_MULS = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f] as const;
 
@@ -121,7 +123,7 @@ export class FrequencySketch {
   }
 
   #nibbleShift(hash: number, row: number): number {
-    return ((hash >>> (row * 3)) & 7) << 2;
+    return ((hash >>> (NIBBLE_BITS + row * 3)) & 7) << 2;
   }
 
   #halve(): void {

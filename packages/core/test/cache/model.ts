@@ -55,7 +55,7 @@ export class SketchModel {
   #counterIndex(hash: number, row: number): number {
     const h = Math.imul(hash ^ ROW_SEEDS[row]!, ROW_MULS[row]!) >>> 0;
     const word = this.wordBits === 0 ? 0 : h >>> (32 - this.wordBits);
-    const nibble = (hash >>> (row * 3)) & 7;
+    const nibble = (hash >>> (20 + row * 3)) & 7;
     return word * 8 + nibble;
   }
 

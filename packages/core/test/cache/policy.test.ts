@@ -133,6 +133,16 @@ describe('eviction policy against its model', () => {
     );
   });
 
+  it('same victims on skewed keys in larger caches (hot candidates, decaying steps)', () => {
+    const skewedOp = fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat()).map(([u, r]): Op =>
+      r % 4 === 0 ? { kind: 'access', pick: r } : { kind: 'insert', key: Math.floor(u ** 3 * 3000) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 40, max: 300 }), fc.array(skewedOp, { minLength: 15_000, maxLength: 25_000 }), (maximum, ops) => replay(maximum, ops, false)),
+      { seed: SEED ^ 2, numRuns: 6 },
+    );
+  });
+
   it('moves the window: the climber changes windowMax on a skewed then a scanning load', () => {
     const maximum = 50;
     const { policy } = makePolicy(maximum);
