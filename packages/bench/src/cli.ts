@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `pnpm bench`: see USAGE in config.ts. */
 import { UsageError, USAGE, parseBenchArgs } from './config.js';
+import { runCacheBench } from './cache/run-cache.js';
 import { runBench } from './run.js';
 
 async function main(): Promise<number> {
@@ -20,6 +21,10 @@ async function main(): Promise<number> {
   }
   const { config } = parsed;
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  if (config.cache) {
+    await runCacheBench(config.cache, config.outDir, log);
+    return 0;
+  }
   log(`bench: ${config.mode} run, seed ${config.single.seed}, output in ${config.outDir}/`);
   const written = await runBench(config, log);
   for (const b of written.results.bars) {

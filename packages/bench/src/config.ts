@@ -3,6 +3,7 @@
  * 2-core machine); the default is the full report. Individual flags override either preset.
  */
 import { parseArgs } from 'node:util';
+import type { CacheBenchSettings } from './cache/run-cache.js';
 import type { MultiSettings } from './multi/run-multi.js';
 import type { SingleSettings } from './single/suite.js';
 
@@ -13,6 +14,8 @@ export interface BenchConfig {
   readonly runMulti: boolean;
   readonly single: SingleSettings;
   readonly multi: MultiSettings;
+  /** Set by --only cache: the cache hit-ratio bench runs instead of the map suites. */
+  readonly cache?: CacheBenchSettings;
 }
 
 /** Thrown for a bad command line; the CLI prints it with the usage and exits 2. */
@@ -26,7 +29,9 @@ writes <out>/results.json, <out>/REPORT.md and <out>/charts/*.svg.
 
 Options:
   --quick               small sizes and op counts; finishes in under 2 minutes (CI smoke run)
-  --only <suite>        run only 'single' or 'multi'
+  --only <suite>        run only 'single' or 'multi'; 'cache' runs the cache hit-ratio bench
+                        instead (traces of /work/shared/traces, or SHARDMAP_TRACES)
+  --traces <list>       cache: traces by name, e.g. multi1,web12 (default all)
   --runs <n>            measured runs per cell (default 3)
   --warmup-runs <n>     discarded runs before them, per cell (default 1; quick: 0)
   --rounds <n>          multi-thread: run the whole matrix n times and pool each cell's runs,
@@ -84,6 +89,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       options: {
         quick: { type: 'boolean' },
         only: { type: 'string' },
+        traces: { type: 'string' },
         runs: { type: 'string' },
         'warmup-runs': { type: 'string' },
         rounds: { type: 'string' },
@@ -105,8 +111,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   }
   if (values.help) return { help: true };
   const quick = values.quick === true;
-  if (values.only !== undefined && values.only !== 'single' && values.only !== 'multi') {
-    throw new UsageError(`--only must be 'single' or 'multi', got '${values.only}'`);
+  if (values.only !== undefined && !['single', 'multi', 'cache'].includes(values.only)) {
+    throw new UsageError(`--only must be 'single', 'multi' or 'cache', got '${values.only}'`);
   }
   const sizes = intList('sizes', values.sizes, quick ? [1000, 10_000] : [1000, 1_000_000]);
   if (sizes.some((s) => s % 1000 !== 0)) throw new UsageError(`--sizes must be multiples of 1000, got '${values.sizes}'`);
@@ -125,8 +131,11 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
     config: {
       mode: customised ? 'custom' : quick ? 'quick' : 'full',
       outDir: values.out ?? 'bench-results',
-      runSingle: values.only !== 'multi',
-      runMulti: values.only !== 'single',
+      runSingle: values.only === undefined || values.only === 'single',
+      runMulti: values.only === undefined || values.only === 'multi',
+      ...(values.only === 'cache'
+        ? { cache: { seed, ...(nameList(values.traces) ? { traces: nameList(values.traces)! } : {}), ...(process.env.SHARDMAP_TRACES ? { traceDir: process.env.SHARDMAP_TRACES } : {}) } }
+        : {}),
       single: {
         sizes,
         runs: runs ?? 3,
