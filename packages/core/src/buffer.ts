@@ -28,14 +28,15 @@ import {
 } from './layout.js';
 import { KEY_CODECS, VALUE_CODECS } from './codecs.js';
 import { badBufferError, noSharedMemoryError, optionError } from './errors.js';
+import type { KeyCodecName, ValueCodecName } from './types.js';
 import { finalize, hashInt32, randomSeed } from './hash.js';
 
 export const MODES = ['striped', 'syncmap'] as const;
 export type ModeName = (typeof MODES)[number];
 
 export interface ShardedMapOptions {
-  keys?: 'any' | 'string' | 'number' | 'int32' | 'bigint' | 'bytes';
-  values?: 'any' | 'string' | 'number' | 'int32' | 'bigint' | 'bytes' | 'json';
+  keys?: KeyCodecName;
+  values?: ValueCodecName;
   /** A power of two; default next_pow2(4 × parallelism) (DashMap's rule), 4..64. */
   shards?: number;
   /** Expected number of entries: pre-sizes the tables; the map always grows. */
@@ -47,9 +48,11 @@ export interface ShardedMapOptions {
 }
 
 /** The plain, structured-cloneable object that carries a map to other threads. */
-export interface ShardedMapHandle {
+export interface ShardedMapHandle<K = unknown, V = unknown> {
   readonly kind: 'shardmap';
   readonly buffer: SharedArrayBuffer;
+  /** Types only (never present at run time): the key and value types `attach` gives back. */
+  readonly __types?: () => [K, V];
 }
 
 /** Everything a map instance needs from the header, read once at create/attach. */

@@ -44,6 +44,7 @@ import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type Shard
 import { H_PUBLISHED_LENGTH, HEADER_BYTES } from './layout.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine } from './engine.js';
 import { StripedEngine } from './striped.js';
+import type { AddDelta, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
 import { SyncMapEngine } from './syncmap/engine.js';
 
 const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
@@ -59,7 +60,7 @@ const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
  * present for the whole call, and runs callbacks with no lock held. snapshot() is one instant.
  */
 export class ShardedMap<K = unknown, V = unknown> {
-  readonly handle: ShardedMapHandle;
+  readonly handle: ShardedMapHandle<K, V>;
   readonly #config: BufferConfig;
   readonly #shards: Shards;
   readonly #engine: Engine;
@@ -96,12 +97,16 @@ export class ShardedMap<K = unknown, V = unknown> {
         : new StripedEngine(config, this.#shards, this.#probe, this.#value);
   }
 
-  static create<K = unknown, V = unknown>(options?: ShardedMapOptions): ShardedMap<K, V> {
-    return createMap<K, V>(options, -1);
+  /** A new map; its key and value types follow `keys` and `values` (types.ts). */
+  static create<const O extends ShardedMapOptions = {}>(options?: O): ShardedMap<KeyOfCodec<O['keys']>, ValueOfCodec<O['values']>>;
+  /** A new map of explicit types, which the codecs must be able to hold. */
+  static create<K, V>(options?: ShardedMapOptions & { keys?: KeyCodecsFor<K>; values?: ValueCodecsFor<V> }): ShardedMap<K, V>;
+  static create(options?: ShardedMapOptions): ShardedMap<unknown, unknown> {
+    return createMap(options, -1);
   }
 
   /** Attach to a map created in another thread (or this one). Validates the buffer. */
-  static attach<K = unknown, V = unknown>(handle: ShardedMapHandle): ShardedMap<K, V> {
+  static attach<K = unknown, V = unknown>(handle: ShardedMapHandle<K, V> | ShardedMapHandle): ShardedMap<K, V> {
     return new ShardedMap<K, V>(readBuffer(handle));
   }
 
@@ -278,7 +283,7 @@ export class ShardedMap<K = unknown, V = unknown> {
   }
 
   /** Atomic counter: adds `delta` to a numeric value (absent = 0) and returns the new value. */
-  add(key: K, delta: number): number {
+  add(key: K, delta: AddDelta<V>): number {
     if (this.#inUpdate) throw reentrantError('add');
     const c = this.#config;
     if (!CODEC_ADD.has(c.valueCodec)) throw notNumericError(`needs numeric values; this map's value codec is not numeric`);
@@ -350,11 +355,15 @@ export class ShardedMap<K = unknown, V = unknown> {
   /** As Map's: `cb` is checked before anything else, and called with `thisArg` as its `this`. */
   forEach(cb: (value: V, key: K, map: ShardedMap<K, V>) => void, thisArg?: unknown): void {
     if (typeof cb !== 'function') throw new TypeError(`shardmap: forEach() needs a function, got ${cb === null ? 'null' : typeof cb}`);
-    this.range((key, value) => void cb.call(thisArg, value, key, this), 'forEach');
+    this.#range((key, value) => void cb.call(thisArg, value, key, this), 'forEach');
   }
 
   /** Calls fn for each entry; stops when fn returns false (sync.Map's Range). */
-  range(fn: (key: K, value: V) => boolean | void, method = 'range'): void {
+  range(fn: (key: K, value: V) => boolean | void): void {
+    this.#range(fn, 'range');
+  }
+
+  #range(fn: (key: K, value: V) => boolean | void, method: string): void {
     if (this.#inUpdate) throw reentrantError(method);
     // As #walk, without a generator resumption per entry.
     const count = this.#config.shardCount;
@@ -387,6 +396,6 @@ export class ShardedMap<K = unknown, V = unknown> {
   }
 }
 
-export function createMap<K, V>(options: ShardedMapOptions | undefined, hashMask: number): ShardedMap<K, V> {
+export function createMap<K = unknown, V = unknown>(options: ShardedMapOptions | undefined, hashMask: number): ShardedMap<K, V> {
   return ShardedMap._create<K, V>(options, hashMask);
 }

@@ -59,7 +59,7 @@ export class MapSubject implements SingleSubject {
 export class ShardedSubject implements SingleSubject {
   private readonly map: ShardedMap<Key, Value>;
   constructor(options: ShardedMapOptions) {
-    this.map = ShardedMap.create<Key, Value>(options);
+    this.map = ShardedMap.create(options) as ShardedMap<Key, Value>; // codecs chosen at run time
   }
   get(key: Key): unknown {
     return this.map.get(key);

@@ -101,7 +101,8 @@ interface ResolvedTarget {
 function resolveTarget(options: WorkloadOptions): ResolvedTarget {
   const custom = options.target;
   if (custom === undefined) {
-    const map = options.map ?? ShardedMap.create<number, number>(options.mapOptions);
+    // Options chosen at run time: their codecs are the caller's promise that numbers fit.
+    const map = options.map ?? (ShardedMap.create(options.mapOptions) as ShardedMap<number, number>);
     const config = { handle: map.handle };
     return { name: 'sharded-map', adapter: DEFAULT_ADAPTER.href, configFor: () => ({ config }), map };
   }

@@ -77,7 +77,7 @@ class ShardedTarget implements MapTarget {
 export async function create(options: TargetCreateOptions): Promise<TargetHost> {
   const mapOptions: ShardedMapOptions = { ...(options.params as ShardedMapOptions) };
   if (options.capacityHint !== undefined) mapOptions.capacity = options.capacityHint;
-  const map = ShardedMap.create<number, number>(mapOptions);
+  const map = ShardedMap.create(mapOptions) as ShardedMap<number, number>; // codecs chosen at run time
   return {
     attachInfo: () => ({ handle: map.handle }),
     size: async () => map.size,
