@@ -47,6 +47,26 @@ const READ_SPINS = 64;
 /** readBegin's answer while a writer holds the lock: has the LOCKED bit, so no sequence equals it. */
 export const BUSY = -1;
 
+/**
+ * Seqlock step 1, as a function of the views' Int32Array (module-level, so a hot caller inlines
+ * it whole: a method reached through the Shards object costs ~60 instructions more per call).
+ * Shard `s`'s sequence, or BUSY while a writer holds its lock. One Atomics.load.
+ */
+export function seqBegin(i32: Int32Array, s: number): number {
+  const seq = Atomics.load(i32, shardWord(s, S_LOCK));
+  return (seq & LOCKED) === 0 ? seq : BUSY;
+}
+
+/** Seqlock step 2: no writer held shard `s`'s lock since seqBegin returned `seq`. One Atomics.load. */
+export function seqValidate(i32: Int32Array, s: number, seq: number): boolean {
+  return Atomics.load(i32, shardWord(s, S_LOCK)) === seq;
+}
+
+/** Shard `s`'s table offset (S_TABLE), plain: optimistic readers validate it with the sequence. */
+export function tableOf(i32: Int32Array, s: number): number {
+  return i32[shardWord(s, S_TABLE)]!;
+}
+
 export class Shards {
   readonly shardBits: number;
   /** Set by an engine that keeps state of its own per shard: runs last in recoverLocked (invariant 6). */
@@ -106,7 +126,16 @@ export class Shards {
     i32[shardWord(s, S_LOCK_CONTENDED)]!++;
     i32[shardWord(s, S_LOCK_WAITS)]! += c.waits;
     if (!c.tookOver) return seen;
-    this.recoverLocked(s);
+    try {
+      this.recoverLocked(s);
+    } catch (error) {
+      // A shard too corrupt to repair: release it (its readers and writers meet the corruption
+      // themselves, as ERR_SHARDMAP_CORRUPT) rather than keep a lock no one will ever release.
+      this.acquired[s] = this.sequenceAfterTakeover(s);
+      this.holding[s] = 1;
+      this.unlock(s);
+      throw error;
+    }
     return this.sequenceAfterTakeover(s);
   }
 
@@ -130,8 +159,7 @@ export class Shards {
 
   /** Seqlock step 1: shard `s`'s sequence, or BUSY while a writer holds its lock. One Atomics.load. */
   readBegin(s: number): number {
-    const seq = Atomics.load(this.views.i32, shardWord(s, S_LOCK));
-    return (seq & LOCKED) === 0 ? seq : BUSY;
+    return seqBegin(this.views.i32, s);
   }
 
   /** readBegin, spinning up to READ_SPINS loads while the lock is held (writers are short). */
@@ -148,7 +176,7 @@ export class Shards {
    * read in between (plain reads, bounds-checked) was one instant's state. One Atomics.load.
    */
   readValidate(s: number, seq: number): boolean {
-    return Atomics.load(this.views.i32, shardWord(s, S_LOCK)) === seq;
+    return seqValidate(this.views.i32, s, seq);
   }
 
   /** A failed optimistic read (Atomics.add, only on the retry path). */

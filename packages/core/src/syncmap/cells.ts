@@ -85,11 +85,15 @@ export class Cells {
   readonly #raw = new RawValue();
   readonly #alloc: BlobAllocator;
 
+  /** Inline ints are values this codec can hold ('any', 'number', 'int32', 'json'). */
+  readonly intsPlausible: boolean;
+
   constructor(config: EngineConfig, shards: Shards) {
     this.#views = shards.views;
     this.#shards = shards;
     this.#c = config;
     this.#anyNumber = config.valueCodec === 0 || config.valueCodec === 2;
+    this.intsPlausible = plausibleValue(config.valueCodec, T_NUMBER, 0);
     // Record blobs are not intent-logged: a record is unreachable until its cell's CAS publishes it.
     this.#alloc = { allocLocked: (s: number, bytes: number): number => shards.heap.alloc(s, bytes) };
   }
@@ -128,8 +132,12 @@ export class Cells {
   /** The value a present state stands for (records stay valid while this thread is pinned). */
   decode(st: number): unknown {
     const kind = st & 3;
-    if (kind === KIND_INT) return st >> 3;
-    if (kind === KIND_CONSTANT) return inlineValue(((st >> 3) & 3) + 1);
+    if (kind === KIND_INT || kind === KIND_CONSTANT) {
+      // Inline states carry no tag of their own: check the codec could have stored them.
+      const tag = kind === KIND_INT ? T_NUMBER : ((st >> 3) & 3) + 1;
+      if (!plausibleValue(this.#c.valueCodec, tag, st >> 3)) throw corruptError('snapshot', `a cell holds an inline value impossible for this codec`);
+      return kind === KIND_INT ? st >> 3 : inlineValue(tag);
+    }
     const record = st & ~7;
     const v = this.#views;
     if (record <= 0 || !v.covers(record + RECORD_BYTES)) throw corruptError('snapshot', `value record ${record} outside the buffer`);

@@ -96,6 +96,7 @@ export class SyncMapEngine implements Engine {
   readonly #dirty: DirtyTables;
   readonly #whole: WholeMap;
   readonly #reads: SnapshotReads;
+  readonly #intsPlausible: boolean;
   /** The front's scratch objects, for the number paths' fall-backs to the generic ones. */
   readonly #probe: ProbeKey;
   readonly #value: EncodedValue;
@@ -107,6 +108,7 @@ export class SyncMapEngine implements Engine {
     this.#shardMask = config.shardCount - 1;
     this.#shardBits = shards.shardBits;
     this.#cells = new Cells(config, shards);
+    this.#intsPlausible = this.#cells.intsPlausible;
     this.#pin = new Pin(shards, ownerId);
     const retired = new Retirement(shards, this.#cells);
     this.#dirty = new DirtyTables(config, shards, this.#cells, this.#pin, retired);
@@ -147,7 +149,7 @@ export class SyncMapEngine implements Engine {
         const cell = v.i32[slotWord(slotOffset(table, capacity, slot), SLOT_CELL)]!;
         if (cell > 0 && cell + CELL_BYTES <= v.length) {
           const st = v.i32[cellWord(cell)]!; // a plain read: invariant 3'
-          if ((st & 3) === KIND_INT) return st >> 3;
+          if ((st & 3) === KIND_INT && this.#intsPlausible) return st >> 3;
         }
       }
     }

@@ -77,8 +77,15 @@ export class WholeMap {
 
   // --- whole-map operations (every lock held, invariant 4) --------------------------------------
 
+  /** Takes every lock in index order; if one cannot be taken (corruption), releases the others. */
   #lockAll(): void {
-    for (let s = 0; s < this.#c.shardCount; s++) this.#shards.lock(s);
+    let s = 0;
+    try {
+      for (; s < this.#c.shardCount; s++) this.#shards.lock(s);
+    } catch (error) {
+      while (s > 0) this.#shards.unlock(--s);
+      throw error;
+    }
   }
 
   #unlockAll(): void {
