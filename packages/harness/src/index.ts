@@ -33,7 +33,7 @@ export type { MixPresetName, OpMix, OpName } from './mix.js';
 export { REQUIRED_OPS, missingOps, requireOps } from './target.js';
 export type { MapTarget, MaybePromise, OptionalOp, SyncMapTarget, TargetContext, TargetModule, TargetWith } from './target.js';
 export { abortRun, arriveAndWait, createControl, isAborted, phaseReleased, Phase } from './control.js';
-export { createRandom, isValueOf, keySlice, prefillKeys, uniformSampler, valueFor, zipfSampler } from './keys.js';
+export { createRandom, isValueOf, keySlice, prefillKeys, splitMix32, uniformSampler, valueFor, zipfSampler } from './keys.js';
 export type { LatencySummary } from './latency.js';
 export type { Verification, VerificationCheck } from './verify.js';
 export { MIXED_COUNTER_KEY, MixedWorkload, defaultProgressKey, mixedKey, runMixedWorkload, verifyMixedWorkload } from './mixed-workload.js';
