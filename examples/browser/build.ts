@@ -4,8 +4,9 @@
  * Browsers cannot resolve bare specifiers like `@shardmap/core` or `comlink`, so each page and
  * worker script becomes one self-contained ES module. The bundles are made from the packages'
  * built `dist/` (what `pnpm install` produces), not from their sources, so the browser runs the
- * same JavaScript Node does. The example directory is outside the pnpm workspace, so the two
- * `@shardmap/*` specifiers are pointed at the packages explicitly; everything they import in turn
+ * same JavaScript Node does. The example directory is outside the pnpm workspace, so the
+ * `@shardmap/*` specifiers are pointed at the packages explicitly (of the harness, only its mixed
+ * workload, whose modules import nothing of Node's); everything they import in turn
  * (comlink, cbor-x) resolves from the packages' own node_modules as usual.
  */
 import { build } from 'esbuild';
@@ -20,6 +21,7 @@ export const EXAMPLE_OUT_DIR = fileURLToPath(new URL('./dist', import.meta.url))
 const PACKAGE_ALIASES: Readonly<Record<string, string>> = {
   '@shardmap/core': `${repoRoot}packages/core/dist/index.js`,
   '@shardmap/workers/browser': `${repoRoot}packages/workers/dist/comlink/browser.js`,
+  '@shardmap/harness/mixed-workload': `${repoRoot}packages/harness/dist/mixed-workload.js`,
 };
 
 /**

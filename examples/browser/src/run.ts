@@ -10,9 +10,10 @@ import {
   MIXED_COUNTER_KEY,
   MixedWorkload,
   defaultProgressKey,
-  startMapWorkers,
+  verifyMixedWorkload,
   type MixedWorkloadReport,
-} from '@shardmap/workers/browser';
+} from '@shardmap/harness/mixed-workload';
+import { startMapWorkers } from '@shardmap/workers/browser';
 import type { WorkerFunctions } from './worker.js';
 
 export interface DemoOptions {
@@ -101,10 +102,9 @@ function verify(
 ): DemoResult {
   const participants = snapshot.participants.map((p) => ({ ...p, opsPerSecond: 0, report: reports.get(p.owner) }));
   const all = [...reports.values()];
-  const problems = all.flatMap((report) => report.errors);
   const counterExpected = all.reduce((sum, report) => sum + report.counterAdded, 0);
   const counterActual = map.get(MIXED_COUNTER_KEY);
-  if (counterActual !== counterExpected) problems.push(`shared counter is ${String(counterActual)}, the threads added ${counterExpected}`);
+  const problems = [...verifyMixedWorkload(all, counterActual).failures];
   workersIsolated.forEach((isolated, index) => {
     if (!isolated) problems.push(`worker w${index} is not cross-origin isolated`);
   });

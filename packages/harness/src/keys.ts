@@ -40,8 +40,11 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** SplitMix32 seeds the generator state so nearby seeds give unrelated streams. */
-function splitMix32(seed: number): () => number {
+/**
+ * SplitMix32: uniform 32-bit unsigned integers from a 32-bit seed, all-integer via Math.imul. It
+ * seeds createRandom's state so nearby seeds give unrelated streams; the bench draws its keys with it.
+ */
+export function splitMix32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x9e3779b9) >>> 0;

@@ -10,7 +10,8 @@
  * throws an error naming what is missing. Nothing is skipped silently: the runner fails with the op
  * named, the bench reports the cell as skipped with that reason.
  *
- * Keys are integers in the workload's key space; values are integers. An op may return its result
+ * Keys are integers in the workload's key space (`K`, number unless a workload says otherwise: the
+ * mixed workload's keys are owner-named strings); values are integers. An op may return its result
  * directly or as a Promise (the runner awaits only thenables, so synchronous targets pay nothing
  * for the option); the bench's workloads need synchronous targets (`SyncMapTarget`).
  *
@@ -61,22 +62,22 @@ export interface TargetContext {
 }
 
 /** The operations a target offers; see the module header for each one's contract. */
-export interface MapTarget {
-  get(key: number): unknown;
-  set(key: number, value: number): MaybePromise<boolean | void>;
-  delete(key: number): MaybePromise<boolean>;
-  update?(key: number, fn: (current: number | undefined) => number | undefined): unknown;
-  updateIfPresent?(key: number, value: number): MaybePromise<boolean>;
-  add?(key: number, delta: number): MaybePromise<number>;
-  range?(visit: (key: number, value: unknown) => boolean | void): MaybePromise<void>;
+export interface MapTarget<K = number> {
+  get(key: K): unknown;
+  set(key: K, value: number): MaybePromise<boolean | void>;
+  delete(key: K): MaybePromise<boolean>;
+  update?(key: K, fn: (current: number | undefined) => number | undefined): unknown;
+  updateIfPresent?(key: K, value: number): MaybePromise<boolean>;
+  add?(key: K, delta: number): MaybePromise<number>;
+  range?(visit: (key: K, value: unknown) => boolean | void): MaybePromise<void>;
   size?(): MaybePromise<number>;
   close?(): MaybePromise<void>;
-  insert?(key: number, value: number): MaybePromise<boolean>;
-  loadOrStore?(key: number, value: number): MaybePromise<boolean>;
-  loadAndDelete?(key: number): MaybePromise<boolean>;
-  swap?(key: number, value: number): MaybePromise<boolean>;
-  compareAndSwap?(key: number, expected: number, replacement: number): MaybePromise<boolean>;
-  compareAndDelete?(key: number, expected: number): MaybePromise<boolean>;
+  insert?(key: K, value: number): MaybePromise<boolean>;
+  loadOrStore?(key: K, value: number): MaybePromise<boolean>;
+  loadAndDelete?(key: K): MaybePromise<boolean>;
+  swap?(key: K, value: number): MaybePromise<boolean>;
+  compareAndSwap?(key: K, expected: number, replacement: number): MaybePromise<boolean>;
+  compareAndDelete?(key: K, expected: number): MaybePromise<boolean>;
   rangeAll?(): MaybePromise<number>;
   rangeDeleteFirst?(): MaybePromise<void>;
   clear?(): MaybePromise<void>;
@@ -86,21 +87,21 @@ export interface MapTarget {
 }
 
 /** A target whose every operation answers synchronously (what the bench's workloads drive). */
-export interface SyncMapTarget extends MapTarget {
-  set(key: number, value: number): boolean | void;
-  delete(key: number): boolean;
-  update?(key: number, fn: (current: number | undefined) => number | undefined): number | undefined;
-  updateIfPresent?(key: number, value: number): boolean;
-  add?(key: number, delta: number): number;
-  range?(visit: (key: number, value: unknown) => boolean | void): void;
+export interface SyncMapTarget<K = number> extends MapTarget<K> {
+  set(key: K, value: number): boolean | void;
+  delete(key: K): boolean;
+  update?(key: K, fn: (current: number | undefined) => number | undefined): number | undefined;
+  updateIfPresent?(key: K, value: number): boolean;
+  add?(key: K, delta: number): number;
+  range?(visit: (key: K, value: unknown) => boolean | void): void;
   size?(): number;
   close?(): void;
-  insert?(key: number, value: number): boolean;
-  loadOrStore?(key: number, value: number): boolean;
-  loadAndDelete?(key: number): boolean;
-  swap?(key: number, value: number): boolean;
-  compareAndSwap?(key: number, expected: number, replacement: number): boolean;
-  compareAndDelete?(key: number, expected: number): boolean;
+  insert?(key: K, value: number): boolean;
+  loadOrStore?(key: K, value: number): boolean;
+  loadAndDelete?(key: K): boolean;
+  swap?(key: K, value: number): boolean;
+  compareAndSwap?(key: K, expected: number, replacement: number): boolean;
+  compareAndDelete?(key: K, expected: number): boolean;
   rangeAll?(): number;
   rangeDeleteFirst?(): void;
   clear?(): void;
@@ -114,8 +115,11 @@ export const REQUIRED_OPS = ['get', 'set', 'delete'] as const;
 /** The operations a target may lack. */
 export type OptionalOp = Exclude<keyof MapTarget, (typeof REQUIRED_OPS)[number] | 'deferredResults'>;
 
+/** A target of any key type: what the checks below take, as they look at its operations and never pass it a key. */
+export type AnyKeyTarget = MapTarget<any>;
+
 /** Target `T` known to have the optional operations `N`. */
-export type TargetWith<N extends OptionalOp, T extends MapTarget = MapTarget> = T & { [K in N]-?: NonNullable<T[K]> };
+export type TargetWith<N extends OptionalOp, T extends AnyKeyTarget = MapTarget> = T & { [K in N]-?: NonNullable<T[K]> };
 
 /** The shape of a target module. */
 export interface TargetModule<T extends MapTarget = MapTarget> {
@@ -123,7 +127,7 @@ export interface TargetModule<T extends MapTarget = MapTarget> {
 }
 
 /** The operations of `needs` that `target` lacks (in the order of `needs`). */
-export function missingOps(target: MapTarget, needs: readonly OptionalOp[]): OptionalOp[] {
+export function missingOps(target: AnyKeyTarget, needs: readonly OptionalOp[]): OptionalOp[] {
   return needs.filter((op) => typeof target[op] !== 'function');
 }
 
@@ -131,7 +135,7 @@ export function missingOps(target: MapTarget, needs: readonly OptionalOp[]): Opt
  * Checks that `target` has the required operations and every one of `needs`, and narrows its type
  * accordingly. Throws `ERR_SHARDMAP_HARNESS_TARGET` naming `name` and each missing operation.
  */
-export function requireOps<N extends OptionalOp, T extends MapTarget>(target: T, needs: readonly N[], name: string): TargetWith<N, T> {
+export function requireOps<N extends OptionalOp, T extends AnyKeyTarget>(target: T, needs: readonly N[], name: string): TargetWith<N, T> {
   for (const op of REQUIRED_OPS) {
     if (typeof target?.[op] !== 'function') throw badTarget(name, `open() returned a target without ${op}()`);
   }

@@ -33,11 +33,18 @@ type CheckInput = { plan: WorkloadPlan; reports: readonly ThreadReport[]; final:
 const sum = (reports: readonly ThreadReport[], pick: (r: ThreadReport) => number): number =>
   reports.reduce((total, r) => total + pick(r), 0);
 
-const pass = (name: string, detail: string): VerificationCheck => ({ name, status: 'pass', detail });
-const fail = (name: string, detail: string): VerificationCheck => ({ name, status: 'fail', detail });
-const skip = (name: string, detail: string): VerificationCheck => ({ name, status: 'skip', detail });
-const compare = (name: string, what: string, expected: number, actual: number | undefined): VerificationCheck =>
+export const pass = (name: string, detail: string): VerificationCheck => ({ name, status: 'pass', detail });
+export const fail = (name: string, detail: string): VerificationCheck => ({ name, status: 'fail', detail });
+export const skip = (name: string, detail: string): VerificationCheck => ({ name, status: 'skip', detail });
+export const compare = (name: string, what: string, expected: number, actual: unknown): VerificationCheck =>
   actual === expected ? pass(name, `${what} = ${expected}`) : fail(name, `${what}: expected ${expected}, got ${String(actual)}`);
+
+/** The verdict on `checks`: the failed ones, then the first problems the threads described. */
+export function verdict(checks: readonly VerificationCheck[], examples: readonly string[]): Verification {
+  const failures = checks.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.detail}`);
+  const verified = failures.length === 0;
+  return { verified, checks, failures: verified ? [] : [...failures, ...examples] };
+}
 
 function opsUsed(input: CheckInput, op: OpName): boolean {
   return input.plan.mix[op] > 0;
@@ -116,9 +123,6 @@ const CHECKS = [checkOpCounts, checkValues, checkRange, checkAddTotals, checkPre
 export function verifyReports(plan: WorkloadPlan, reports: readonly ThreadReport[]): Verification {
   const final = reports.find((r) => r.final !== undefined)?.final ?? {};
   const input: CheckInput = { plan, reports, final };
-  const checks = CHECKS.map((check) => check(input));
-  const failures = checks.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.detail}`);
   const examples = reports.flatMap((r) => r.examples.map((e) => `thread ${r.worker}: ${e}`)).slice(0, 10);
-  const verified = failures.length === 0;
-  return { verified, checks, failures: verified ? [] : [...failures, ...examples] };
+  return verdict(CHECKS.map((check) => check(input)), examples);
 }

@@ -2,24 +2,16 @@
  * Seeded randomness for key generation and op-vector shuffles. Every run prints its seed in the
  * results so a surprising number can be reproduced with `--seed`.
  *
- * splitmix32 is used because it is tiny, fast in JS (all 32-bit integer ops) and passes the
- * usual statistical batteries well enough for picking benchmark keys; nothing here is security
- * sensitive.
+ * splitmix32 (the harness's `splitMix32`) is used because it is tiny, fast in JS (all 32-bit
+ * integer ops) and passes the usual statistical batteries well enough for picking benchmark keys;
+ * nothing here is security sensitive.
  */
+import { splitMix32 } from '@shardmap/harness';
 
 export type Rng = () => number;
 
 /** Returns a generator of uniform 32-bit unsigned integers. */
-export function splitmix32(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-}
+export const splitmix32: (seed: number) => Rng = splitMix32;
 
 /** Uniform integer in [0, 2^48): two draws, so keys look like bustle's random u64 keys while
  * staying exactly representable as JS numbers (and distinct with overwhelming probability). */

@@ -1,20 +1,25 @@
 /**
- * The default workload adapter: a `ShardedMap` attached from its handle (`config = { handle }`).
+ * The ShardedMap target: `shardedMapTarget(map)` over a map this thread already has (the mixed
+ * workload's), and the default workload adapter `open`, which attaches one from its handle
+ * (`config = { handle }`).
  *
- * `set` goes through `swap` rather than `set` so the runner learns whether the key was new — the
- * size check needs it — at the cost of decoding the previous value on replace.
+ * `set` goes through `swap` rather than `set` so the workload learns whether the key was new — the
+ * size check and the mixed workload's model check need it — at the cost of decoding the previous
+ * value on replace.
  */
 import { ShardedMap, type ShardedMapHandle } from '@shardmap/core';
-import type { MapTarget, TargetContext } from '../target.js';
+import type { SyncMapTarget, TargetContext, TargetWith } from '../target.js';
 
 /** The config this adapter expects. */
 export interface ShardedMapAdapterConfig {
   readonly handle: ShardedMapHandle;
 }
 
-/** Attaches the map once for this thread and exposes the workload operations on it. */
-export function open(config: ShardedMapAdapterConfig, _context?: TargetContext): MapTarget {
-  const map = ShardedMap.attach<number, number>(config.handle);
+/** What a ShardedMap offers of the target interface. */
+export type ShardedMapTarget<K = number> = TargetWith<'update' | 'add' | 'range' | 'size', SyncMapTarget<K>>;
+
+/** The workload operations on `map`, for the thread that holds it. */
+export function shardedMapTarget<K = number>(map: ShardedMap<K, number>): ShardedMapTarget<K> {
   return {
     get: (key) => map.get(key),
     set: (key, value) => !map.swap(key, value).loaded,
@@ -24,4 +29,9 @@ export function open(config: ShardedMapAdapterConfig, _context?: TargetContext):
     range: (visit) => map.range(visit),
     size: () => map.size,
   };
+}
+
+/** Attaches the map once for this thread and exposes the workload operations on it. */
+export function open(config: ShardedMapAdapterConfig, _context?: TargetContext): ShardedMapTarget {
+  return shardedMapTarget(ShardedMap.attach<number, number>(config.handle));
 }

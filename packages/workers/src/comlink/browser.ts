@@ -16,5 +16,3 @@ export { shareMap, startMapWorkers, wrapMapWorker } from './map-client.js';
 export type { MapWorker, MapWorkerEndpoint, MapWorkerGroup } from './map-client.js';
 export { fillValue, standardMapFunctions } from './map-functions.js';
 export type { StandardMapFunctions } from './map-functions.js';
-export { MIXED_COUNTER_KEY, MixedWorkload, defaultProgressKey, mixedKey, runMixedWorkload } from './mixed-workload.js';
-export type { MixedWorkloadOptions, MixedWorkloadReport, RunMixedWorkloadOptions } from './mixed-workload.js';

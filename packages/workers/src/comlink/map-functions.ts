@@ -8,7 +8,6 @@
  * Every function returns something structured-cloneable (`set` answers nothing instead of the map).
  */
 import type { ShardedMap, ShardedMapStats } from '@shardmap/core';
-import { runMixedWorkload } from './mixed-workload.js';
 
 /** How `fill` spells the value it stores under `${prefix}${index}`, so any thread can check it. */
 export function fillValue(prefix: string, index: number, valueLength: number): string {
@@ -73,7 +72,6 @@ export const standardMapFunctions = {
     }
     return found;
   },
-  runMixedWorkload,
 };
 
 /** The type to give `wrapMapWorker<…>` for a worker that exposes `standardMapFunctions`. */

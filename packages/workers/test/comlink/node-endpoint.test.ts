@@ -1,20 +1,14 @@
 /**
  * The comlink helpers driving Node worker threads through `nodeEndpoint`: the same calls the
- * browser example makes, on `worker_threads`. Workers load the built dist/ script (vitest does not
+ * browser example makes, on `worker_threads` (the mixed workload, the harness's, runs on them in
+ * tests/workers-comlink-mixed.test.ts). Workers load the built dist/ script (vitest does not
  * transform code in worker threads).
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { expose, proxy, wrap } from 'comlink';
 import { ShardedMap } from '@shardmap/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MIXED_COUNTER_KEY,
-  MixedWorkload,
-  nodeEndpoint,
-  startMapWorkers,
-  type MapWorkerGroup,
-  type StandardMapFunctions,
-} from '../../src/comlink/index.js';
+import { nodeEndpoint, startMapWorkers, type MapWorkerGroup, type StandardMapFunctions } from '../../src/comlink/index.js';
 
 const WORKER_SCRIPT = new URL('../../dist/comlink/node-map-worker.js', import.meta.url);
 
@@ -66,24 +60,6 @@ describe('startMapWorkers on worker_threads', () => {
     await group.workers[0]!.set('from-worker', 7.5);
     expect(map.get('from-worker')).toBe(7.5);
     await expect(group.workers[1]!.get('from-worker')).resolves.toBe(7.5);
-  });
-
-  it('runs the mixed workload in both workers and here at once, verified', async () => {
-    const owners = ['w0', 'w1', 'main'];
-    const runs = group.workers.map((worker, index) => worker.runMixedWorkload({ owner: `w${index}`, peers: owners, durationMs: 500 }));
-    const main = new MixedWorkload(map, { owner: 'main', peers: owners, iterateEvery: 5_000 });
-    let finished = false;
-    const all = Promise.all(runs).finally(() => {
-      finished = true;
-    });
-    while (!finished) {
-      main.step(256);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const reports = [...(await all), main.verify()];
-    expect(reports.flatMap((report) => report.errors)).toEqual([]);
-    expect(map.get(MIXED_COUNTER_KEY)).toBe(reports.reduce((sum, report) => sum + report.counterAdded, 0));
-    for (const report of reports) expect(report.ops).toBeGreaterThan(0);
   });
 
   it('close() terminates the threads', async () => {

@@ -1,22 +1,34 @@
 /**
- * A read/write/iterate workload that checks itself, for many threads on one map.
+ * The mixed workload: reads, writes and full iterations that check themselves, for many threads on
+ * one map — Web Workers, Node worker threads and a page's main thread, which runs it in slices
+ * between frames (`step`). Platform-neutral: plain JS on the harness's pieces (the seeded PRNG and
+ * self-describing values of keys.ts, the one target interface with the ShardedMap target, the
+ * verdict of verify.ts), nothing Node-only, so pages bundle it as `@shardmap/harness/mixed-workload`.
  *
  * Each participant (a worker, or the page's main thread) owns the keys `${owner}:k${i}`,
  * i < keysPerWorker, and is the only one writing them. It keeps a private model of its own keys,
- * so every read of an own key must equal the model exactly — any lost, stale or torn write shows.
- * Values are `i + keysPerWorker * version`, so a read of another owner's key, which may race with
- * its writer, can still be checked for shape: it is absent or congruent to i.
+ * so every read of an own key must equal the model exactly — any lost, stale or torn write shows —
+ * and every delete (and set, where the target can tell) must report presence as the model does.
+ * Values are `valueFor(i, keysPerWorker, version)`, so a read of another owner's key, which may
+ * race with its writer, can still be checked for shape: it is absent or a value of key i.
  *
  * Mix per op: `readPercent` reads (half own, half another owner's), the rest writes (3 of 4 set,
  * 1 of 4 delete); every `iterateEvery` ops one full `range()` that must visit each own key exactly
  * once with the model's value (no one else writes them, so they are present for the whole call)
  * and never a key twice. After each slice the writes of the slice are `add`ed to a shared
- * counter, so the counter's final value must equal the sum of all participants' writes, and the
- * running op count is `set` under a progress key that the page reads for live throughput.
+ * counter, so the counter's final value must equal the sum of all participants' writes
+ * (`verifyMixedWorkload`), and the running op count is `set` under a progress key that the page
+ * reads for live throughput.
  *
- * The map must take string keys and number values (the defaults, `'any'`, do).
+ * The map must take string keys and number values (the defaults, `'any'`, do); other entries in it
+ * are left alone.
  */
 import type { ShardedMap } from '@shardmap/core';
+import { shardedMapTarget } from './adapters/sharded-map.js';
+import { PROGRESS_UNIT } from './control.js';
+import { createRandom, isValueOf, valueFor } from './keys.js';
+import { requireOps, type MapTarget, type TargetWith } from './target.js';
+import { compare, fail, pass, verdict, type Verification } from './verify.js';
 
 export interface MixedWorkloadOptions {
   /** Names this participant's keys; unique per participant, e.g. `w0`, `w1`, `main`. Letters and digits. */
@@ -59,8 +71,11 @@ export interface RunMixedWorkloadOptions extends MixedWorkloadOptions {
   maxOps?: number;
 }
 
-/** Ops between clock checks and progress publishes: ~0.1–1 ms of work, so the stop is prompt. */
-const SLICE_OPS = 1024;
+/** What the mixed workload calls on its target; keys are strings, other entries any key. */
+export type MixedTarget = TargetWith<'add' | 'range', MapTarget<unknown>>;
+
+/** The target operations the mixed workload needs beyond get/set/delete. */
+const NEEDS = ['add', 'range'] as const;
 const MAX_ERRORS = 20;
 const KEY_PATTERN = /^([A-Za-z0-9]+):k(\d+)$/;
 
@@ -77,7 +92,7 @@ export function defaultProgressKey(owner: string): string {
 
 /** One participant's workload, run in slices: `step()` from a loop or an animation frame. */
 export class MixedWorkload {
-  readonly #map: ShardedMap;
+  readonly #target: MixedTarget;
   readonly #owner: string;
   readonly #peers: readonly string[];
   readonly #keys: number;
@@ -94,9 +109,12 @@ export class MixedWorkload {
   #report = { ops: 0, reads: 0, sets: 0, deletes: 0, iterations: 0, counterAdded: 0 };
   #elapsedMs = 0;
 
-  constructor(map: ShardedMap, options: MixedWorkloadOptions) {
+  /** On a ShardedMap (through the ShardedMap target), or on any target with add() and range(). */
+  constructor(map: ShardedMap | MapTarget<unknown>, options: MixedWorkloadOptions) {
     if (!/^[A-Za-z0-9]+$/.test(options.owner)) throw new TypeError(`MixedWorkload: owner must be letters and digits, got "${options.owner}"`);
-    this.#map = map;
+    // Only the workload's own entries are read as numbers; range() hands every other value over as unknown.
+    const target = 'handle' in map ? shardedMapTarget(map as ShardedMap<unknown, number>) : map;
+    this.#target = requireOps(target, NEEDS, 'MixedWorkload');
     this.#owner = options.owner;
     this.#peers = (options.peers ?? []).filter((peer) => peer !== options.owner);
     this.#keys = options.keysPerWorker ?? 1024;
@@ -104,7 +122,7 @@ export class MixedWorkload {
     this.#iterateEvery = options.iterateEvery ?? 50_000;
     this.#counterKey = options.counterKey ?? MIXED_COUNTER_KEY;
     this.#progressKey = options.progressKey ?? defaultProgressKey(options.owner);
-    this.#random = mulberry32(options.seed ?? hashString(options.owner));
+    this.#random = createRandom(options.seed ?? hashString(options.owner), 0);
   }
 
   /** Runs `ops` operations, then publishes the slice's writes and the running op count. */
@@ -114,15 +132,15 @@ export class MixedWorkload {
     for (let done = 0; done < ops; done++) this.#one();
     const sliceWrites = this.#report.sets + this.#report.deletes - writesBefore;
     // Publish the slice's writes to the shared counter, then the progress others poll.
-    if (sliceWrites > 0) this.#map.add(this.#counterKey, sliceWrites);
+    if (sliceWrites > 0) this.#target.add(this.#counterKey, sliceWrites);
     this.#report.counterAdded += sliceWrites;
-    this.#map.set(this.#progressKey, this.#report.ops);
+    this.#target.set(this.#progressKey, this.#report.ops);
     this.#elapsedMs += performance.now() - started;
   }
 
   /** Checks every own key against the model; adds failures to the report. */
   verify(): MixedWorkloadReport {
-    for (let i = 0; i < this.#keys; i++) this.#checkOwn(i, this.#map.get(mixedKey(this.#owner, i)), 'final check');
+    for (let i = 0; i < this.#keys; i++) this.#checkOwn(i, this.#target.get(mixedKey(this.#owner, i)), 'final check');
     return this.report();
   }
 
@@ -149,26 +167,28 @@ export class MixedWorkload {
   #read(index: number, pick: number): void {
     this.#report.reads++;
     if (this.#peers.length === 0 || pick < 0.5) {
-      this.#checkOwn(index, this.#map.get(mixedKey(this.#owner, index)), 'get');
+      this.#checkOwn(index, this.#target.get(mixedKey(this.#owner, index)), 'get');
       return;
     }
     const peer = this.#peers[Math.floor((pick - 0.5) * 2 * this.#peers.length)] as string;
-    this.#checkShape(peer, index, this.#map.get(mixedKey(peer, index)), 'get');
+    this.#checkShape(peer, index, this.#target.get(mixedKey(peer, index)), 'get');
   }
 
   /** `pick` < 0.25 deletes, above it sets. */
   #write(index: number, pick: number): void {
     const key = mixedKey(this.#owner, index);
+    const present = this.#model.has(index);
     if (pick < 0.25) {
       this.#report.deletes++;
-      const existed = this.#map.delete(key);
-      if (existed !== this.#model.has(index)) this.#fail(`delete(${key}) answered ${existed}, model says ${this.#model.has(index)}`);
+      const existed = this.#target.delete(key);
+      if (existed !== present) this.#fail(`delete(${key}) answered ${String(existed)}, model says ${present}`);
       this.#model.delete(index);
       return;
     }
     this.#report.sets++;
-    const value = index + this.#keys * ++this.#version;
-    this.#map.set(key, value);
+    const value = valueFor(index, this.#keys, ++this.#version);
+    const inserted = this.#target.set(key, value);
+    if (typeof inserted === 'boolean' && inserted === present) this.#fail(`set(${key}) answered new = ${inserted}, model says present = ${present}`);
     this.#model.set(index, value);
   }
 
@@ -177,7 +197,7 @@ export class MixedWorkload {
     this.#report.iterations++;
     const seen = new Set<unknown>();
     let ownVisited = 0;
-    this.#map.range((key, value) => {
+    this.#target.range((key, value) => {
       if (seen.has(key)) this.#fail(`range visited ${describe(key)} twice`);
       seen.add(key);
       const match = typeof key === 'string' ? KEY_PATTERN.exec(key) : null;
@@ -200,9 +220,9 @@ export class MixedWorkload {
   }
 
   #checkShape(owner: string, index: number, actual: unknown, where: string): void {
-    if (actual === undefined) return;
-    const wellFormed = typeof actual === 'number' && Number.isInteger(actual) && actual >= index && (actual - index) % this.#keys === 0;
-    if (!wellFormed) this.#fail(`${where}(${mixedKey(owner, index)}) = ${describe(actual)}: not a value its owner writes`);
+    if (actual !== undefined && !isValueOf(actual, index, this.#keys)) {
+      this.#fail(`${where}(${mixedKey(owner, index)}) = ${describe(actual)}: not a value its owner writes`);
+    }
   }
 
   #fail(message: string): void {
@@ -210,18 +230,44 @@ export class MixedWorkload {
   }
 }
 
-/** Runs one participant's workload to its end (time or op budget) and verifies it. */
-export function runMixedWorkload(map: ShardedMap, options: RunMixedWorkloadOptions): MixedWorkloadReport {
+/**
+ * Runs one participant's workload to its end (time or op budget) and verifies it. Takes the map
+ * first, so a worker can offer it over comlink as is: `exposeMapWorker({ ...standardMapFunctions,
+ * runMixedWorkload })`.
+ */
+export function runMixedWorkload(map: ShardedMap | MapTarget<unknown>, options: RunMixedWorkloadOptions): MixedWorkloadReport {
   const workload = new MixedWorkload(map, options);
   const deadline = performance.now() + (options.durationMs ?? 2000);
   const maxOps = options.maxOps ?? Number.POSITIVE_INFINITY;
   let ops = 0;
+  // One slice between clock checks and progress publishes: ~0.1–1 ms of work, so the stop is prompt.
   while (ops < maxOps && performance.now() < deadline) {
-    const slice = Math.min(SLICE_OPS, maxOps - ops);
+    const slice = Math.min(PROGRESS_UNIT, maxOps - ops);
     workload.step(slice);
     ops += slice;
   }
   return workload.verify();
+}
+
+/**
+ * The verdict on a whole run, once every participant has verified: no participant found a problem,
+ * each did some work, and the shared counter holds exactly the writes they all added.
+ * `counterValue` is the counter key's value read after the last participant finished.
+ */
+export function verifyMixedWorkload(reports: readonly MixedWorkloadReport[], counterValue: unknown): Verification {
+  const errors = reports.flatMap((report) => report.errors);
+  const idle = reports.filter((report) => report.ops === 0).map((report) => report.owner);
+  const added = reports.reduce((sum, report) => sum + report.counterAdded, 0);
+  return verdict(
+    [
+      errors.length === 0
+        ? pass('checks', `every read, write and iteration of ${reports.length} participants matched their models`)
+        : fail('checks', `${errors.length} problems found by the participants`),
+      idle.length === 0 ? pass('ops', 'every participant ran ops') : fail('ops', `${idle.join(', ')} ran no ops`),
+      compare('counter', 'shared counter = writes the participants added', added, counterValue),
+    ],
+    errors,
+  );
 }
 
 /** A key or value as an error message shows it: strings quoted, so a garbled one is visible as such. */
@@ -232,18 +278,7 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-/** mulberry32: a tiny seeded PRNG, uniform enough for picking ops and keys. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** FNV-1a of the owner's name: each owner's default seed, so their op sequences differ. */
 function hashString(text: string): number {
   let hash = 2166136261;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
