@@ -71,15 +71,20 @@ describe('pnpm bench --quick machinery, tiny sizes', () => {
     expect(multi.cells.some((c) => c.target === 'cow' && c.workload === 'LoadOrStoreBalanced')).toBe(false);
     expect(multi.skipped.some((s) => s.target === 'cow' && s.workload === 'LoadOrStoreBalanced')).toBe(true);
 
-    // The bars of issue 4 are all computed.
-    expect(results.bars.filter((b) => b.issue === 4)).toHaveLength(4);
-    for (const b of results.bars.filter((b) => b.issue === 4)) expect(b.measured).toBeGreaterThan(0);
+    // The headline comparisons are all listed; quick runs are too short to give their ratios, and say so.
+    expect(results.headline.map((h) => h.name)).toEqual(expect.arrayContaining([expect.stringContaining('postMessage'), expect.stringContaining('sharedmap'), expect.stringContaining('lmdb')]));
+    for (const h of results.headline) {
+      if (h.measured === undefined) expect(h.detail).toMatch(/shorter than \d+ ms: no ratio|no data/);
+      else expect(h.measured).toBeGreaterThan(0);
+    }
 
     const report = fs.readFileSync(written.reportFile, 'utf8');
-    for (const heading of ['## Machine', '## Bars', '## Key results', '## Multi-thread', '## Single thread', '#### ReadHeavy', '#### LoadMostlyHits']) {
+    for (const heading of ['## Machine', '## Headline comparisons', '## Key results', '## Multi-thread', '## Single thread', '#### ReadHeavy', '#### LoadMostlyHits']) {
       expect(report).toContain(heading);
     }
     expect(report).toContain('eff 2');
+    expect(report).toMatch(/ratios and efficiencies are shown only from cells whose runs last at least \d+ ms/);
+    expect(report).not.toMatch(/#\d|\bbars?\b(?! = min)|missed/);
     expect(report).toContain('ShardedMap ÷ baseline');
     expect(written.chartFiles.length).toBeGreaterThanOrEqual(3);
     for (const f of written.chartFiles) {
@@ -139,7 +144,7 @@ describe('report numbers', () => {
     config: {},
     machine: { cpuModel: 'x', cores: 2, availableParallelism: 2, node: 'v20', v8: '', platform: 'linux', arch: 'x64', totalMemoryGiB: 1, loadAverage1m: 0 },
     multi: { threads: [1, 2, 4], targets: [], workloads: [{ suite: 'bustle', name: 'ReadHeavy', description: '' }], cells, skipped: [] },
-    bars: [],
+    headline: [],
   });
 
   it('computes scaling efficiency as ops(N) / (N × ops(1)) and ratios from medians', () => {
@@ -147,10 +152,16 @@ describe('report numbers', () => {
     expect(bench.scalingEfficiency(r, 'ReadHeavy', 'sharded', 2)).toBeCloseTo(0.9);
     expect(bench.scalingEfficiency(r, 'ReadHeavy', 'sharded', 4)).toBeCloseTo(0.5);
     expect(bench.ratio(r, 'ReadHeavy', 'sharded', 'postmessage', 2)).toBeCloseTo(20);
-    const bars = bench.computeBars(r);
-    expect(bars.find((b) => b.name.startsWith('ReadHeavy: 2 threads'))?.met).toBe(true); // 1.8× exactly
-    expect(bars.find((b) => b.name.includes('postMessage'))?.met).toBe(true); // 20× exactly
-    expect(bars.find((b) => b.name.includes('sharedmap'))?.met).toBeUndefined(); // not measured
+    const headline = bench.computeHeadline(r);
+    expect(headline.find((h) => h.name.startsWith('ReadHeavy: 2 threads'))?.measured).toBeCloseTo(1.8);
+    expect(headline.find((h) => h.name.includes('postMessage'))?.measured).toBeCloseTo(20);
+    expect(headline.find((h) => h.name.includes('sharedmap'))?.measured).toBeUndefined(); // not measured
+    // runs shorter than the minimum give no ratio or efficiency
+    const short = (c: bench.MultiCell): bench.MultiCell => ({ ...c, runs: [{ wallMs: bench.MIN_RUN_MS_FOR_RATIO / 10 } as bench.MultiCell['runs'][number]] });
+    const q = results([short(cell('ReadHeavy', 'sharded', 1, 100)), short(cell('ReadHeavy', 'sharded', 2, 180)), cell('ReadHeavy', 'postmessage', 2, 9)]);
+    expect(bench.scalingEfficiency(q, 'ReadHeavy', 'sharded', 2)).toBeUndefined();
+    expect(bench.ratio(q, 'ReadHeavy', 'sharded', 'postmessage', 2)).toBeUndefined();
+    expect(bench.computeHeadline(q).find((h) => h.name.includes('postMessage'))?.detail).toMatch(/shorter than \d+ ms: no ratio/);
   });
 
   it('summarizes runs with median, min–max and sample stdev', () => {

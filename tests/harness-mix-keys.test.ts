@@ -1,7 +1,7 @@
 // The workload's building blocks, in-process: mix parsing, the op vector, the seeded PRNG, the
 // Zipf and uniform samplers, the per-thread key split and the value encoding.
 import { describe, expect, it } from 'vitest';
-import { buildOpVector, checkMix, MIX_PRESETS, OP_NAMES, parseMix } from '../packages/harness/src/mix.js';
+import { buildOpVector, checkMix, MIX_PRESETS, OP_NAMES, parseMix, withoutOps } from '../packages/harness/src/mix.js';
 import { createRandom, isValueOf, keySlice, prefillKeys, uniformSampler, valueFor, zipfSampler } from '../packages/harness/src/keys.js';
 
 const SEED = 20251121;
@@ -22,11 +22,23 @@ describe('mixes', () => {
     for (const { mix } of Object.values(MIX_PRESETS)) expect(() => checkMix(mix)).not.toThrow();
   });
 
+  it('drops ops from a mix and scales the rest back to 100 (the postMessage comparison)', () => {
+    const typical = checkMix(parseMix('typical'));
+    const rest = withoutOps(typical, ['update', 'range']);
+    expect(rest).toEqual({ get: 84.3, set: 8.43, delete: 5.27, update: 0, add: 2, range: 0 });
+    expect(() => checkMix(rest)).not.toThrow();
+    expect(withoutOps(checkMix({ get: 50, update: 50 }), ['update'])).toEqual({ get: 100, set: 0, delete: 0, update: 0, add: 0, range: 0 });
+    expect(() => withoutOps(checkMix({ update: 100 }), ['update'])).toThrow(/nothing left/);
+  });
+
   it('builds an op vector with exactly the mix\'s proportions, shuffled', () => {
     const vector = buildOpVector(checkMix(parseMix('mixed')), createRandom(SEED, 0));
     expect(vector).toHaveLength(100);
     const counts = OP_NAMES.map((_, code) => vector.filter((c) => c === code).length);
     expect(counts).toEqual([70, 10, 8, 5, 5, 2]);
+    const typical = buildOpVector(checkMix(parseMix('typical')), createRandom(SEED, 0));
+    expect(typical).toHaveLength(1000);
+    expect(OP_NAMES.map((_, code) => typical.filter((c) => c === code).length)).toEqual([800, 80, 50, 50, 19, 1]);
     expect([...vector.slice(0, 20)].every((c) => c === 0)).toBe(false); // not left in sorted order
     const fine = buildOpVector(checkMix({ get: 99.9, set: 0.1 }), createRandom(SEED, 0));
     expect(fine).toHaveLength(1000);

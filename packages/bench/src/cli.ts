@@ -27,8 +27,8 @@ async function main(): Promise<number> {
   }
   log(`bench: ${config.mode} run, seed ${config.single.seed}, output in ${config.outDir}/`);
   const written = await runBench(config, log);
-  for (const b of written.results.bars) {
-    log(`bar #${b.issue} ${b.name}: ${b.measured === undefined ? 'not measured' : `${b.measured.toFixed(2)}× (${b.met ? 'met' : 'missed'})`}`);
+  for (const h of written.results.headline) {
+    log(`${h.name}: ${h.measured === undefined ? `not measured (${h.detail})` : `${h.measured.toFixed(2)}×`}`);
   }
   log(`bench: wrote ${written.resultsFile}, ${written.reportFile} and ${written.chartFiles.length} charts in ${Math.round(written.results.durationSec)} s`);
   return 0;

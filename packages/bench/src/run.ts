@@ -1,12 +1,12 @@
 /**
- * One benchmark run end to end: machine facts, the suites, the bars, then results.json, the
+ * One benchmark run end to end: machine facts, the suites, the headline comparisons, then results.json, the
  * charts and REPORT.md in the output directory.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BenchConfig } from './config.js';
 import { runMultiSuite } from './multi/run-multi.js';
-import { computeBars } from './report/analysis.js';
+import { computeHeadline } from './report/analysis.js';
 import type { Chart } from './report/charts.js';
 import { singleChart, suiteOverviewChart, workloadChart } from './report/charts.js';
 import { renderMarkdown } from './report/markdown.js';
@@ -48,9 +48,9 @@ export async function runBench(config: BenchConfig, log: (line: string) => void)
           },
         }
       : {}),
-    bars: [],
+    headline: [],
   };
-  const results: BenchResults = { ...partial, bars: computeBars(partial) };
+  const results: BenchResults = { ...partial, headline: computeHeadline(partial) };
   return writeReport(results, config.outDir);
 }
 

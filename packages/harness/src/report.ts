@@ -59,6 +59,8 @@ export interface ThreadReport {
   readonly examples: string[];
   /** Sampled op latencies (ns) per op code, hdr-histogram compressed. */
   readonly latencyByOp: string[];
+  /** Time spent in `range` calls, every one timed (each costs ~100 gets, so timing is cheap), ms. */
+  readonly rangeTimeMs: number;
   /** Thread 0 only. */
   readonly final?: FinalState;
 }

@@ -19,6 +19,8 @@ import type { WorkloadPlan } from './options.js';
 import type { FinalState, ThreadData, ThreadReport } from './report.js';
 import { entryIsValid, WorkloadThread } from './thread-ops.js';
 
+const RANGE_CODE = OP_NAMES.indexOf('range');
+
 /** The optional ops each mix entry needs from the target. */
 const NEEDS: Partial<Record<(typeof OP_NAMES)[number], OptionalOp>> = { update: 'update', add: 'add', range: 'range' };
 
@@ -43,7 +45,7 @@ export async function runOpenedThread(target: MapTarget, { plan, worker, control
   if (worker === 0 && target.size) final.sizeAfterPrefill = await target.size();
   arriveAndWait(control, worker, Phase.START, plan.threads, plan.barrierTimeoutMs);
   const startedAt = performance.timeOrigin + performance.now();
-  const ops = await runOps(thread, { control, plan, worker, opVector, histograms, quota: quotaOf(plan, worker), random: createRandom(plan.seed, plan.threads + worker) });
+  const { done: ops, rangeTimeMs } = await runOps(thread, { control, plan, worker, opVector, histograms, quota: quotaOf(plan, worker), random: createRandom(plan.seed, plan.threads + worker) });
   const endedAt = performance.timeOrigin + performance.now();
   publishProgress(control, worker, ops);
   arriveAndWait(control, worker, Phase.FINISHED, plan.threads, plan.barrierTimeoutMs);
@@ -58,6 +60,7 @@ export async function runOpenedThread(target: MapTarget, { plan, worker, control
     badValues: thread.badValues, rangeDuplicates: thread.rangeDuplicates, rangeVisited: thread.rangeVisited,
     modelMismatches: thread.modelMismatches, examples: thread.examples,
     latencyByOp: histograms.map(encodeHistogram),
+    rangeTimeMs,
     ...(worker === 0 ? { final } : {}),
   };
 }
@@ -115,17 +118,19 @@ interface LoopContext {
 /**
  * The timed loop. Every STOP_CHECK_EVERY ops it polls STOP; every PROGRESS_UNIT ops it publishes
  * progress; about one op in sampleEvery is timed. Awaits only results that are thenables.
- * Returns the number of ops done.
+ * Every `range` call is timed too, into a sum of its own (the CLI reports range's share of the
+ * thread time apart from the single-key ops). Returns the number of ops done and that sum.
  *
  * Which ops get timed is drawn at random (gaps uniform in [1, 2·sampleEvery − 1], mean
  * sampleEvery): a fixed period would alias with the op vector's length — every 64th op of a
  * 100-slot vector only ever lands on 25 of its slots, and some op kinds would never be timed.
  */
-async function runOps(thread: WorkloadThread, { control, plan, worker, opVector, histograms, quota, random }: LoopContext): Promise<number> {
+async function runOps(thread: WorkloadThread, { control, plan, worker, opVector, histograms, quota, random }: LoopContext): Promise<{ done: number; rangeTimeMs: number }> {
   const maxGap = 2 * plan.sampleEvery - 1;
   let nextTimed = Math.floor(random() * plan.sampleEvery);
   let at = 0;
   let done = 0;
+  let rangeTimeMs = 0;
   for (; done < quota; done++) {
     if ((done & (STOP_CHECK_EVERY - 1)) === 0) {
       if (readStop(control) !== Stop.RUN) break;
@@ -134,16 +139,21 @@ async function runOps(thread: WorkloadThread, { control, plan, worker, opVector,
     const code = opVector[at]!;
     if (++at === opVector.length) at = 0;
     const timed = done === nextTimed;
-    const t0 = timed ? performance.now() : 0;
+    const isRange = code === RANGE_CODE;
+    const t0 = timed || isRange ? performance.now() : 0;
     let result = thread.begin(code);
     if (isThenable(result)) result = await result;
-    if (timed) {
-      histograms[code]!.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1e6)));
-      nextTimed = done + 1 + Math.floor(random() * maxGap);
+    if (timed || isRange) {
+      const ms = performance.now() - t0;
+      if (isRange) rangeTimeMs += ms;
+      if (timed) {
+        histograms[code]!.recordValue(Math.max(1, Math.round(ms * 1e6)));
+        nextTimed = done + 1 + Math.floor(random() * maxGap);
+      }
     }
     thread.end(code, result);
   }
-  return done;
+  return { done, rangeTimeMs };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

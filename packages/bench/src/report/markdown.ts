@@ -1,10 +1,10 @@
 /**
- * REPORT.md from results.json: the bars first, then the key tables, then every workload
+ * REPORT.md from results.json: the headline comparisons first, then the key tables, then every workload
  * (chart, throughput per baseline and thread count, scaling efficiency, ShardedMap's ratio to
  * each baseline), then the single-thread tables, then what was skipped or failed and why.
  */
 import type { BenchResults, MultiCell } from './results.js';
-import { SUBJECT, findCell, medianCpuShare, ratio, scalingEfficiency } from './analysis.js';
+import { MIN_RUN_MS_FOR_RATIO, SUBJECT, findCell, longEnough, medianCpuShare, ratio, scalingEfficiency } from './analysis.js';
 import { fmtOps, fmtPct, fmtRatio, fmtSpread, table } from './format.js';
 
 function cellText(cell: MultiCell | undefined): string {
@@ -28,16 +28,13 @@ function machineSection(r: BenchResults): string {
   ].join('\n');
 }
 
-function barsSection(r: BenchResults): string {
-  const rows = r.bars.map((b) => [
-    `#${b.issue}`,
-    b.name,
-    fmtRatio(b.measured),
-    `${b.direction === 'at least' ? '≥' : '≤'} ${fmtRatio(b.threshold)}`,
-    b.met === undefined ? 'not measured' : b.met ? 'met' : '**missed**',
-    b.detail,
-  ]);
-  return ['## Bars', '', table(['issue', 'bar', 'measured', 'needed', 'result', 'how'], rows)].join('\n');
+function headlineSection(r: BenchResults): string {
+  const rows = r.headline.map((h) => [h.name, fmtRatio(h.measured), h.detail]);
+  const short = (r.multi?.cells ?? []).some((c) => c.error === undefined && !longEnough(c));
+  const note = r.mode === 'quick' || short
+    ? `\n\nA quick or short run: ratios and efficiencies are shown only from cells whose runs last at least ${MIN_RUN_MS_FOR_RATIO} ms (shorter ones measure start-up and scheduling, not the maps); run \`pnpm bench\` for the full figures.`
+    : '';
+  return ['## Headline comparisons', '', 'ShardedMap against what you would use instead, as ratios of median ops/s (higher is better for ShardedMap).', '', table(['comparison', 'measured', 'how'], rows)].join('\n') + note;
 }
 
 function targetLabel(r: BenchResults, id: string): string {
@@ -200,7 +197,7 @@ export function renderMarkdown(r: BenchResults, chartFiles: ReadonlySet<string>)
     '',
     machineSection(r),
     '',
-    barsSection(r),
+    headlineSection(r),
     '',
     keyResultsSection(r),
   ];

@@ -45,15 +45,11 @@ export interface WorkloadInfo {
   readonly description: string;
 }
 
-export interface BarResult {
-  readonly issue: number;
+/** One headline comparison: ShardedMap against what a user would pick instead, as a ratio of medians. */
+export interface HeadlineComparison {
   readonly name: string;
-  /** Measured ratio (medians), or undefined when a side is missing. */
+  /** Measured ratio (medians), or undefined when a side is missing or its runs were too short. */
   readonly measured: number | undefined;
-  readonly threshold: number;
-  /** 'at least' (measured ≥ threshold) or 'at most'. */
-  readonly direction: 'at least' | 'at most';
-  readonly met: boolean | undefined;
   readonly detail: string;
 }
 
@@ -73,5 +69,5 @@ export interface BenchResults {
     readonly cells: readonly MultiCell[];
     readonly skipped: readonly MultiSkip[];
   };
-  readonly bars: readonly BarResult[];
+  readonly headline: readonly HeadlineComparison[];
 }

@@ -26,12 +26,15 @@ export interface CliOptions {
   readonly prefill: number | undefined;
   readonly partition: 'shared' | 'disjoint';
   readonly seed: number | undefined;
-  readonly json: string;
+  /** Where to write the JSON result; undefined: write nothing. */
+  readonly json: string | undefined;
+  /** Run the same workload against a Map behind postMessage after the map (off: --no-compare). */
+  readonly compare: boolean;
 }
 
 const DEFAULT_DURATION_S = 10;
 const DEFAULT_KEYS = 100_000;
-export const DEFAULT_JSON = 'shardmap-result.json';
+const DEFAULT_MIX = 'typical';
 
 const FLAGS = {
   threads: { type: 'string', short: 't' },
@@ -45,16 +48,20 @@ const FLAGS = {
   partition: { type: 'string' },
   seed: { type: 'string' },
   json: { type: 'string' },
+  'no-compare': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** The --help text. */
 export function helpText(): string {
   const presets = Object.keys(MIX_PRESETS).join(', ');
-  return `Usage: pnpm start [-- ] [options]      (or: node packages/workers/dist/cli.js [options])
+  const mix = Object.entries(MIX_PRESETS[DEFAULT_MIX].mix).map(([op, percent]) => `${op} ${percent}`).join(', ');
+  return `Usage: pnpm start [-- ] [options]      (or: shardmap [options], the bin of packages/harness)
 
-Creates a ShardedMap, prefills it, runs a mixed read/write/iterate workload on every thread at
-once, verifies the results, prints a table and writes the full result as JSON.
+Creates a ShardedMap, prefills it and runs single-key reads and writes (and a rare range) on
+every thread at once, then the same workload against a Map owned by one thread and reached by
+postMessage; verifies both runs and prints one table with both and their ratio. range calls are
+reported on a line of their own, not in the headline ops/s.
 
 Options:
   -t, --threads <n>      worker threads (default: ${availableParallelism()}, this machine's parallelism)
@@ -62,7 +69,7 @@ Options:
       --ops <n>          run exactly n ops in total instead of a duration (e.g. 1000000, 1e6, 2m = 2 million)
   -m, --mix <mix>        op mix: a preset (${presets}),
                          "get=90,set=5,delete=5" (ops: get set delete update add range), or
-                         "98/1/1/0" (positional, same order) (default: mixed = 70/10/8/5/5/2)
+                         "98/1/1/0" (positional, same order) (default: ${DEFAULT_MIX} = ${mix})
   -k, --keys <n>         key space size, e.g. 100000, 100k, 1m (default: ${DEFAULT_KEYS})
       --dist <d>         key popularity: uniform | zipf (θ = 0.99) (default: uniform)
       --mode <m>         map mode: striped | syncmap (default: striped)
@@ -70,7 +77,8 @@ Options:
       --partition <p>    shared (all threads, all keys) | disjoint (per-thread keys, exact model check)
                          (default: shared)
       --seed <n>         random seed, to repeat a run (default: random, printed)
-      --json <path>      where to write the JSON result (default: ./${DEFAULT_JSON})
+      --json <file>      also write the whole result as JSON to this file (default: no file)
+      --no-compare       skip the run against a Map behind postMessage
   -h, --help             show this help
 
 Exit codes: 0 verified · 1 verification failed or the run failed · 2 bad command line.
@@ -87,14 +95,15 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     threads: values.threads === undefined ? availableParallelism() : integer(values.threads, '--threads', 1, 1024),
     ops,
     durationMs: ops !== undefined ? undefined : values.duration === undefined ? DEFAULT_DURATION_S * 1000 : duration(values.duration),
-    mix: values.mix ?? 'mixed',
+    mix: values.mix ?? DEFAULT_MIX,
     keys: values.keys === undefined ? DEFAULT_KEYS : count(values.keys, '--keys'),
     dist: choice(values.dist ?? 'uniform', '--dist', ['uniform', 'zipf'] as const),
     mode: choice(values.mode ?? 'striped', '--mode', ['striped', 'syncmap'] as const),
     prefill: values.prefill === undefined ? undefined : fraction(values.prefill, '--prefill'),
     partition: choice(values.partition ?? 'shared', '--partition', ['shared', 'disjoint'] as const),
     seed: values.seed === undefined ? undefined : integer(values.seed, '--seed', 0, 0xffffffff),
-    json: values.json ?? DEFAULT_JSON,
+    json: values.json,
+    compare: values['no-compare'] !== true,
   };
 }
 

@@ -45,6 +45,8 @@ export interface ThreadResult {
   readonly opCounts: Readonly<Record<OpName, number>>;
   readonly latencyUs: LatencySummary;
   readonly latencyByOpUs: Readonly<Record<OpName, LatencySummary>>;
+  /** Time this thread spent in `range` calls (every one timed). */
+  readonly rangeTimeMs: number;
 }
 
 /** The outcome of `runWorkload`. Plain data: `JSON.stringify` it as is. */
@@ -64,6 +66,12 @@ export interface WorkloadResult {
   readonly latencyUs: LatencySummary;
   /** The same, per op (a `range` visits up to `rangeLength` entries: not comparable to a `get`). */
   readonly latencyByOpUs: Readonly<Record<OpName, LatencySummary>>;
+  /** The same over the single-key ops: every op but `range`. */
+  readonly singleKeyLatencyUs: LatencySummary;
+  /** Time the threads spent in `range` calls, summed over threads (every call timed). */
+  readonly rangeTimeMs: number;
+  /** Sum of the threads' own elapsed times (what `rangeTimeMs` is a share of). */
+  readonly threadTimeMs: number;
   readonly perThread: readonly ThreadResult[];
   readonly verification: Verification;
   /** `stats()` of the map after the run, when the default target ran. */
@@ -205,6 +213,9 @@ function buildResult(plan: WorkloadPlan, target: string, reports: readonly Threa
     opCounts,
     latencyUs: summarize(mergeHistograms(sorted.flatMap((r) => r.latencyByOp))),
     latencyByOpUs: latencyByOp(sorted),
+    singleKeyLatencyUs: summarize(mergeHistograms(sorted.flatMap((r) => r.latencyByOp.filter((_, code) => OP_NAMES[code] !== 'range')))),
+    rangeTimeMs: sorted.reduce((total, r) => total + r.rangeTimeMs, 0),
+    threadTimeMs: sorted.reduce((total, r) => total + (r.endedAt - r.startedAt), 0),
     perThread: sorted.map(threadResult),
     verification: verifyReports(plan, sorted),
     ...(mapStats === undefined ? {} : { mapStats }),
@@ -219,6 +230,7 @@ function threadResult(report: ThreadReport): ThreadResult {
     opCounts: countsByName(report.opCounts),
     latencyUs: summarize(mergeHistograms(report.latencyByOp)),
     latencyByOpUs: latencyByOp([report]),
+    rangeTimeMs: report.rangeTimeMs,
   };
 }
 
