@@ -44,7 +44,7 @@ import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type Shard
 import { H_PUBLISHED_LENGTH, HEADER_BYTES } from './layout.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine } from './engine.js';
 import { StripedEngine } from './striped.js';
-import type { AddDelta, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
+import type { KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
 import { SyncMapEngine } from './syncmap/engine.js';
 
 const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
@@ -283,7 +283,7 @@ export class ShardedMap<K = unknown, V = unknown> {
   }
 
   /** Atomic counter: adds `delta` to a numeric value (absent = 0) and returns the new value. */
-  add(key: K, delta: AddDelta<V>): number {
+  add(key: K, delta: number): number {
     if (this.#inUpdate) throw reentrantError('add');
     const c = this.#config;
     if (!CODEC_ADD.has(c.valueCodec)) throw notNumericError(`needs numeric values; this map's value codec is not numeric`);

@@ -44,6 +44,3 @@ export type ValueCodecsFor<V> = unknown extends V
           : [V] extends [JsonValue]
             ? 'any' | 'json'
             : 'any';
-
-/** `add`'s delta: a number, except on maps whose values cannot be numeric (then no call compiles). */
-export type AddDelta<V> = unknown extends V ? number : [V] extends [string | Uint8Array | boolean | null | undefined] ? never : number;
