@@ -41,7 +41,9 @@
  *     word is HELD, and leaves HELD with one compareExchange back to its LOCKED word (touch) before
  *     its first mutation, or by unlocking. Bit 0 is clear, so readers read and validate against the
  *     HELD word as against a sequence: it differs from every unlocked word (bit 2) and from every
- *     other hold's HELD word (its sequence bits are the acquired word's, which unlock advances).
+ *     other HELD word (its sequence bits are the acquired word's, which unlock advances; a touch
+ *     advances the holder's acquired word too, and S_LAST_SEQUENCE with it, so a second hold in
+ *     one acquisition shows a new word).
  *     A waiter setting WAITERS on it makes a concurrent reader retry once. Writers treat it as taken
  *     and wait; the owner a takeover checks is the holder word's. A HELD lock taken over from a dead
  *     owner needs no rollback: its holder mutated nothing readers read (an engine's own marks, such

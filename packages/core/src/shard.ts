@@ -162,7 +162,13 @@ export class Shards {
 
   /** Leaves the HELD state entered by hold(s), before the first mutation (one compareExchange). */
   touch(s: number): void {
-    touch(this.views.i32, shardWord(s, S_LOCK), this.acquired[s]!, this.lockedWord);
+    const i32 = this.views.i32;
+    const index = shardWord(s, S_LOCK);
+    touch(i32, index, this.acquired[s]!, this.lockedWord);
+    // A later hold in this acquisition must show a HELD word no reader saw before this touch.
+    const next = nextSequence(this.acquired[s]!);
+    this.acquired[s] = next;
+    i32[index + (S_LAST_SEQUENCE - S_LOCK)] = next;
   }
 
   /**
