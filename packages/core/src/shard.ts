@@ -93,9 +93,13 @@ export class Shards {
     if (seen !== hint && ((seen & TAKEN) !== 0 || Atomics.compareExchange(i32, index, seen, this.lockedWord) !== seen)) {
       seen = this.lockContended(s, index, false);
     }
-    this.acquiredLocked(s, index, seen);
+    this.acquired[s] = seen;
+    this.holding[s] = 1;
+    i32[index + (S_LAST_SEQUENCE - S_LOCK)] = seen;
+    i32[index + (S_LOCK_ACQUISITIONS - S_LOCK)]!++;
   }
 
+  /** lock()'s bookkeeping once acquired over `seen`, for the other acquires (lock() spells it out inline). */
   private acquiredLocked(s: number, index: number, seen: number): void {
     const i32 = this.views.i32;
     this.acquired[s] = seen;

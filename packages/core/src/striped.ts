@@ -133,19 +133,8 @@ export class StripedEngine implements Engine {
   /** #lookupIn after READ_ATTEMPTS: under the lock, or against a HELD word (lock.ts invariant 7). */
   #lookupLocked(s: number, probe: ProbeKey, wantValue: boolean): boolean {
     const shards = this.#shards;
-    const views = this.#views;
-    for (;;) {
-      const held = shards.lockForRead(s);
-      if (held === 0) break;
-      // A holder runs user code with the table untouched: read it as at the word it keeps.
-      const table = shards.table(s);
-      const capacity = tableCapacity(views, table);
-      const slot = capacity === 0 ? TORN : findSlot(views, table, capacity, probe, probe.hash >>> this.#shardBits);
-      const copied = slot < 0 || !wantValue || readValueRaw(views, slotOffset(table, capacity, slot), this.#raw);
-      if (!shards.readValidate(s, held)) continue;
-      if (slot === TORN || !copied) throw tableError('table', s, table, 'unreadable while held untouched');
-      return slot >= 0;
-    }
+    const held = shards.lockForRead(s);
+    if (held !== 0) return this.#lookupHeld(s, probe, wantValue, held);
     try {
       const slot = shards.findLocked(s, probe);
       if (slot < 0) return false;
@@ -154,6 +143,19 @@ export class StripedEngine implements Engine {
     } finally {
       shards.unlock(s);
     }
+  }
+
+  /** A holder runs user code with the table untouched (`held`, its word): read it as at that word. */
+  #lookupHeld(s: number, probe: ProbeKey, wantValue: boolean, held: number): boolean {
+    const shards = this.#shards;
+    const views = this.#views;
+    const table = shards.table(s);
+    const capacity = tableCapacity(views, table);
+    const slot = capacity === 0 ? TORN : findSlot(views, table, capacity, probe, probe.hash >>> this.#shardBits);
+    const copied = slot < 0 || !wantValue || readValueRaw(views, slotOffset(table, capacity, slot), this.#raw);
+    if (!shards.readValidate(s, held)) return this.#lookupLocked(s, probe, wantValue); // it mutated meanwhile
+    if (slot === TORN || !copied) throw tableError('table', s, table, 'unreadable while held untouched');
+    return slot >= 0;
   }
 
   /** The value in #raw as users get it, after checking the codec could have stored it. */
