@@ -11,7 +11,8 @@
  * (lock.ts). Writers take the shard's lock: one compareExchange, one exchange to release — two
  * Atomics calls per write. Readers (get, has, and the first look of loadOrStore) take no lock:
  * Atomics.load the word, read the table with plain bounds-checked reads, Atomics.load the word
- * again — two Atomics calls per read — and retry, then lock, if a writer got in between. The heap
+ * again — two Atomics calls per read — and retry, then lock, if a writer got in between; a lock
+ * whose holder runs user code is held untouched (lock.ts invariant 6) and read through. The heap
  * (memory.ts) hands out power-of-two blocks from per-shard free lists, so memory stays flat under
  * churn and shards never contend on allocation; the buffer grows under a heap lock and every thread
  * catches up with growth when it meets an offset beyond its views.
@@ -59,6 +60,10 @@ const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
  * observes everything the writing thread did before it. Iteration (keys, values, entries, forEach,
  * range) is not a snapshot: it copies one shard at a time, visits no key twice, visits every key
  * present for the whole call, and runs callbacks with no lock held. snapshot() is one instant.
+ * A read (get, has, iteration, size, stats) never waits for another thread's user code: while an
+ * update() callback runs, reads of its shard see the shard as it was. Inside an update() callback
+ * every write to any shardmap structure throws ERR_SHARDMAP_REENTRANT, so no program can deadlock
+ * through the map; a callback's own shard's writers wait for it, and stats().lockHolders names it.
  */
 export class ShardedMap<K = unknown, V = unknown> {
   readonly handle: ShardedMapHandle;
