@@ -24,6 +24,7 @@ describeInChromium('the main thread writing under contention', () => {
 
   it('never calls Atomics.wait, and every write lands', async () => {
     const result = await callHarness(page, 'mainWritesUnderContention', 200_000, 40_000);
+    console.log(`FIGURE main-thread writes under contention: ${Math.round(result.mainWritesPerSecond)} ops/s`);
     expect(result.atomicsWaitCalls, result.atomicsWaitCalls.join('\n\n')).toEqual([]);
     expect(result.mainWrites).toBe(40_000);
     expect(result.total).toBe(result.expected);

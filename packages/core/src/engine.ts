@@ -11,9 +11,11 @@
  *  - A key's answer is ABSENT when the key is not there (a stored `undefined` is a value).
  *  - Values handed back are decoded copies; no engine returns a view of the buffer.
  *  - No lock is held when an engine returns or calls back into the front, except inside
- *    `readModifyWrite`, whose `compute` runs under the key's shard lock and must not call any
- *    map (the front's re-entrancy guard enforces that); `range` and iteration call `fn` with no
- *    lock held.
+ *    `readModifyWrite`, whose `compute` runs under the key's shard lock — held HELD (lock.ts
+ *    invariant 6) when it runs user code, so readers read on — and must not write any map (the
+ *    front's guards enforce that: guard.ts); `range` and iteration call `fn` with no lock held.
+ *  - Reads (lookups, iteration, stats' figures) never wait for a HELD lock: they read through it
+ *    (Shards.readBegin, lockForRead, readShard).
  *  - A call that throws leaves the map as it was (a full heap throws ERR_SHARDMAP_FULL first).
  */
 import type { EncodedValue, ProbeKey } from './codecs.js';
@@ -34,7 +36,7 @@ export type RmwDecision = typeof RMW_KEEP | typeof RMW_STORE | typeof RMW_DELETE
  */
 export type RmwCompute = (current: unknown, present: boolean) => RmwDecision;
 
-/** Per-shard figures stats() sums (under the shard's lock). */
+/** Per-shard figures stats() sums (read at one instant of the shard: Shards.readShard). */
 export interface ShardFigures {
   size: number;
   capacity: number;
@@ -61,8 +63,11 @@ export interface Engine {
   compareAndDelete(probe: ProbeKey, expected: unknown): boolean;
   /** Deletes the key; returns its value (when `wantValue`; else any non-ABSENT) or ABSENT. */
   loadAndDelete(probe: ProbeKey, wantValue: boolean): unknown;
-  /** update()/add(): `compute` decides under the key's lock, with the key's value unchangeable. */
-  readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute): RmwDecision;
+  /**
+   * update()/add(): `compute` decides under the key's lock, with the key's value unchangeable.
+   * `runsUserCode`: `compute` may run user code, so the lock is held HELD while it runs.
+   */
+  readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute, runsUserCode: boolean): RmwDecision;
   /** Calls fn(key, value) for shard `s`'s entries, no lock held during fn; false if fn stopped. */
   rangeShard(s: number, fn: (key: unknown, value: unknown) => boolean | void): boolean;
   /** Shard `s`'s entries, copied (for iterators that may resume in a later task). */
@@ -73,7 +78,7 @@ export interface Engine {
   clearAll(): void;
   /** Live entries, summed over shards (exact when no writer is running). */
   size(): number;
-  /** Shard `s`'s live entries and table slots. Caller holds the shard's lock. */
+  /** Shard `s`'s live entries and table slots. Only reads: runs inside Shards.readShard. */
   figuresLocked(s: number, out: ShardFigures): void;
   /** The engine's own stats counters ('misses', 'promotions'), or none. */
   readonly extraStats: readonly string[];

@@ -67,6 +67,14 @@ export function reentrantError(method: string): Error & ShardMapError {
   );
 }
 
+/** A write to any shardmap structure from user code run under a lock (guard.ts): it could deadlock. */
+export function callbackWriteError(method: string): Error & ShardMapError {
+  return withCode(
+    new Error(`shardmap: ${method}() is a write, called from inside an update() callback (writes from there could deadlock; reads are allowed)`),
+    'ERR_SHARDMAP_REENTRANT',
+  );
+}
+
 export function optionError(option: string, why: string): RangeError & ShardMapError {
   return withCode(new RangeError(`shardmap: option '${option}' ${why}`), 'ERR_SHARDMAP_OPTION');
 }

@@ -68,7 +68,7 @@ export const H_HIGH_WATER = 10;
 /** The byte length every thread may index. Stored (Atomics.store) after `grow()` returns;
  *  a thread that meets an offset beyond its views loads it and rebuilds its views. */
 export const H_PUBLISHED_LENGTH = 11;
-/** The heap lock (lock.ts, lockPlain: 0 free, else its owner << 2 | flags) guarding H_HIGH_WATER,
+/** The heap lock (lock.ts, lockPlain: 0 free, else its owner << 3 | flags) guarding H_HIGH_WATER,
  *  buffer growth and the large-block free lists. Taken while holding a shard lock, never the
  *  other way round. */
 export const H_HEAP_LOCK = 12;
@@ -85,8 +85,9 @@ export const HEADER_BYTES = 4 * CACHE_LINE_BYTES;
 // --- shard control block (Int32 word indexes from the block's start) ------------------------
 export const SHARD_BYTES = 4 * CACHE_LINE_BYTES;
 export const SHARD_WORDS = SHARD_BYTES >> 2;
-/** Line 0. The lock and sequence word (lock.ts): unlocked, the sequence << 2, advanced by every
- *  unlock; locked, the holder's owner id << 2 | LOCKED | WAITERS?. Only ever accessed with Atomics. */
+/** Line 0. The lock and sequence word (lock.ts): unlocked, the sequence << 3, advanced by every
+ *  unlock; locked, the holder's owner id << 3 | LOCKED | WAITERS?; held with the table untouched,
+ *  the acquired sequence | HELD | WAITERS? (lock.ts invariant 6). Only ever accessed with Atomics. */
 export const S_LOCK = 0;
 /** The unlocked word the current (or last) hold was acquired over. Plain write by the holder
  *  right after acquiring; read only by recovery, to release past every sequence readers saw. */
@@ -99,6 +100,9 @@ export const S_TOMBSTONES = 3;
  *  publishes both). Written under the lock; read plainly by optimistic readers, who validate it
  *  with the sequence before trusting what they found. */
 export const S_TABLE = 4;
+/** The owner id of a HELD lock (lock.ts invariant 6). Plain write by the holder before its word
+ *  becomes HELD; read by waiters (takeover, corruption checks) and stats() only while it is HELD. */
+export const S_HOLDER = 5;
 /** Stats written under the lock with plain stores: no extra line is written per operation. */
 export const S_LOCK_ACQUISITIONS = 6;
 export const S_LOCK_CONTENDED = 7;

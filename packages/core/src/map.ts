@@ -11,7 +11,8 @@
  * (lock.ts). Writers take the shard's lock: one compareExchange, one exchange to release — two
  * Atomics calls per write. Readers (get, has, and the first look of loadOrStore) take no lock:
  * Atomics.load the word, read the table with plain bounds-checked reads, Atomics.load the word
- * again — two Atomics calls per read — and retry, then lock, if a writer got in between. The heap
+ * again — two Atomics calls per read — and retry, then lock, if a writer got in between; a lock
+ * whose holder runs user code is held untouched (lock.ts invariant 6) and read through. The heap
  * (memory.ts) hands out power-of-two blocks from per-shard free lists, so memory stays flat under
  * churn and shards never contend on allocation; the buffer grows under a heap lock and every thread
  * catches up with growth when it meets an offset beyond its views.
@@ -21,10 +22,11 @@
  * exchange (~40 ns) plus the probe and payload writes. Two threads on different shards share no
  * written cache line.
  *
- * Weak points. A reader falls back to the lock while a writer holds its shard (notably during an
- * update() callback, which runs under the lock, as Java's compute does). Iteration copies one
- * shard at a time under its lock: it is weakly consistent, not a snapshot (snapshot() is).
- * clear() and snapshot() lock every shard at once (in index order).
+ * Weak points. An update() callback runs under its shard's lock, as Java's compute does: the
+ * shard's writers wait for it (its readers do not: the lock is HELD, "held, table untouched",
+ * lock.ts invariant 6, and readers read through it). A reader waits only while a holder mutates,
+ * which runs no user code. Iteration copies one shard at a time: it is weakly consistent, not a
+ * snapshot (snapshot() is). clear() and snapshot() lock every shard at once (in index order).
  *
  * Organisation: this file is the public front — argument and codec checks, key and value
  * preparation (user code in getters runs here, before any lock), the re-entrancy guard, result
@@ -33,7 +35,8 @@
  * the seqlock read are shard.ts's; table growth too; payloads are slots.ts's; stats stats.ts's.
  */
 import { EncodedValue, ProbeKey, T_BIGINT, T_BYTES, T_NUMBER, T_STRUCT, encodeValue, finishValue, prepareKey, prepareKeyOrThrow } from './codecs.js';
-import { notNumericError, reentrantError, valueError } from './errors.js';
+import { callbackWriteError, notNumericError, reentrantError, valueError } from './errors.js';
+import { userCode } from './guard.js';
 import { Heap, Views } from './memory.js';
 import { Shards } from './shard.js';
 import { initialCapacity } from './shard-table.js';
@@ -58,6 +61,10 @@ const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
  * observes everything the writing thread did before it. Iteration (keys, values, entries, forEach,
  * range) is not a snapshot: it copies one shard at a time, visits no key twice, visits every key
  * present for the whole call, and runs callbacks with no lock held. snapshot() is one instant.
+ * A read (get, has, iteration, size, stats) never waits for another thread's user code: while an
+ * update() callback runs, reads of its shard see the shard as it was. Inside an update() callback
+ * every write to any shardmap structure throws ERR_SHARDMAP_REENTRANT, so no program can deadlock
+ * through the map; a callback's own shard's writers wait for it, and stats().lockHolders names it.
  */
 export class ShardedMap<K = unknown, V = unknown> {
   readonly handle: ShardedMapHandle<K, V>;
@@ -181,9 +188,16 @@ export class ShardedMap<K = unknown, V = unknown> {
   }
 
   // --- writes --------------------------------------------------------------------------------
+  // Every write entry first checks this thread's user-code depth (guard.ts): inside any update()
+  // callback, of this map or any other, a write throws instead of possibly waiting for a lock.
+
+  /** The error for a write from inside an update() callback (of this instance, or another structure's). */
+  #refuseWrite(method: string): Error {
+    return this.#inUpdate ? reentrantError(method) : callbackWriteError(method);
+  }
 
   set(key: K, value: V): this {
-    if (this.#inUpdate) throw reentrantError('set');
+    if (userCode.n !== 0) throw this.#refuseWrite('set');
     if (typeof key === 'number' && typeof value === 'number' && this.#numberKeys && this.#anyNumber && (!this.#int32Keys || (key | 0) === key)) {
       this.#engine.setNumber(key === 0 ? 0 : key, value);
       return this;
@@ -207,67 +221,74 @@ export class ShardedMap<K = unknown, V = unknown> {
   }
 
   delete(key: K): boolean {
-    if (this.#inUpdate) throw reentrantError('delete');
+    if (userCode.n !== 0) throw this.#refuseWrite('delete');
     return this.#prepareRemove(key) && this.#engine.loadAndDelete(this.#probe, false) !== ABSENT;
   }
 
   clear(): void {
-    if (this.#inUpdate) throw reentrantError('clear');
+    if (userCode.n !== 0) throw this.#refuseWrite('clear');
     this.#engine.clearAll();
   }
 
   // --- the sync.Map surface ------------------------------------------------------------------
 
   loadOrStore(key: K, value: V): { value: V; loaded: boolean } {
-    if (this.#inUpdate) throw reentrantError('loadOrStore');
+    if (userCode.n !== 0) throw this.#refuseWrite('loadOrStore');
     this.#prepareWrite(key, value);
     const loaded = this.#engine.loadOrStore(this.#probe, this.#value);
     return loaded === ABSENT ? { value: this.#storedCopy() as V, loaded: false } : { value: loaded as V, loaded: true };
   }
 
   loadAndDelete(key: K): { value: V | undefined; loaded: boolean } {
-    if (this.#inUpdate) throw reentrantError('loadAndDelete');
+    if (userCode.n !== 0) throw this.#refuseWrite('loadAndDelete');
     const removed = this.#prepareRemove(key) ? this.#engine.loadAndDelete(this.#probe, true) : ABSENT;
     return removed === ABSENT ? { value: undefined, loaded: false } : { value: removed as V, loaded: true };
   }
 
   swap(key: K, value: V): { previous: V | undefined; loaded: boolean } {
-    if (this.#inUpdate) throw reentrantError('swap');
+    if (userCode.n !== 0) throw this.#refuseWrite('swap');
     this.#prepareWrite(key, value);
     const previous = this.#engine.swap(this.#probe, this.#value);
     return previous === ABSENT ? { previous: undefined, loaded: false } : { previous: previous as V, loaded: true };
   }
 
   compareAndSwap(key: K, expected: V, replacement: V): boolean {
-    if (this.#inUpdate) throw reentrantError('compareAndSwap');
+    if (userCode.n !== 0) throw this.#refuseWrite('compareAndSwap');
     this.#prepareWrite(key, replacement);
     return this.#engine.compareAndSwap(this.#probe, expected, this.#value);
   }
 
   compareAndDelete(key: K, expected: V): boolean {
-    if (this.#inUpdate) throw reentrantError('compareAndDelete');
+    if (userCode.n !== 0) throw this.#refuseWrite('compareAndDelete');
     return this.#prepareRemove(key) && this.#engine.compareAndDelete(this.#probe, expected);
   }
 
   // --- beyond sync.Map -----------------------------------------------------------------------
 
-  /** Atomic read-modify-write of one key; `fn` runs under the shard's lock and must not call this map. */
+  /**
+   * Atomic read-modify-write of one key. `fn` runs under the shard's lock, held HELD (lock.ts
+   * invariant 6): other threads' reads of the shard go on and see the old value; its writers wait.
+   * Inside `fn`, any call on this map object and any write to any shardmap structure throws
+   * ERR_SHARDMAP_REENTRANT; reads of other maps (and other instances of this one) are allowed.
+   */
   update(key: K, fn: (current: V | undefined) => V | undefined): V | undefined {
-    if (this.#inUpdate) throw reentrantError('update');
+    if (userCode.n !== 0) throw this.#refuseWrite('update');
     if (typeof fn !== 'function') throw new TypeError('shardmap: update() needs a function');
     const c = this.#config;
     prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
     const decision = this.#engine.readModifyWrite(this.#probe, this.#value, (current, present) => {
       let next: V | undefined;
       this.#inUpdate = true;
+      userCode.n++;
       try {
         next = fn(current as V | undefined);
         if (next !== undefined) encodeValue(c.valueCodec, next, this.#value); // may run getters: still guarded
       } finally {
+        userCode.n--;
         this.#inUpdate = false;
       }
       return next !== undefined ? RMW_STORE : present ? RMW_DELETE : RMW_KEEP;
-    });
+    }, true);
     return decision === RMW_STORE ? (this.#storedCopy() as V) : undefined;
   }
 
@@ -284,7 +305,7 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   /** Atomic counter: adds `delta` to a numeric value (absent = 0) and returns the new value. */
   add(key: K, delta: number): number {
-    if (this.#inUpdate) throw reentrantError('add');
+    if (userCode.n !== 0) throw this.#refuseWrite('add');
     const c = this.#config;
     if (!CODEC_ADD.has(c.valueCodec)) throw notNumericError(`needs numeric values; this map's value codec is not numeric`);
     const isBig = c.valueCodec === 4;
@@ -294,9 +315,9 @@ export class ShardedMap<K = unknown, V = unknown> {
     if (c.valueCodec === 3 && (delta | 0) !== delta) throw valueError('int32', delta, 'not an int32 delta');
     prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
     this.#engine.readModifyWrite(this.#probe, this.#value, (current, present) => {
-      this.#addInto(present ? current : isBig ? 0n : 0, delta, isBig);
+      this.#addInto(present ? current : isBig ? 0n : 0, delta, isBig); // no user code: the lock stays LOCKED
       return RMW_STORE;
-    });
+    }, false);
     return (isBig ? BigInt(this.#value.str) : this.#value.num) as number;
   }
 
@@ -374,9 +395,13 @@ export class ShardedMap<K = unknown, V = unknown> {
     }
   }
 
-  /** A consistent point-in-time copy of the whole map. */
+  /**
+   * A consistent point-in-time copy of the whole map. It takes every shard's lock (so it counts as
+   * a write inside an update() callback: it would wait for other callbacks) and holds them HELD
+   * while it copies and decodes, so readers go on meanwhile.
+   */
   snapshot(): Map<K, V> {
-    if (this.#inUpdate) throw reentrantError('snapshot');
+    if (userCode.n !== 0) throw this.#refuseWrite('snapshot');
     const out: [unknown, unknown][] = [];
     this.#engine.snapshotAll(out);
     return new Map(out as [K, V][]);

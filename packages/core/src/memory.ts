@@ -113,7 +113,7 @@ export class Heap {
 
   /** Takes the heap lock over if a dead owner holds it, then releases it; true if it did. */
   recoverHeapLock(): boolean {
-    if (!takeOverIfDead(this.views.i32, H_HEAP_LOCK, this.heapLockOwner)) return false;
+    if (!takeOverIfDead(this.views.i32, H_HEAP_LOCK, -1, this.heapLockOwner)) return false;
     this.heapHeld = true;
     this.unlockHeap(); // every heap mutation is one store: nothing to repair (invariant 5)
     return true;

@@ -81,6 +81,12 @@ export function registerOwner(instance: object, views: Views, shardCount: number
   return id;
 }
 
+/** The thread token recorded for owner `owner` (0 for an id out of range). */
+export function ownerToken(views: Views, shardCount: number, owner: number): number {
+  if (owner < 1 || owner > OWNER_SLOTS) return 0;
+  return Atomics.load(views.i32, ownerWord(shardCount, owner, OWNER_TOKEN));
+}
+
 /** True if `owner` is a registered instance, alive or dead (its locks are real). */
 export function ownerIsKnown(views: Views, shardCount: number, owner: number): boolean {
   if (owner < 1 || owner > OWNER_SLOTS) return false;

@@ -7,10 +7,13 @@
  * Writers: lock(s) ... unlock(s). Every mutation of a shard's table, its blobs or its control
  * block happens between the two; unlock advances the sequence (lock.ts, invariant 1).
  *
- * Readers (optimistic, seqlock): `seq = readBegin(s)` (BUSY while a writer holds the lock), copy
+ * Readers (optimistic, seqlock): `seq = readBegin(s)` (BUSY while a writer may be mutating), copy
  * what they need with plain bounds-checked reads, and accept the copy only if `readValidate(s,
- * seq)`. After READ_ATTEMPTS failures a reader takes the lock, so a stream of writers cannot
- * starve it. Two Atomics.load calls per read.
+ * seq)`. Two Atomics.load calls per read. A holder that runs user code or long read-only work
+ * holds the lock HELD (`hold` ... `touch`, lock.ts invariant 6): readers read through it as
+ * through an unlocked sequence. After READ_ATTEMPTS failures a reader calls lockForRead, which
+ * takes the lock (so a stream of writers cannot starve it) or hands back the HELD word it met:
+ * a reader waits only for a mutation in progress, which runs no user code (invariant 7).
  *
  * Growth (invariants):
  *  1. A table never exceeds maxLoad (7/8) live + tombstoned slots: insertSlotLocked rehashes first.
@@ -28,10 +31,10 @@
  *     the death are intact; the one in flight is rolled back whole. Then the engine's own repair
  *     runs (`afterRecoveryLocked`).
  */
-import { AMENDED_BIT, S_COUNT, S_DIRTY_ONLY, S_LAST_SEQUENCE, S_LIVE, S_LOCK, S_LOCK_ACQUISITIONS, S_LOCK_CONTENDED, S_LOCK_WAITS, S_MISSES } from './layout.js';
+import { AMENDED_BIT, S_COUNT, S_DIRTY_ONLY, S_HOLDER, S_LAST_SEQUENCE, S_LIVE, S_LOCK, S_LOCK_ACQUISITIONS, S_LOCK_CONTENDED, S_LOCK_WAITS, S_MISSES } from './layout.js';
 import { S_OPTIMISTIC_RETRIES, S_PROMOTIONS, S_RETIRED, S_SNAPSHOT, S_TABLE, S_TOMBSTONES, TBL_CAPACITY } from './layout.js';
 import { ctrlStart, shardWord, slotOffset, tableBytes, tableWord } from './layout.js';
-import { LOCKED, SEQUENCE_STEP, lockSlow, lockedBy, takeOverIfDead, unlock, type LockCounters, type LockOwner } from './lock.js';
+import { HELD, LOCKED, TAKEN, hold, lockSlow, lockedBy, nextSequence, takeOverIfDead, touch, unlock, type LockCounters, type LockOwner } from './lock.js';
 import { Heap, Views } from './memory.js';
 import { IntentLog } from './intent-log.js';
 import { freeOwners, markThreadDead } from './owners.js';
@@ -44,7 +47,7 @@ import type { ProbeKey } from './codecs.js';
 export const READ_ATTEMPTS = 4;
 /** Loads a reader spins on a locked shard (readBeginSpinning) before counting a failed attempt. */
 const READ_SPINS = 64;
-/** readBegin's answer while a writer holds the lock: has the LOCKED bit, so no sequence equals it. */
+/** readBegin's answer while a writer may be mutating: has the LOCKED bit, so no readable word equals it. */
 export const BUSY = -1;
 
 /**
@@ -76,7 +79,7 @@ export class Shards {
   private readonly hints: Int32Array;
   /** Per shard: the unlocked word the current hold was acquired over. */
   private readonly acquired: Int32Array;
-  private readonly counters: LockCounters = { waits: 0, tookOver: false };
+  private readonly counters: LockCounters = { waits: 0, tookOver: false, held: 0 };
   private readonly lockOwner: LockOwner;
   /** What this thread's locked shard words look like (lock.ts invariant 2). */
   private readonly lockedWord: number;
@@ -107,8 +110,8 @@ export class Shards {
     const hint = this.hints[s]!;
     // One CAS takes the lock and names this thread as its owner (lock.ts invariant 2).
     let seen = Atomics.compareExchange(i32, index, hint, this.lockedWord);
-    if (seen !== hint && ((seen & LOCKED) !== 0 || Atomics.compareExchange(i32, index, seen, this.lockedWord) !== seen)) {
-      seen = this.lockContended(s, index);
+    if (seen !== hint && ((seen & TAKEN) !== 0 || Atomics.compareExchange(i32, index, seen, this.lockedWord) !== seen)) {
+      seen = this.lockContended(s, index, false);
     }
     this.acquired[s] = seen;
     this.holding[s] = 1;
@@ -116,13 +119,55 @@ export class Shards {
     i32[index + (S_LOCK_ACQUISITIONS - S_LOCK)]!++;
   }
 
-  private lockContended(s: number, index: number): number {
+  /** lock()'s bookkeeping once acquired over `seen`, for the other acquires (lock() spells it out inline). */
+  private acquiredLocked(s: number, index: number, seen: number): void {
+    const i32 = this.views.i32;
+    this.acquired[s] = seen;
+    this.holding[s] = 1;
+    i32[index + (S_LAST_SEQUENCE - S_LOCK)] = seen;
+    i32[index + (S_LOCK_ACQUISITIONS - S_LOCK)]!++;
+  }
+
+  /**
+   * A reader's lock (lock.ts invariant 7): 0 once it holds shard `s`'s lock (the caller reads,
+   * then unlocks), or the HELD word it met instead, to read against with readValidate. Waits only
+   * while a holder may be mutating.
+   */
+  lockForRead(s: number): number {
+    const i32 = this.views.i32;
+    const index = shardWord(s, S_LOCK);
+    const hint = this.hints[s]!;
+    let seen = Atomics.compareExchange(i32, index, hint, this.lockedWord);
+    if (seen !== hint) {
+      if ((seen & TAKEN) === HELD) return seen;
+      if ((seen & TAKEN) !== 0 || Atomics.compareExchange(i32, index, seen, this.lockedWord) !== seen) {
+        seen = this.lockContended(s, index, true);
+        if (seen === -2) return this.counters.held;
+      }
+    }
+    this.acquiredLocked(s, index, seen);
+    return 0;
+  }
+
+  /** Takes shard `s`'s lock only if it is free now; never waits. */
+  tryLock(s: number): boolean {
+    const i32 = this.views.i32;
+    const index = shardWord(s, S_LOCK);
+    const seen = Atomics.load(i32, index);
+    if ((seen & TAKEN) !== 0 || Atomics.compareExchange(i32, index, seen, this.lockedWord) !== seen) return false;
+    this.acquiredLocked(s, index, seen);
+    return true;
+  }
+
+  private lockContended(s: number, index: number, yieldToHeld: boolean): number {
     const c = this.counters;
     c.waits = 0;
     c.tookOver = false;
-    const seen = lockSlow(this.views.i32, index, this.lockOwner, c);
-    // We hold the lock now: plain increments of our own line are safe.
+    c.held = 0;
     const i32 = this.views.i32;
+    const seen = lockSlow(i32, index, index + (S_HOLDER - S_LOCK), this.lockOwner, c, yieldToHeld);
+    if (seen === -2) return seen; // a reader met a HELD word: it holds nothing
+    // We hold the lock now: plain increments of our own line are safe.
     i32[shardWord(s, S_LOCK_CONTENDED)]!++;
     i32[shardWord(s, S_LOCK_WAITS)]! += c.waits;
     if (!c.tookOver) return seen;
@@ -139,9 +184,64 @@ export class Shards {
     return this.sequenceAfterTakeover(s);
   }
 
+  /**
+   * Lock.ts invariant 6: readers may read shard `s` while this holder runs user code or long
+   * read-only work. Nothing readers read may change until touch() or unlock(). Under the lock.
+   */
+  hold(s: number): void {
+    const index = shardWord(s, S_LOCK);
+    hold(this.views.i32, index, index + (S_HOLDER - S_LOCK), this.acquired[s]!, this.lockedWord, this.ownerId);
+  }
+
+  /** Leaves the HELD state entered by hold(s), before the first mutation (one compareExchange). */
+  touch(s: number): void {
+    const i32 = this.views.i32;
+    const index = shardWord(s, S_LOCK);
+    touch(i32, index, this.acquired[s]!, this.lockedWord);
+    // A later hold in this acquisition must show a HELD word no reader saw before this touch.
+    const next = nextSequence(this.acquired[s]!);
+    this.acquired[s] = next;
+    i32[index + (S_LAST_SEQUENCE - S_LOCK)] = next;
+  }
+
+  /**
+   * Runs `read` (which only reads) at one instant of shard `s`, never waiting for user code: under
+   * its lock, held HELD so readers go on meanwhile, or against the HELD word another holder keeps
+   * (lock.ts invariant 7), again if that holder mutated in between. A throw from a read that did
+   * not validate is a torn read, and is retried; one that validated is real.
+   */
+  readShard<T>(s: number, read: () => T): T {
+    for (;;) {
+      const held = this.lockForRead(s);
+      if (held === 0) {
+        try {
+          this.hold(s);
+          return read();
+        } finally {
+          this.unlock(s);
+        }
+      }
+      let result: T;
+      try {
+        result = read();
+      } catch (error) {
+        if (this.readValidate(s, held)) throw error;
+        continue;
+      }
+      if (this.readValidate(s, held)) return result;
+    }
+  }
+
+  /** The owner id holding shard `s`'s lock HELD (running user code or long work), or 0. */
+  heldBy(s: number): number {
+    const i32 = this.views.i32;
+    if ((Atomics.load(i32, shardWord(s, S_LOCK)) & TAKEN) !== HELD) return 0;
+    return i32[shardWord(s, S_HOLDER)]!;
+  }
+
   /** The word to treat as acquired over after a takeover: past any sequence readers saw (lock.ts 5). */
   private sequenceAfterTakeover(s: number): number {
-    return ((this.views.i32[shardWord(s, S_LAST_SEQUENCE)]! & ~3) + SEQUENCE_STEP) | 0;
+    return nextSequence(this.views.i32[shardWord(s, S_LAST_SEQUENCE)]!);
   }
 
   unlock(s: number): void {
@@ -157,12 +257,15 @@ export class Shards {
 
   // --- the seqlock read (lock.ts invariant 1) --------------------------------------------------
 
-  /** Seqlock step 1: shard `s`'s sequence, or BUSY while a writer holds its lock. One Atomics.load. */
+  /**
+   * Seqlock step 1: shard `s`'s readable word (its sequence, or a HELD word: lock.ts invariant 6),
+   * or BUSY while a holder may be mutating. One Atomics.load.
+   */
   readBegin(s: number): number {
     return seqBegin(this.views.i32, s);
   }
 
-  /** readBegin, spinning up to READ_SPINS loads while the lock is held (writers are short). */
+  /** readBegin, spinning up to READ_SPINS loads while a holder is mutating (mutations are short). */
   readBeginSpinning(s: number): number {
     const i32 = this.views.i32;
     const index = shardWord(s, S_LOCK);
@@ -172,7 +275,7 @@ export class Shards {
   }
 
   /**
-   * Seqlock step 2: true if no writer held the lock since readBegin returned `seq`, so everything
+   * Seqlock step 2: true if no holder mutated the shard since readBegin returned `seq`, so everything
    * read in between (plain reads, bounds-checked) was one instant's state. One Atomics.load.
    */
   readValidate(s: number, seq: number): boolean {
@@ -430,7 +533,7 @@ export class Shards {
     const heapRecovered = this.heap.recoverHeapLock();
     let shardsRecovered = 0;
     for (let s = 0; s < this.shardCount; s++) {
-      if (!takeOverIfDead(i32, shardWord(s, S_LOCK), this.lockOwner)) continue;
+      if (!takeOverIfDead(i32, shardWord(s, S_LOCK), shardWord(s, S_HOLDER), this.lockOwner)) continue;
       this.acquired[s] = this.sequenceAfterTakeover(s);
       this.holding[s] = 1;
       try {

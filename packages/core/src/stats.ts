@@ -1,8 +1,10 @@
 /**
  * stats(): per-shard counters summed on read. Counters live in each shard's own control line and
  * are written under that shard's lock (or, for optimistic retries, only on the retry path), so no
- * operation writes a line shared by all threads. Table figures are computed under each shard's
- * lock in turn: they are exact per shard, not one instant for the whole map.
+ * operation writes a line shared by all threads. Table figures are read at one instant of each
+ * shard in turn (Shards.readShard: never waiting for a holder running user code): they are exact
+ * per shard, not one instant for the whole map. `lockHolders` names, per shard whose lock is held
+ * by user code (an update() callback) as stats() looked, the holding instance and its thread.
  */
 import {
   S_LOCK_ACQUISITIONS,
@@ -18,7 +20,14 @@ import {
 } from './layout.js';
 import { isFull } from './table.js';
 import type { Shards } from './shard.js';
+import { ownerToken } from './owners.js';
 import type { Engine, ShardFigures } from './engine.js';
+
+export interface LockHolder {
+  shard: number;
+  owner: number;
+  thread: number;
+}
 
 export interface ShardedMapStats {
   /** Live entries (exact when no writer is running). */
@@ -41,6 +50,12 @@ export interface ShardedMapStats {
   /** Times a thread went to sleep in Atomics.wait on a shard lock. */
   lockWaits: number;
   optimisticRetries: number;
+  /**
+   * Shards whose lock was held by user code (an update() callback or a comparison's getters) when
+   * stats() read them: the holder's owner id and its thread's token (threadToken() of that thread,
+   * as ShardedMap.recoverThread takes it). The shard's writers wait for that thread; readers do not.
+   */
+  lockHolders: LockHolder[];
   /** syncmap mode: lookups that missed the read snapshot. */
   misses?: number;
   /** syncmap mode: dirty tables promoted to read snapshots. */
@@ -80,22 +95,24 @@ export function collectStats(shards: Shards, engine: Engine): ShardedMapStats {
   let maxProbeLength = 0;
   const figures: ShardFigures = { size: 0, capacity: 0 };
   const sums = { lockAcquisitions: 0, lockContended: 0, lockWaits: 0, optimisticRetries: 0, misses: 0, promotions: 0 };
+  const lockHolders: LockHolder[] = [];
   for (let s = 0; s < shards.shardCount; s++) {
-    shards.lock(s);
-    try {
+    const probe = shards.readShard(s, () => {
       engine.figuresLocked(s, figures);
-      size += figures.size;
-      capacity += figures.capacity;
-      maxProbeLength = Math.max(maxProbeLength, maxProbeLocked(shards, s));
-      sums.lockAcquisitions += v.i32[shardWord(s, S_LOCK_ACQUISITIONS)]!;
-      sums.lockContended += v.i32[shardWord(s, S_LOCK_CONTENDED)]!;
-      sums.lockWaits += v.i32[shardWord(s, S_LOCK_WAITS)]!;
-      sums.optimisticRetries += Atomics.load(v.i32, shardWord(s, S_OPTIMISTIC_RETRIES));
-      sums.misses += Atomics.load(v.i32, shardWord(s, S_MISSES));
-      sums.promotions += v.i32[shardWord(s, S_PROMOTIONS)]!;
-    } finally {
-      shards.unlock(s);
-    }
+      return maxProbeLocked(shards, s);
+    });
+    size += figures.size;
+    capacity += figures.capacity;
+    maxProbeLength = Math.max(maxProbeLength, probe);
+    // Counters written under the lock, read without it: each is some recent count.
+    sums.lockAcquisitions += v.i32[shardWord(s, S_LOCK_ACQUISITIONS)]!;
+    sums.lockContended += v.i32[shardWord(s, S_LOCK_CONTENDED)]!;
+    sums.lockWaits += v.i32[shardWord(s, S_LOCK_WAITS)]!;
+    sums.optimisticRetries += Atomics.load(v.i32, shardWord(s, S_OPTIMISTIC_RETRIES));
+    sums.misses += Atomics.load(v.i32, shardWord(s, S_MISSES));
+    sums.promotions += v.i32[shardWord(s, S_PROMOTIONS)]!;
+    const owner = shards.heldBy(s);
+    if (owner !== 0) lockHolders.push({ shard: s, owner, thread: ownerToken(v, shards.shardCount, owner) });
   }
   const stats: ShardedMapStats = {
     size,
@@ -110,6 +127,7 @@ export function collectStats(shards: Shards, engine: Engine): ShardedMapStats {
     lockContended: sums.lockContended,
     lockWaits: sums.lockWaits,
     optimisticRetries: sums.optimisticRetries,
+    lockHolders,
   };
   if (engine.extraStats.includes('misses')) stats.misses = sums.misses;
   if (engine.extraStats.includes('promotions')) stats.promotions = sums.promotions;

@@ -4,7 +4,10 @@
  *
  * Writers take the shard's lock: one compareExchange, one exchange to release — two Atomics calls
  * per write. Readers take no lock: Shards.readBegin, plain bounds-checked reads of the table,
- * Shards.readValidate — two Atomics calls per read — and retry, then lock, if a writer got in.
+ * Shards.readValidate — two Atomics calls per read — and retry, then lockForRead, if a writer got
+ * in. Work under a lock that runs user code (update() callbacks, comparing with an object) or
+ * decodes many entries (iteration, snapshot()) holds the lock HELD (lock.ts invariant 6), so
+ * readers read on; a holder touches the lock (one compareExchange) before it mutates.
  *
  * Invariants this engine keeps (with shard.ts's):
  *  1. Every entry is one full slot of the shard's current table; its key never changes while it
@@ -14,8 +17,10 @@
  *     leaves the old tag, whose inline payload, if any, is read only as that tag's). Any other
  *     replacement writes the new blob first, logs the slot, then rewrites it; the old blob is
  *     freed after the commit (shard.ts invariant 5), so a full heap changes nothing.
- *  3. Iteration copies one shard at a time under its lock, then calls back with no lock held.
- *     snapshot() and clear() hold every lock at once, taken in index order (no deadlock).
+ *  3. Iteration copies one shard at a time (Shards.readShard: under its lock held HELD, or against
+ *     another holder's HELD word), then calls back with no lock held. snapshot() and clear() hold
+ *     every lock at once, taken in index order and each held HELD until all are taken (lock.ts
+ *     invariant 7: no deadlock, and readers read on).
  *
  * The number paths (getNumber, setNumber) repeat the generic lookup's protocol in compact
  * functions the JIT inlines whole: the generic path's dispatch and decoding exceed V8's inlining
@@ -31,6 +36,7 @@ import { RawValue, freePayloadBlob, readKeyLocked, readValueRaw, setTags, setVal
 import { NOT_FOUND, TORN, findNumber, findSlot, isFull, onlyNumbers, tableCapacity } from './table.js';
 import { hashNumber } from './hash.js';
 import { killPoint } from './kill-points.js';
+import { userCode } from './guard.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from './engine.js';
 import type { EngineConfig } from './buffer.js';
 
@@ -126,9 +132,11 @@ export class StripedEngine implements Engine {
     return this.#lookupLocked(s, probe, wantValue);
   }
 
+  /** #lookupIn after READ_ATTEMPTS: under the lock, or against a HELD word (lock.ts invariant 7). */
   #lookupLocked(s: number, probe: ProbeKey, wantValue: boolean): boolean {
     const shards = this.#shards;
-    shards.lock(s);
+    const held = shards.lockForRead(s);
+    if (held !== 0) return this.#lookupHeld(s, probe, wantValue, held);
     try {
       const slot = shards.findLocked(s, probe);
       if (slot < 0) return false;
@@ -137,6 +145,19 @@ export class StripedEngine implements Engine {
     } finally {
       shards.unlock(s);
     }
+  }
+
+  /** A holder runs user code with the table untouched (`held`, its word): read it as at that word. */
+  #lookupHeld(s: number, probe: ProbeKey, wantValue: boolean, held: number): boolean {
+    const shards = this.#shards;
+    const views = this.#views;
+    const table = shards.table(s);
+    const capacity = tableCapacity(views, table);
+    const slot = capacity === 0 ? TORN : findSlot(views, table, capacity, probe, probe.hash >>> this.#shardBits);
+    const copied = slot < 0 || !wantValue || readValueRaw(views, slotOffset(table, capacity, slot), this.#raw);
+    if (!shards.readValidate(s, held)) return this.#lookupLocked(s, probe, wantValue); // it mutated meanwhile
+    if (slot === TORN || !copied) throw tableError('table', s, table, 'unreadable while held untouched');
+    return slot >= 0;
   }
 
   /** The value in #raw as users get it, after checking the codec could have stored it. */
@@ -309,7 +330,7 @@ export class StripedEngine implements Engine {
     shards.lock(s);
     try {
       const slot = shards.findLocked(s, probe);
-      if (slot < 0 || !sameValue(this.#readLocked(s, slot), expected)) return false;
+      if (slot < 0 || !this.#sameLocked(s, this.#readLocked(s, slot), expected)) return false;
       this.#replaceLocked(s, slot, value);
       return true;
     } finally {
@@ -323,11 +344,29 @@ export class StripedEngine implements Engine {
     shards.lock(s);
     try {
       const slot = shards.findLocked(s, probe);
-      if (slot < 0 || !sameValue(this.#readLocked(s, slot), expected)) return false;
+      if (slot < 0 || !this.#sameLocked(s, this.#readLocked(s, slot), expected)) return false;
       removeLocked(shards, s, slot);
       return true;
     } finally {
       shards.unlock(s);
+    }
+  }
+
+  /**
+   * sameValue under shard `s`'s lock. Comparing with an object may run its getters or a Proxy's
+   * traps — user code — so that comparison runs with the lock HELD (lock.ts invariant 6) and this
+   * thread's writes refused (guard.ts); the lock is touched again after it.
+   */
+  #sameLocked(s: number, stored: unknown, expected: unknown): boolean {
+    if (typeof expected !== 'object' || expected === null) return sameValue(stored, expected);
+    const shards = this.#shards;
+    shards.hold(s);
+    userCode.n++;
+    try {
+      return sameValue(stored, expected);
+    } finally {
+      userCode.n--;
+      shards.touch(s);
     }
   }
 
@@ -346,19 +385,22 @@ export class StripedEngine implements Engine {
     }
   }
 
-  readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute): RmwDecision {
+  readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute, runsUserCode: boolean): RmwDecision {
     const s = probe.hash & this.#shardMask;
     const shards = this.#shards;
     shards.lock(s);
     try {
       const slot = shards.findLocked(s, probe);
-      const decision = compute(slot >= 0 ? this.#readLocked(s, slot) : undefined, slot >= 0);
+      const current = slot >= 0 ? this.#readLocked(s, slot) : undefined;
+      if (runsUserCode) shards.hold(s); // readers read on while the callback runs (lock.ts invariant 6)
+      const decision = compute(current, slot >= 0);
+      if (decision !== RMW_STORE && (decision !== RMW_DELETE || slot < 0)) return RMW_KEEP;
+      if (runsUserCode) shards.touch(s); // leave HELD: the mutation starts here
       if (decision === RMW_STORE) {
         if (slot >= 0) this.#replaceLocked(s, slot, value);
         else this.#insertLocked(s, probe, value);
         return RMW_STORE;
       }
-      if (decision !== RMW_DELETE || slot < 0) return RMW_KEEP;
       removeLocked(shards, s, slot);
       return RMW_DELETE;
     } finally {
@@ -408,16 +450,15 @@ export class StripedEngine implements Engine {
     let raw: Uint8Array | undefined;
     let capacity = 0;
     const entries: [unknown, unknown][] = [];
-    shards.lock(s);
-    try {
+    shards.readShard(s, () => {
+      raw = undefined;
+      entries.length = 0;
       const table = shards.tableLocked(s);
       capacity = shards.capacity(s);
       if (this.#numberKeys && this.#anyNumber && onlyNumbers(this.#views, table, capacity)) {
         raw = this.#views.u8.slice(table, table + tableBytes(capacity));
       } else this.#copyShardLocked(s, entries);
-    } finally {
-      shards.unlock(s);
-    }
+    });
     if (raw === undefined) {
       for (let e = 0; e < entries.length; e++) if (fn(entries[e]![0], entries[e]![1]) === false) return false;
       return true;
@@ -433,23 +474,31 @@ export class StripedEngine implements Engine {
   }
 
   snapshotAll(out: [unknown, unknown][]): void {
-    this.#withAllShards(() => {
+    this.#withAllShards(false, () => {
       for (let s = 0; s < this.#c.shardCount; s++) this.#copyShardLocked(s, out);
     });
   }
 
   clearAll(): void {
-    this.#withAllShards(() => {
+    this.#withAllShards(true, () => {
       for (let s = 0; s < this.#c.shardCount; s++) clearLocked(this.#shards, s);
     });
   }
 
-  /** Runs `fn` holding every shard lock (taken in index order, so two callers cannot deadlock). */
-  #withAllShards(fn: () => void): void {
+  /**
+   * Runs `fn` holding every shard lock, taken in index order (so two callers cannot deadlock), each
+   * held HELD once taken (lock.ts invariant 7): readers read on while this waits for the rest and
+   * while a snapshot decodes. `mutates`: touch every lock before `fn` (clear()).
+   */
+  #withAllShards(mutates: boolean, fn: () => void): void {
     const shards = this.#shards;
     let locked = 0;
     try {
-      for (; locked < this.#c.shardCount; locked++) shards.lock(locked);
+      for (; locked < this.#c.shardCount; locked++) {
+        shards.lock(locked);
+        shards.hold(locked);
+      }
+      if (mutates) for (let s = 0; s < locked; s++) shards.touch(s);
       fn();
     } finally {
       while (locked > 0) shards.unlock(--locked);

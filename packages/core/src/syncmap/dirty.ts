@@ -225,10 +225,14 @@ export class DirtyTables {
     this.promoteLocked(s);
   }
 
-  /** Promotes shard `s` if it is still amended and its misses reached dirty's size. Takes the lock. */
+  /**
+   * Promotes shard `s` if it is still amended and its misses reached dirty's size. A lookup calls
+   * it, and a lookup never waits for a lock (lock.ts invariant 7): if the lock is taken, the
+   * promotion is left to a later miss.
+   */
   promoteIfDue(s: number): void {
     const shards = this.#shards;
-    shards.lock(s);
+    if (!shards.tryLock(s)) return;
     try {
       if ((this.#pin.reload(s) & AMENDED_BIT) !== 0 && shards.misses(s) >= shards.countLocked(s)) this.promoteLocked(s);
     } finally {
@@ -330,9 +334,10 @@ export class DirtyTables {
   /**
    * update()/add(): read-modify-write of one key of shard `s`, taking its lock. The cell is SEALED while
    * `compute` runs, so no lock-free writer changes it in between (invariant 4). `compute` fills
-   * `value` when it returns RMW_STORE. Returns what it decided.
+   * `value` when it returns RMW_STORE. `runsUserCode`: the lock is held HELD while `compute` runs
+   * (lock.ts invariant 6), touched again before the first mutation. Returns what it decided.
    */
-  readModifyWrite(s: number, probe: ProbeKey, value: EncodedValue, compute: RmwCompute): RmwDecision {
+  readModifyWrite(s: number, probe: ProbeKey, value: EncodedValue, compute: RmwCompute, runsUserCode: boolean): RmwDecision {
     const pin = this.#pin;
     const shards = this.#shards;
     shards.lock(s);
@@ -341,13 +346,16 @@ export class DirtyTables {
       if (cell < 0) {
         pin.busy++;
         let decision: RmwDecision;
+        if (runsUserCode) shards.hold(s); // readers read on while the callback runs (lock.ts invariant 6)
         try {
           decision = compute(undefined, false);
         } finally {
           pin.busy--;
         }
-        if (decision === RMW_STORE) this.addLocked(s, probe, value);
-        return decision === RMW_STORE ? RMW_STORE : RMW_KEEP;
+        if (decision !== RMW_STORE) return RMW_KEEP;
+        if (runsUserCode) shards.touch(s); // leave HELD: the mutation starts here
+        this.addLocked(s, probe, value);
+        return RMW_STORE;
       }
       const i32 = this.#views.i32;
       let st = Atomics.load(i32, cell);
@@ -356,12 +364,14 @@ export class DirtyTables {
       try {
         let decision: RmwDecision;
         pin.busy++;
+        if (runsUserCode) shards.hold(s); // the seal is not a change readers see (they mask it)
         try {
           decision = compute(present(st) ? this.#cells.decode(st) : undefined, present(st));
         } finally {
           pin.busy--;
         }
         if (decision === RMW_KEEP || (decision === RMW_DELETE && !present(st))) return RMW_KEEP;
+        if (runsUserCode) shards.touch(s);
         const next = decision === RMW_DELETE ? NIL : this.#cells.newState(s, value);
         Atomics.store(this.#views.i32, cell, next); // sealed: no one else writes it
         unsealed = true;

@@ -6,6 +6,7 @@
  */
 import { AMENDED_BIT, CELL_BYTES, SLOT_CELL, cellWord, slotOffset, slotWord } from '../layout.js';
 import type { ProbeKey } from '../codecs.js';
+import { corruptError } from '../errors.js';
 import type { Views } from '../memory.js';
 import { BUSY, type Shards } from '../shard.js';
 import { TORN, findSlot, tableCapacity } from '../table.js';
@@ -59,14 +60,28 @@ export class SnapshotReads {
       if (at !== 0) return visible(cells.stateAt(at));
     } else if (at !== 0) return NIL; // EXPUNGED in the current snapshot: absent
     if ((current & AMENDED_BIT) === 0) return NIL;
-    const optimistic = this.#loadDirtyOptimistic(s, current, probe);
-    if (optimistic !== MUST_LOCK) return optimistic;
+    let lastHeld = 0;
+    for (;;) {
+      const optimistic = this.#loadDirtyOptimistic(s, current, probe);
+      if (optimistic !== MUST_LOCK) return optimistic;
+      // Never wait for a holder running user code (lock.ts invariant 7): read through its HELD word.
+      const held = this.#shards.lockForRead(s);
+      if (held === 0) return this.#loadLocked(s, current, probe);
+      if (held === lastHeld) throw corruptError('snapshot', `shard ${s}: dirty unreadable while its lock is held untouched`);
+      lastHeld = held;
+      const again = this.#pin.reload(s);
+      if (again !== current) return this.loadMissed(s, current, 0, probe); // `current` was probed: no live hit
+    }
+  }
+
+  /** loadMissed under the lock (taken by lockForRead), `current` the snapshot word seen before it. */
+  #loadLocked(s: number, current: number, probe: ProbeKey): number {
     const shards = this.#shards;
-    shards.lock(s);
+    const cells = this.#cells;
     try {
       const locked = this.#pin.reload(s);
       if ((locked & ~AMENDED_BIT) !== (current & ~AMENDED_BIT)) {
-        at = cells.slotIn(locked & ~AMENDED_BIT, probe);
+        const at = cells.slotIn(locked & ~AMENDED_BIT, probe);
         if (at !== 0) return visible(cells.stateAt(at));
       }
       if ((locked & AMENDED_BIT) === 0) return NIL;

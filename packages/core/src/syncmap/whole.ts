@@ -39,12 +39,27 @@ export class WholeMap {
 
   // --- iteration ------------------------------------------------------------------------------
 
-  /** Go's Range: promote an amended shard first, then walk its snapshot with no lock. */
-  #promoteForRange(s: number): number {
+  /**
+   * Go's Range: promote an amended shard first, then walk its snapshot with no lock. Returns the
+   * snapshot word to walk, or -1 if the lock is HELD by a holder running user code (a range never
+   * waits for it, lock.ts invariant 7): then `out` holds the shard's entries, copied through it.
+   */
+  #promoteForRange(s: number, out: [unknown, unknown][]): number {
     const w = this.#pin.reload(s);
     if ((w & AMENDED_BIT) === 0) return w;
     const shards = this.#shards;
-    shards.lock(s);
+    for (;;) {
+      const held = shards.lockForRead(s);
+      if (held === 0) break;
+      out.length = 0;
+      try {
+        this.#copyCompleteTable(s, out);
+      } catch (error) {
+        if (shards.readValidate(s, held)) throw error;
+        continue;
+      }
+      if (shards.readValidate(s, held)) return -1;
+    }
     try {
       if ((this.#pin.reload(s) & AMENDED_BIT) !== 0) this.#dirty.promoteLocked(s);
       return this.#pin.reload(s);
@@ -53,9 +68,32 @@ export class WholeMap {
     }
   }
 
+  /**
+   * The present entries of shard `s`'s complete table (dirty when amended, invariant 2), read
+   * with no lock while its holder keeps it untouched (the caller validates the word after).
+   */
+  #copyCompleteTable(s: number, out: [unknown, unknown][]): void {
+    const table = this.#completeTableLocked(s);
+    if (table === 0) return;
+    const v = this.#views;
+    const capacity = tableCapacity(v, table);
+    for (let slot = 0; slot < capacity; slot++) {
+      if (!isFull(v, table, slot)) continue;
+      const at = slotOffset(table, capacity, slot);
+      const st = this.#cells.stateAt(at);
+      if (present(st)) out.push([readKeyLocked(v, at, this.#keyRaw, this.#c.keyCodec), this.#cells.decode(st & ~SEALED)]);
+    }
+  }
+
   /** Calls fn(key, value) for the present entries of shard `s`; false if fn stopped. */
   rangeShard(s: number, fn: (key: unknown, value: unknown) => boolean | void): boolean {
-    const table = this.#promoteForRange(s) & ~AMENDED_BIT;
+    const copied: [unknown, unknown][] = [];
+    const walk = this.#promoteForRange(s, copied);
+    if (walk === -1) {
+      for (let e = 0; e < copied.length; e++) if (fn(copied[e]![0], copied[e]![1]) === false) return false;
+      return true;
+    }
+    const table = walk & ~AMENDED_BIT;
     if (table === 0) return true;
     const v = this.#views;
     const capacity = tableCapacity(v, table);
@@ -77,11 +115,17 @@ export class WholeMap {
 
   // --- whole-map operations (every lock held, invariant 4) --------------------------------------
 
-  /** Takes every lock in index order; if one cannot be taken (corruption), releases the others. */
+  /**
+   * Every lock in index order, each held HELD once taken (lock.ts invariant 7: readers read on);
+   * if one cannot be taken (corruption), the others are released.
+   */
   #lockAll(): void {
     let s = 0;
     try {
-      for (; s < this.#c.shardCount; s++) this.#shards.lock(s);
+      for (; s < this.#c.shardCount; s++) {
+        this.#shards.lock(s);
+        this.#shards.hold(s);
+      }
     } catch (error) {
       while (s > 0) this.#shards.unlock(--s);
       throw error;
@@ -98,7 +142,10 @@ export class WholeMap {
     return (w & AMENDED_BIT) !== 0 ? this.#shards.table(s) : w & ~AMENDED_BIT;
   }
 
-  /** One instant of the whole map: all locks, then every cell SEALED, read, and unsealed. */
+  /**
+   * One instant of the whole map: all locks, then every cell SEALED, read, and unsealed. The locks
+   * stay HELD: seals are no change readers see (they mask SEALED), and no table changes.
+   */
   snapshotAll(out: [unknown, unknown][]): void {
     const sealed: number[] = []; // pairs (cell word, state before sealing)
     const slots: number[] = [];
@@ -135,6 +182,7 @@ export class WholeMap {
   clearAll(): void {
     this.#lockAll();
     try {
+      for (let s = 0; s < this.#c.shardCount; s++) this.#shards.touch(s);
       for (let s = 0; s < this.#c.shardCount; s++) this.#clearShardLocked(s);
     } finally {
       this.#unlockAll();
@@ -195,7 +243,7 @@ export class WholeMap {
     }
   }
 
-  /** Live entries and the slots of shard `s`'s snapshot and dirty tables. */
+  /** Live entries and the slots of shard `s`'s snapshot and dirty tables (only reads: Shards.readShard). */
   figuresLocked(s: number, out: ShardFigures): void {
     const v = this.#views;
     const snapshot = this.#pin.reload(s) & ~AMENDED_BIT;
