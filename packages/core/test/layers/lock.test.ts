@@ -48,7 +48,7 @@ describe('the lock word on one thread', () => {
       expect(ownerOf(lockedBy(id) | WAITERS)).toBe(id);
     }
     const i32 = word();
-    const acquired = lockSlow(i32, 1, owner(9), counters());
+    const acquired = lockSlow(i32, 1, 3, owner(9), counters(), false);
     expect(acquired).toBe(0);
     expect(i32[1]).toBe(lockedBy(9));
     expect(unlock(i32, 1, acquired)).toBe(SEQUENCE_STEP);
@@ -62,7 +62,7 @@ describe('the lock word on one thread', () => {
     const who = owner(3);
     let hint = 0;
     for (let n = 1; n <= 50; n++) {
-      const acquired = lockSlow(i32, 0, who, counters());
+      const acquired = lockSlow(i32, 0, 2, who, counters(), false);
       expect(acquired).toBe(hint);
       expect(ownerOf(i32[0]!)).toBe(3);
       hint = unlock(i32, 0, acquired);
@@ -74,12 +74,12 @@ describe('the lock word on one thread', () => {
 
   it('unlock clears LOCKED and WAITERS; the sequence wraps inside int32 and stays unlocked', () => {
     const i32 = word();
-    const acquired = lockSlow(i32, 0, owner(1), counters());
+    const acquired = lockSlow(i32, 0, 2, owner(1), counters(), false);
     i32[0] = i32[0]! | WAITERS; // a sleeper announced itself
     expect(unlock(i32, 0, acquired)).toBe(SEQUENCE_STEP);
-    expect(nextSequence(0x7ffffffc)).toBe(-(2 ** 31));
-    expect(nextSequence(-4)).toBe(0);
-    for (const w of [0, 4, 0x7ffffffc, -8]) {
+    expect(nextSequence(2 ** 31 - SEQUENCE_STEP)).toBe(-(2 ** 31));
+    expect(nextSequence(-SEQUENCE_STEP)).toBe(0);
+    for (const w of [0, SEQUENCE_STEP, 2 ** 31 - SEQUENCE_STEP, -2 * SEQUENCE_STEP]) {
       expect(nextSequence(w) & (LOCKED | WAITERS)).toBe(0);
       expect(nextSequence(w | LOCKED | WAITERS)).toBe(nextSequence(w));
     }
@@ -89,7 +89,7 @@ describe('the lock word on one thread', () => {
     const i32 = word();
     const before = Atomics.load(i32, 0);
     expect(Atomics.load(i32, 0)).toBe(before); // nothing written: the copy stands
-    const acquired = lockSlow(i32, 0, owner(1), counters());
+    const acquired = lockSlow(i32, 0, 2, owner(1), counters(), false);
     expect(Atomics.load(i32, 0) & LOCKED).toBe(LOCKED); // mid-write: the reader retries
     unlock(i32, 0, acquired);
     expect(Atomics.load(i32, 0)).not.toBe(before);
@@ -99,8 +99,8 @@ describe('the lock word on one thread', () => {
   it('a lock held by an instance of this thread is re-entry (localHold 1) or corruption (localHold 0)', () => {
     const i32 = word();
     i32[0] = lockedBy(5);
-    expect(() => lockSlow(i32, 0, owner(6, { local: () => 1 }), counters())).toThrow(expect.objectContaining({ code: 'ERR_SHARDMAP_REENTRANT' }));
-    expect(() => lockSlow(i32, 0, owner(6, { local: () => 0 }), counters())).toThrow(expect.objectContaining({ code: 'ERR_SHARDMAP_CORRUPT' }));
+    expect(() => lockSlow(i32, 0, 2, owner(6, { local: () => 1 }), counters(), false)).toThrow(expect.objectContaining({ code: 'ERR_SHARDMAP_REENTRANT' }));
+    expect(() => lockSlow(i32, 0, 2, owner(6, { local: () => 0 }), counters(), false)).toThrow(expect.objectContaining({ code: 'ERR_SHARDMAP_CORRUPT' }));
     expect(() => lockPlain(i32, 0, owner(6, { local: () => 1 }))).toThrow(expect.objectContaining({ code: 'ERR_SHARDMAP_REENTRANT' }));
     expect(i32[0]).toBe(lockedBy(5)); // checked before announcing a sleeper: nothing written
   });
@@ -110,20 +110,20 @@ describe('dead owners', () => {
   it('takeOverIfDead: only a locked word whose owner is dead, keeping WAITERS', () => {
     const i32 = word();
     const me = owner(2, { dead: [7] });
-    expect(takeOverIfDead(i32, 0, me)).toBe(false); // unlocked: the registry is not even asked
+    expect(takeOverIfDead(i32, 0, 2, me)).toBe(false); // unlocked: the registry is not even asked
     expect(me.calls).toEqual([]);
     i32[0] = lockedBy(8);
-    expect(takeOverIfDead(i32, 0, me)).toBe(false);
+    expect(takeOverIfDead(i32, 0, 2, me)).toBe(false);
     expect(i32[0]).toBe(lockedBy(8));
     expect(me.calls).toEqual(['dead 8']);
     i32[0] = lockedBy(7) | WAITERS;
-    expect(takeOverIfDead(i32, 0, me)).toBe(true);
+    expect(takeOverIfDead(i32, 0, 2, me)).toBe(true);
     expect(i32[0]).toBe(lockedBy(2) | WAITERS);
-    expect(tryTakeOver(i32, 0, lockedBy(7) | WAITERS, me)).toBe(false); // stale sight: the CAS fails
+    expect(tryTakeOver(i32, 0, 2, lockedBy(7) | WAITERS, me)).toBe(false); // stale sight: the CAS fails
     i32[0] = lockedBy(7) | WAITERS;
-    expect(tryTakeOver(i32, 0, lockedBy(7) | WAITERS, owner(3, { dead: [7] }))).toBe(true);
+    expect(tryTakeOver(i32, 0, 2, lockedBy(7) | WAITERS, owner(3, { dead: [7] }))).toBe(true);
     expect(i32[0]).toBe(lockedBy(3) | WAITERS); // sleepers still need the next unlock's notify
-    expect(tryTakeOver(i32, 0, lockedBy(3) | WAITERS, owner(4))).toBe(false); // owner 3 is alive
+    expect(tryTakeOver(i32, 0, 2, lockedBy(3) | WAITERS, owner(4))).toBe(false); // owner 3 is alive
   });
 
   it('lockSlow takes a dead owner\'s lock after a timed wait and says so (-1, tookOver)', () => {
@@ -132,7 +132,7 @@ describe('dead owners', () => {
     const c = counters();
     const me = owner(2, { dead: [7] });
     const t0 = performance.now();
-    expect(lockSlow(i32, 0, me, c)).toBe(-1);
+    expect(lockSlow(i32, 0, 2, me, c, false)).toBe(-1);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(WAIT_TIMEOUT_MS - 5);
     expect(c).toEqual({ waits: 1, tookOver: true });
     expect(ownerOf(i32[0]!)).toBe(2);
@@ -145,14 +145,14 @@ describe('dead owners', () => {
     const i32 = word();
     i32[0] = lockedBy(7);
     const c = counters();
-    expect(lockSlow(i32, 0, owner(2, { dead: [7] }), c)).toBe(-1);
+    expect(lockSlow(i32, 0, 2, owner(2, { dead: [7] }), c, false)).toBe(-1);
     expect(c).toEqual({ waits: 0, tookOver: true });
   });
 
   it('a lock naming an owner no instance has is corruption, after one timed wait', () => {
     const i32 = word();
     i32[0] = lockedBy(9);
-    expect(() => lockSlow(i32, 0, owner(2, { unknown: [9] }), counters())).toThrow(expect.objectContaining({ code: 'ERR_SHARDMAP_CORRUPT' }));
+    expect(() => lockSlow(i32, 0, 2, owner(2, { unknown: [9] }), counters(), false)).toThrow(expect.objectContaining({ code: 'ERR_SHARDMAP_CORRUPT' }));
   });
 
   it('lockPlain: 0 free, the owner when held, takeover from the dead, an impossible word is corruption', () => {
@@ -172,7 +172,7 @@ describe('dead owners', () => {
 });
 
 // Word indexes of the shared test buffer (each group on its own cache line).
-const W = { lock: 0, counter: 1, a: 16, b: 32, ready: 48, done: 49 };
+const W = { lock: 0, counter: 1, holder: 2, a: 16, b: 32, ready: 48, done: 49 };
 
 function spawn(workerData: Record<string, unknown>): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
