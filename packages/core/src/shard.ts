@@ -37,11 +37,12 @@ import { ctrlStart, shardWord, slotOffset, tableBytes, tableWord } from './layou
 import { HELD, LOCKED, TAKEN, hold, lockSlow, lockedBy, nextSequence, takeOverIfDead, touch, unlock, type LockCounters, type LockOwner } from './lock.js';
 import { Heap, Views } from './memory.js';
 import { IntentLog } from './intent-log.js';
+import { userCode } from './guard.js';
 import { freeOwners, markThreadDead } from './owners.js';
 import { corruptError, fullError, tableError } from './errors.js';
 import { DELETED, EMPTY } from './control.js';
 import { findSlot, initTable, tableCapacity, TORN } from './table.js';
-import type { ProbeKey } from './codecs.js';
+import { sameValue, type ProbeKey } from './codecs.js';
 
 /** Optimistic attempts before a reader takes the lock (each failed one is a retry in stats). */
 export const READ_ATTEMPTS = 4;
@@ -400,6 +401,24 @@ export class Shards {
 
   slotAt(s: number, slot: number): number {
     return slotOffset(this.table(s), this.capacity(s), slot);
+  }
+
+  /**
+   * sameValue under shard `s`'s lock. Comparing with an object may run its getters or a Proxy's
+   * traps — user code — so that comparison runs with the lock HELD (lock.ts invariant 6) and this
+   * thread's writes refused (guard.ts); the lock is touched again after it. Both engines' compare
+   * paths call this.
+   */
+  sameValueLocked(s: number, stored: unknown, expected: unknown): boolean {
+    if (typeof expected !== 'object' || expected === null) return sameValue(stored, expected);
+    this.hold(s);
+    userCode.n++;
+    try {
+      return sameValue(stored, expected);
+    } finally {
+      userCode.n--;
+      this.touch(s);
+    }
   }
 
   // --- the intent log (invariants 4-6; intent-log.ts) -----------------------------------------

@@ -27,7 +27,7 @@
  * budget, which costs ~40 ns a lookup.
  */
 import { SLOT_HASH, SLOT_KEY, SLOT_TAGS, SLOT_VALUE, TABLE_HEADER_BYTES, TBL_CAPACITY, slotF64, slotOffset, slotWord, tableBytes, tableWord } from './layout.js';
-import { type EncodedValue, type ProbeKey, T_NUMBER, finishValue, hasBlob, plausibleValue, sameValue } from './codecs.js';
+import { type EncodedValue, type ProbeKey, T_NUMBER, finishValue, hasBlob, plausibleValue } from './codecs.js';
 import { corruptError, fullError, tableError } from './errors.js';
 import type { Views } from './memory.js';
 import { BUSY, READ_ATTEMPTS, type Shards } from './shard.js';
@@ -36,7 +36,6 @@ import { RawValue, freePayloadBlob, readKeyLocked, readValueRaw, setTags, setVal
 import { NOT_FOUND, TORN, findNumber, findSlot, isFull, onlyNumbers, tableCapacity } from './table.js';
 import { hashNumber } from './hash.js';
 import { killPoint } from './kill-points.js';
-import { userCode } from './guard.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from './engine.js';
 import type { EngineConfig } from './buffer.js';
 
@@ -330,7 +329,7 @@ export class StripedEngine implements Engine {
     shards.lock(s);
     try {
       const slot = shards.findLocked(s, probe);
-      if (slot < 0 || !this.#sameLocked(s, this.#readLocked(s, slot), expected)) return false;
+      if (slot < 0 || !this.#shards.sameValueLocked(s, this.#readLocked(s, slot), expected)) return false;
       this.#replaceLocked(s, slot, value);
       return true;
     } finally {
@@ -344,7 +343,7 @@ export class StripedEngine implements Engine {
     shards.lock(s);
     try {
       const slot = shards.findLocked(s, probe);
-      if (slot < 0 || !this.#sameLocked(s, this.#readLocked(s, slot), expected)) return false;
+      if (slot < 0 || !this.#shards.sameValueLocked(s, this.#readLocked(s, slot), expected)) return false;
       removeLocked(shards, s, slot);
       return true;
     } finally {
@@ -352,23 +351,7 @@ export class StripedEngine implements Engine {
     }
   }
 
-  /**
-   * sameValue under shard `s`'s lock. Comparing with an object may run its getters or a Proxy's
-   * traps — user code — so that comparison runs with the lock HELD (lock.ts invariant 6) and this
-   * thread's writes refused (guard.ts); the lock is touched again after it.
-   */
-  #sameLocked(s: number, stored: unknown, expected: unknown): boolean {
-    if (typeof expected !== 'object' || expected === null) return sameValue(stored, expected);
-    const shards = this.#shards;
-    shards.hold(s);
-    userCode.n++;
-    try {
-      return sameValue(stored, expected);
-    } finally {
-      userCode.n--;
-      shards.touch(s);
-    }
-  }
+
 
   loadAndDelete(probe: ProbeKey, wantValue: boolean): unknown {
     const s = probe.hash & this.#shardMask;

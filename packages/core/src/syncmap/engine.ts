@@ -73,7 +73,6 @@ import type { Shards } from '../shard.js';
 import type { EngineConfig } from '../buffer.js';
 import { findNumber } from '../table.js';
 import { hashNumber } from '../hash.js';
-import { userCode } from '../guard.js';
 import { ABSENT, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from '../engine.js';
 import { Cells, KIND_INT, NIL, SEALED, gone, inlineState, isRecord, needsLock, present } from './cells.js';
 import { DirtyTables } from './dirty.js';
@@ -372,7 +371,7 @@ export class SyncMapEngine implements Engine {
     let next = -1;
     for (;;) {
       const st = Atomics.load(i32, cell);
-      if (!present(st) || !this.#sameLocked(s, this.#cells.decode(st), expected)) {
+      if (!present(st) || !this.#shards.sameValueLocked(s, this.#cells.decode(st), expected)) {
         if (next > 0) this.#cells.discard(s, next);
         return false;
       }
@@ -384,23 +383,7 @@ export class SyncMapEngine implements Engine {
     }
   }
 
-  /**
-   * sameValue under shard `s`'s lock. Comparing with an object may run its getters or a Proxy's
-   * traps — user code — so that comparison runs with the lock HELD (lock.ts invariant 6) and this
-   * thread's writes refused (guard.ts); the lock is touched again after it.
-   */
-  #sameLocked(s: number, stored: unknown, expected: unknown): boolean {
-    if (typeof expected !== 'object' || expected === null) return sameValue(stored, expected);
-    const shards = this.#shards;
-    shards.hold(s);
-    userCode.n++;
-    try {
-      return sameValue(stored, expected);
-    } finally {
-      userCode.n--;
-      shards.touch(s);
-    }
-  }
+
 
   readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute, runsUserCode: boolean): RmwDecision {
     this.#pin.enter();
