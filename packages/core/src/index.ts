@@ -1,4 +1,6 @@
 export { ShardedMap } from './map.js';
+export { ShardedCache } from './cache/cache.js';
+export type { ShardedCacheHandle, ShardedCacheOptions, ShardedCacheStats } from './cache/cache.js';
 export { threadToken } from './owners.js';
 export type { ShardedMapHandle, ShardedMapOptions } from './buffer.js';
 export type { JsonValue, KeyCodecName, KeyCodecsFor, KeyOfCodec, ValueCodecName, ValueCodecsFor, ValueOfCodec } from './types.js';

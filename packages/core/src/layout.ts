@@ -41,7 +41,7 @@ export const CACHE_LINE_BYTES = 64;
 /** "SHMP" little-endian: the first word of every shardmap buffer. */
 export const MAGIC = 0x504d4853;
 /** Bumped whenever anything in this file changes meaning; `attach` refuses other versions. */
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
 
 // --- map header (Int32 word indexes from byte 0) -------------------------------------------
 // Words 0..H_CHECKSUM are written once by `create` before the buffer is shared, then only read
@@ -165,6 +165,8 @@ export const S_LOG_OP = 55;
 export const S_LOG_OP_ARGS = 56; // 56..59
 export const LOG_OP_ARGS = 4;
 export const S_LOG_OP_PROGRESS = 60;
+/** Cache mode (cache/): byte offset of the shard's cache region (below). Written once by create. */
+export const S_CACHE_REGION = 61;
 
 // --- owner registry (Int32 word indexes from ownersStart) ---------------------------------------
 /** Map instances that can be tracked at once (ids are reused once their instance is collected or
@@ -231,6 +233,90 @@ export const RETIRED_ENTRY_WORDS = 3;
 export const RETIRED_BLOCK = 0;
 export const RETIRED_BYTES = 1;
 export const RETIRED_EPOCH = 2;
+
+// --- cache mode (cache/engine.ts) ---------------------------------------------------------------
+/** Header mode of a ShardedCache buffer (0 striped, 1 syncmap are ShardedMap's). */
+export const MODE_CACHE = 2;
+/** A cache slot's tags word holds its policy node above the two tags: node << SLOT_NODE_SHIFT. */
+export const SLOT_NODE_SHIFT = 16;
+/** Nodes a shard's policy may have (16 bits of the tags word): a cache has enough shards for it. */
+export const MAX_CACHE_NODES = 1 << 16;
+/**
+ * A cache shard's region (one heap block, S_CACHE_REGION), N = maximum + 1 policy nodes:
+ *
+ *   ┌ header (16 words) ┬ stats (8 f64) ┬ lanes (32 × 8 words) ┬ free[N] (free nodes) ┬ expiry[N] (f64 ms) ┬ policy ┐
+ *
+ *   header: C_MAXIMUM (the shard's entry bound), C_FREE_TOP (nodes on the free stack), C_SWEEP
+ *   (the next node the expiry sweep looks at), C_BYTES (bytes of entries' blobs, for maxBytes),
+ *   C_BYTES_BUDGET. Every word and f64 is written under the shard's lock with plain stores; expiry
+ *   and node bits are read by optimistic readers inside their seqlock window, like slot words.
+ *   The policy region (cache/policy.ts) starts at cachePolicyBase and is that module's own.
+ */
+export const C_MAXIMUM = 0;
+export const C_FREE_TOP = 1;
+export const C_SWEEP = 2;
+export const C_BYTES = 3;
+export const C_BYTES_BUDGET = 4;
+/** Shard 0's region only: the cache's default ttl in ms (0: none), written once by create. */
+export const C_DEFAULT_TTL = 5;
+export const C_HEADER_WORDS = 16;
+/** Stats f64s (index from cacheStatF64): hits, misses, evictions, expirations, loads, loadFailures, loadWaits. */
+export const C_STATS = 8;
+const C_STATS_WORDS = 2 * C_STATS;
+/** Single-flight lanes per shard (cache/flight.ts): a key's loads run in lane (hash >>> shardBits) % C_LANES. */
+export const C_LANES = 32;
+export const C_LANE_WORDS = 8;
+/** Lane words: the loader's owner id (0: free; Atomics), flights begun, the key hash of the last
+ *  flight, the last finished flight and its result (1 ok, 2 failed), its error's blob and length. */
+export const L_STATE = 0;
+export const L_FLIGHT = 1;
+export const L_HASH = 2;
+export const L_DONE_FLIGHT = 3;
+export const L_DONE_RESULT = 4;
+export const L_ERROR_BLOB = 5;
+export const L_ERROR_LENGTH = 6;
+const C_LANES_START = C_HEADER_WORDS + C_STATS_WORDS;
+const C_FIXED_WORDS = C_LANES_START + C_LANES * C_LANE_WORDS;
+
+/** Int32 index of word `field` (L_*) of lane `lane` of the cache region at `region`. */
+export function cacheLaneWord(region: number, lane: number, field: number): number {
+  return (region >> 2) + C_LANES_START + lane * C_LANE_WORDS + field;
+}
+
+/** Int32 index of header word `field` (C_*) of the cache region at byte `region`. */
+export function cacheWord(region: number, field: number): number {
+  return (region >> 2) + field;
+}
+
+/** Float64 index of stat `i` of the cache region at byte `region`. */
+export function cacheStatF64(region: number, i: number): number {
+  return ((region + 4 * C_HEADER_WORDS) >> 3) + i;
+}
+
+/** Int32 index of free-stack entry `i` of the cache region at `region`. */
+export function cacheFreeWord(region: number, i: number): number {
+  return (region >> 2) + C_FIXED_WORDS + i;
+}
+
+function cacheExpiryByte(region: number, nodes: number): number {
+  const freeEnd = region + 4 * (C_FIXED_WORDS + nodes);
+  return (freeEnd + 7) & ~7;
+}
+
+/** Float64 index of node `node`'s expiry (ms since the epoch; 0 = never) in a region of `nodes` nodes. */
+export function cacheExpiryF64(region: number, nodes: number, node: number): number {
+  return (cacheExpiryByte(region, nodes) >> 3) + node;
+}
+
+/** Int32 index where the region's policy (cache/policy.ts) starts. */
+export function cachePolicyBase(region: number, nodes: number): number {
+  return (cacheExpiryByte(region, nodes) + 8 * nodes) >> 2;
+}
+
+/** Bytes of a cache region of `nodes` nodes whose policy takes `policyInt32s` words. */
+export function cacheRegionBytes(nodes: number, policyInt32s: number): number {
+  return cachePolicyBase(0, nodes) * 4 + policyInt32s * 4;
+}
 
 /** The table header: word 0 holds the capacity (a power of two), word 1 is padding (alignment). */
 export const TABLE_HEADER_BYTES = 8;

@@ -35,7 +35,7 @@
  * the seqlock read are shard.ts's; table growth too; payloads are slots.ts's; stats stats.ts's.
  */
 import { EncodedValue, ProbeKey, T_BIGINT, T_BYTES, T_NUMBER, T_STRUCT, encodeValue, finishValue, prepareKey, prepareKeyOrThrow } from './codecs.js';
-import { callbackWriteError, notNumericError, reentrantError, valueError } from './errors.js';
+import { badBufferError, callbackWriteError, notNumericError, reentrantError, valueError } from './errors.js';
 import { userCode } from './guard.js';
 import { Heap, Views } from './memory.js';
 import { Shards } from './shard.js';
@@ -44,7 +44,7 @@ import { localHold, ownerIsDead, ownerIsKnown, registerLocalHolder, registerOwne
 import { hashNumber } from './hash.js';
 import { collectStats, type ShardedMapStats } from './stats.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
-import { H_PUBLISHED_LENGTH, HEADER_BYTES } from './layout.js';
+import { H_PUBLISHED_LENGTH, HEADER_BYTES, MODE_CACHE } from './layout.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine } from './engine.js';
 import { StripedEngine } from './striped.js';
 import type { KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
@@ -81,6 +81,7 @@ export class ShardedMap<K = unknown, V = unknown> {
   readonly #int32Keys: boolean;
 
   private constructor(config: BufferConfig) {
+    if (config.mode === MODE_CACHE) throw badBufferError('a ShardedCache buffer: attach it with ShardedCache.attach');
     this.#config = config;
     this.handle = Object.freeze({ kind: 'shardmap' as const, buffer: config.sab });
     const views = new Views(config.sab, Atomics.load(new Int32Array(config.sab, 0, HEADER_BYTES >> 2), H_PUBLISHED_LENGTH));

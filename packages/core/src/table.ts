@@ -15,7 +15,7 @@
  * outside the buffer or an endless loop. Under the lock TORN means corruption.
  */
 import { DELETED, EMPTY, lowestByte, matchEmpty, matchEmptyOrDeleted, matchTag, tagOf, withoutLowest } from './control.js';
-import { GROUP_WIDTH, SLOT_HASH, SLOT_KEY, SLOT_TAGS, SLOT_WORDS, TABLE_HEADER_BYTES, TBL_CAPACITY, ctrlGroupWord, ctrlStart, slotF64, slotOffset, slotWord, tableBytes, tableWord } from './layout.js';
+import { GROUP_WIDTH, SLOT_HASH, SLOT_NODE_SHIFT, SLOT_KEY, SLOT_TAGS, SLOT_WORDS, TABLE_HEADER_BYTES, TBL_CAPACITY, ctrlGroupWord, ctrlStart, slotF64, slotOffset, slotWord, tableBytes, tableWord } from './layout.js';
 import { T_BYTES, T_NUMBER, T_STRING, T_TUPLE, isTextTag, type ProbeKey } from './codecs.js';
 import type { Views } from './memory.js';
 
@@ -83,6 +83,26 @@ export function findNumber(v: Views, table: number, capacity: number, hash: numb
       if (i32[slotWord(at, SLOT_HASH)] !== hash || (i32[slotWord(at, SLOT_TAGS)]! & 0xff) !== T_NUMBER) continue;
       const stored = f64[slotF64(at, SLOT_KEY)]!;
       if (stored === num || (stored !== stored && num !== num)) return slot;
+    }
+    if (matchEmpty(word) !== 0) return NOT_FOUND;
+    g = (g + step) & groupMask;
+  }
+  return TORN;
+}
+
+/** Cache mode: the slot of the entry with `hash` whose tags word holds policy node `node`, NOT_FOUND or TORN. */
+export function findNodeSlot(v: Views, table: number, capacity: number, hash: number, position: number, node: number): number {
+  const i32 = v.i32;
+  const groupMask = (capacity >> 2) - 1;
+  const tag = tagOf(hash);
+  const ctrlWord = ctrlGroupWord(table, 0);
+  let g = position & groupMask;
+  for (let step = 1; step <= groupMask + 1; step++) {
+    const word = i32[ctrlWord + g]!;
+    for (let m = matchTag(word, tag); m !== 0; m = withoutLowest(m)) {
+      const slot = (g << 2) + lowestByte(m);
+      const at = slotOffset(table, capacity, slot);
+      if (i32[slotWord(at, SLOT_HASH)] === hash && i32[slotWord(at, SLOT_TAGS)]! >>> SLOT_NODE_SHIFT === node) return slot;
     }
     if (matchEmpty(word) !== 0) return NOT_FOUND;
     g = (g + step) & groupMask;

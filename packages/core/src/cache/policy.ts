@@ -200,6 +200,21 @@ export class EvictionPolicy {
     if (this.#seg[node] !== FREE) this.#unlink(node);
   }
 
+  /** The key hash recorded for `node` by onInsert. */
+  hashOf(node: number): number {
+    return this.#hash[node]!;
+  }
+
+  /**
+   * The entry to drop when the cache needs room that the entry bound does not ask for (maxBytes, a
+   * full heap): probation's least recent, then protected's, then the window's. -1 when empty. The
+   * caller removes it (onRemove).
+   */
+  victimForRoom(): number {
+    for (let s = PROBATION; s <= PROTECTED; s++) if (this.first(s) >= 0) return this.first(s);
+    return this.first(WINDOW);
+  }
+
   /** Every node FREE. The sketch and the climber keep what they learnt. */
   clear(): void {
     this.#seg.fill(FREE);

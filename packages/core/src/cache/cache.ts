@@ -1,0 +1,397 @@
+/**
+ * ShardedCache: a bounded cache in one SharedArrayBuffer, shared by every thread holding its
+ * handle. The public front: options, argument checks, key and value preparation (user code in
+ * getters runs here, before any lock), the write guard, results. The entries, the bounds, the
+ * eviction policy and expiry are cache/engine.ts's; single-flight loads are cache/flight.ts's.
+ *
+ * Bounds. `maxEntries` is split over the shards exactly (shard s keeps at most its share), so
+ * `size ≤ maxEntries` whenever no writer runs. `maxBytes` is the buffer's ceiling; each shard
+ * evicts to keep its entries' bytes (blobs + ENTRY_OVERHEAD) within half its share of what the
+ * ceiling leaves after the fixed structures, which leaves room for table growth and size-class
+ * rounding; if the heap is full anyway a set evicts the shard's entries until it fits. Only an
+ * entry larger than a shard's whole budget throws ERR_SHARDMAP_FULL. `maxBytes` alone bounds the
+ * entries to maxBytes / BYTES_PER_IMPLIED_ENTRY.
+ *
+ * A shard's policy addresses nodes with 16 bits (layout.ts), so a large cache gets more shards
+ * than asked for (each keeps < 65536 entries); a cache smaller than its shard count gets fewer.
+ */
+import { EncodedValue, ProbeKey, encodeValue, prepareKey, prepareKeyOrThrow } from '../codecs.js';
+import { badBufferError, callbackWriteError, corruptError, optionError } from '../errors.js';
+import { userCode } from '../guard.js';
+import { Heap, Views } from '../memory.js';
+import { Shards } from '../shard.js';
+import { ownerIsDead, ownerIsKnown, ownerToken, localHold, registerLocalHolder, registerOwner } from '../owners.js';
+import { allocateBuffer, parseOptions, readBuffer, type BufferConfig } from '../buffer.js';
+import {
+  C_BYTES,
+  C_DEFAULT_TTL,
+  C_LANES,
+  L_STATE,
+  H_PUBLISHED_LENGTH,
+  HEADER_BYTES,
+  L_ERROR_BLOB,
+  L_ERROR_LENGTH,
+  MAX_CACHE_NODES,
+  MIN_CAPACITY,
+  MODE_CACHE,
+  S_CACHE_REGION,
+  cacheLaneWord,
+  cachePolicyBase,
+  cacheRegionBytes,
+  cacheWord,
+  shardWord,
+} from '../layout.js';
+import { policyLayout } from './policy.js';
+import { CacheEngine, EXPIRED, MISS, STAT_EVICTIONS, STAT_EXPIRATIONS, STAT_HITS, STAT_LOADS, STAT_LOAD_FAILURES, STAT_LOAD_WAITS, STAT_MISSES } from './engine.js';
+import { MISSING, fetchOnce, laneOf, type FlightHost } from './flight.js';
+import type { KeyCodecName, ValueCodecName } from '../types.js';
+
+/** Entries implied by maxBytes alone: a guess at a small entry's whole cost (slot, blobs, policy). */
+const BYTES_PER_IMPLIED_ENTRY = 256;
+const OPTION_NAMES: ReadonlySet<string> = new Set(['maxEntries', 'maxBytes', 'ttl', 'keys', 'values', 'shards', 'seed']);
+
+export interface ShardedCacheOptions {
+  /** At least one of maxEntries / maxBytes. */
+  maxEntries?: number;
+  /** The shared memory ceiling: the cache evicts to stay under it. */
+  maxBytes?: number;
+  /** Default time to live in ms; none when absent (or 0). */
+  ttl?: number;
+  keys?: KeyCodecName;
+  values?: ValueCodecName;
+  shards?: number;
+  seed?: number;
+}
+
+/** The plain, structured-cloneable object that carries a cache to other threads. */
+export interface ShardedCacheHandle<K = unknown, V = unknown> {
+  readonly kind: 'shardmap-cache';
+  readonly buffer: SharedArrayBuffer;
+  readonly __types?: () => [K, V];
+}
+
+export interface ShardedCacheStats {
+  size: number;
+  maxEntries: number;
+  shards: number;
+  hits: number;
+  misses: number;
+  evictions: number;
+  expirations: number;
+  loads: number;
+  loadFailures: number;
+  /** fetch() calls that waited on another caller's load. */
+  loadWaits: number;
+  /** Bytes of entries charged against the shards' budgets. */
+  entryBytes: number;
+  bytesUsed: number;
+  bytesCommitted: number;
+  bytesReserved: number;
+}
+
+/**
+ * A bounded cache shared by every thread holding its handle. Reads (get, has, peek) take no lock;
+ * a hit is recorded for the eviction policy in this instance's buffer (cache/engine.ts invariant
+ * 4), so stats() of another thread may lag this thread's last few hits. An expired entry is a miss
+ * at once; `size` counts it until a writer or a reader removes it.
+ */
+export class ShardedCache<K = unknown, V = unknown> {
+  readonly handle: ShardedCacheHandle<K, V>;
+  readonly #config: BufferConfig;
+  readonly #shards: Shards;
+  readonly #engine: CacheEngine;
+  readonly #probe = new ProbeKey();
+  readonly #value = new EncodedValue();
+  readonly #ttl: number;
+
+  private constructor(config: BufferConfig, ttl: number | undefined) {
+    if (config.mode !== MODE_CACHE) throw badBufferError('a ShardedMap buffer, not a ShardedCache one: attach it with ShardedMap.attach');
+    this.#config = config;
+    this.handle = Object.freeze({ kind: 'shardmap-cache' as const, buffer: config.sab });
+    const views = new Views(config.sab, Atomics.load(new Int32Array(config.sab, 0, HEADER_BYTES >> 2), H_PUBLISHED_LENGTH));
+    const ownerId = registerOwner(this, views, config.shardCount);
+    const lockOwner = {
+      ownerId,
+      ownerDead: (owner: number): boolean => ownerIsDead(views, config.shardCount, owner),
+      ownerKnown: (owner: number): boolean => ownerIsKnown(views, config.shardCount, owner),
+      localHold: (owner: number, index: number): number => localHold(views, config.shardCount, owner, index),
+    };
+    const heap = new Heap(views, config.maxBytes, lockOwner);
+    this.#shards = new Shards(views, heap, config.shardCount, ownerId, config.maxBytes, lockOwner);
+    registerLocalHolder(views, ownerId, this.#shards);
+    this.#engine = new CacheEngine(config, this.#shards);
+    this.#ttl = ttl ?? readDefaultTtl(views);
+  }
+
+  static create<K = unknown, V = unknown>(options: ShardedCacheOptions): ShardedCache<K, V> {
+    const o = (options ?? {}) as ShardedCacheOptions;
+    if (typeof o !== 'object') throw optionError('options', 'must be an object');
+    for (const name of Object.keys(o)) if (!OPTION_NAMES.has(name)) throw optionError(name, `is not an option of ShardedCache.create (options: ${[...OPTION_NAMES].join(', ')})`);
+    if (o.maxEntries === undefined && o.maxBytes === undefined) throw optionError('maxEntries', 'or maxBytes is needed: a cache must be bounded');
+    if (o.maxEntries !== undefined && (!Number.isInteger(o.maxEntries) || o.maxEntries < 1 || o.maxEntries > 2 ** 28)) {
+      throw optionError('maxEntries', `must be an integer from 1 to 2^28, not ${String(o.maxEntries)}`);
+    }
+    const ttl = o.ttl ?? 0;
+    checkTtl('ttl', ttl);
+    const config = parseOptions({ keys: o.keys, values: o.values, shards: o.shards, maxBytes: o.maxBytes, seed: o.seed }, -1);
+    const maxEntries = o.maxEntries ?? Math.max(1, Math.floor(config.maxBytes / BYTES_PER_IMPLIED_ENTRY));
+    let shardCount = config.shardCount;
+    while (shardCount > 1 && shardCount > maxEntries) shardCount >>= 1;
+    while (Math.ceil(maxEntries / shardCount) > MAX_CACHE_NODES - 2 && shardCount < 4096) shardCount <<= 1;
+    config.shardCount = shardCount;
+    config.mode = MODE_CACHE;
+    config.sab = allocateBuffer(config, MIN_CAPACITY);
+    const views = new Views(config.sab, config.sab.byteLength);
+    const heap = new Heap(views, config.maxBytes, { ownerId: 0, ownerDead: () => false, ownerKnown: () => true, localHold: () => 0 });
+    const regions: number[] = [];
+    for (let s = 0; s < shardCount; s++) {
+      const maximum = Math.floor(maxEntries / shardCount) + (s < maxEntries % shardCount ? 1 : 0);
+      const region = heap.allocTable(cacheRegionBytes(maximum + 1, policyLayout(maximum).int32s));
+      if (region === 0) throw optionError('maxBytes', `${config.maxBytes} cannot hold a cache of ${maxEntries} entries`);
+      views.i32.fill(0, region >> 2, (region + cacheRegionBytes(maximum + 1, policyLayout(maximum).int32s)) >> 2);
+      views.i32[shardWord(s, S_CACHE_REGION)] = region;
+      regions.push(region, maximum);
+    }
+    // Tables (MIN_CAPACITY each) come next; what the ceiling leaves is split between the shards.
+    const fixed = heap.highWater() + shardCount * 2 * 1024;
+    const budget = o.maxBytes === undefined ? 2 ** 31 - 1 : Math.floor((config.maxBytes - fixed) / 2 / shardCount);
+    if (budget < 1024) throw optionError('maxBytes', `${config.maxBytes} leaves no room for entries (${fixed} bytes of fixed structures)`);
+    for (let i = 0; i < regions.length; i += 2) {
+      const region = regions[i]!;
+      CacheEngine.initRegion(views, region, regions[i + 1]!, budget, cachePolicyBase(region, regions[i + 1]! + 1));
+    }
+    writeDefaultTtl(views, ttl);
+    const cache = new ShardedCache<K, V>(config, ttl);
+    for (let s = 0; s < shardCount; s++) cache.#shards.initTable(s, MIN_CAPACITY);
+    return cache;
+  }
+
+  static attach<K = unknown, V = unknown>(handle: ShardedCacheHandle<K, V> | ShardedCacheHandle): ShardedCache<K, V> {
+    const inner = (handle as { handle?: { kind?: unknown } } | null)?.handle;
+    if (inner !== null && typeof inner === 'object' && inner.kind === 'shardmap-cache') throw badBufferError('got a ShardedCache where its handle was expected: pass cache.handle');
+    return new ShardedCache<K, V>(readBuffer(handle), undefined);
+  }
+
+  /** As ShardedMap.recoverThread: repairs what the dead thread `token` left, and frees its lanes. */
+  static recoverThread(handle: ShardedCacheHandle, token: number): { owners: number; shardsRecovered: number; heapRecovered: boolean } {
+    const cache = ShardedCache.attach(handle);
+    const views = cache.#shards.views;
+    const shardCount = cache.#config.shardCount;
+    // A dead loader's lanes first (flight.ts invariant 3): its waiters load instead, at once.
+    for (let s = 0; s < shardCount; s++) {
+      const region = views.i32[shardWord(s, S_CACHE_REGION)]!;
+      for (let lane = 0; lane < C_LANES; lane++) {
+        const state = cacheLaneWord(region, lane, L_STATE);
+        const holder = Atomics.load(views.i32, state);
+        if (holder !== 0 && ownerToken(views, shardCount, holder) === token && Atomics.compareExchange(views.i32, state, holder, 0) === holder) Atomics.notify(views.i32, state);
+      }
+    }
+    return cache.#shards.recoverThread(token);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'ShardedCache';
+  }
+
+  // --- reads ---------------------------------------------------------------------------------
+
+  /** The value, or undefined on a miss (absent or expired); a hit counts for the eviction policy. */
+  get(key: K): V | undefined {
+    return this.#read(key, true, true) as V | undefined;
+  }
+
+  /** As get(), with no effect on the policy or the hit/miss stats. */
+  peek(key: K): V | undefined {
+    return this.#read(key, true, false) as V | undefined;
+  }
+
+  has(key: K): boolean {
+    return this.#read(key, false, true) !== MISSING;
+  }
+
+  #read(key: K, wantValue: boolean, record: boolean): unknown {
+    const c = this.#config;
+    if (!prepareKey(c.keyCodec, key, this.#probe, c.seed, c.hashMask)) return wantValue ? undefined : MISSING;
+    const found = this.#engine.lookup(this.#probe, wantValue, record);
+    if (found === MISS || found === EXPIRED) return wantValue ? undefined : MISSING;
+    return wantValue ? this.#engine.finishRaw() : true;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (let s = 0; s < this.#config.shardCount; s++) n += this.#engine.count(s);
+    return n;
+  }
+
+  // --- writes --------------------------------------------------------------------------------
+
+  /** Stores key → value (with `ttl` ms, else the cache's); may evict other entries. */
+  set(key: K, value: V, options?: { ttl?: number }): this {
+    if (userCode.n !== 0) throw callbackWriteError('set');
+    const ttl = options?.ttl ?? this.#ttl;
+    if (options?.ttl !== undefined) checkTtl('ttl', ttl);
+    const c = this.#config;
+    encodeValue(c.valueCodec, value, this.#value);
+    prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
+    const expiry = ttl > 0 ? this.#engine.now() + ttl : 0;
+    const probe = this.#probe;
+    const s = this.#engine.shardOf(probe.hash);
+    this.#engine.withLock(s, () => this.#engine.storeLocked(s, probe, this.#value, expiry));
+    return this;
+  }
+
+  delete(key: K): boolean {
+    if (userCode.n !== 0) throw callbackWriteError('delete');
+    const c = this.#config;
+    if (!prepareKey(c.keyCodec, key, this.#probe, c.seed, c.hashMask)) return false;
+    const s = this.#engine.shardOf(this.#probe.hash);
+    return this.#engine.withLock(s, () => this.#engine.deleteLocked(s, this.#probe));
+  }
+
+  clear(): void {
+    if (userCode.n !== 0) throw callbackWriteError('clear');
+    for (let s = 0; s < this.#config.shardCount; s++) this.#engine.withLock(s, () => this.#engine.clearLocked(s));
+  }
+
+  /**
+   * Single-flight across threads (cache/flight.ts): if `key` is absent, one caller in one thread
+   * runs `load`; every concurrent caller, in any thread, gets its result or its rejection. Nothing
+   * is stored on failure. Never blocks an event loop.
+   */
+  async fetch(key: K, load: (key: K) => V | Promise<V>, options?: { ttl?: number }): Promise<V> {
+    if (typeof load !== 'function') throw new TypeError('shardmap: fetch() needs a load function');
+    if (options?.ttl !== undefined) checkTtl('ttl', options.ttl);
+    const c = this.#config;
+    const probe = new ProbeKey();
+    prepareKeyOrThrow(c.keyCodec, key, probe, c.seed, c.hashMask);
+    const hit = this.#engine.lookup(probe, true, true);
+    if (hit >= 0) return this.#engine.finishRaw() as V;
+    const s = this.#engine.shardOf(probe.hash);
+    const region = this.#shards.views.i32[shardWord(s, S_CACHE_REGION)]!;
+    return fetchOnce(this.#flightHost(key, probe, s, options), region, laneOf(probe.hash, this.#shards.shardBits), probe.hash, () => load(key));
+  }
+
+  #flightHost(key: K, probe: ProbeKey, s: number, options: { ttl?: number } | undefined): FlightHost<V> {
+    const shards = this.#shards;
+    const engine = this.#engine;
+    const views = shards.views;
+    return {
+      views,
+      ownerId: shards.ownerId,
+      ownerDead: (owner) => ownerIsDead(views, this.#config.shardCount, owner) || !ownerIsKnown(views, this.#config.shardCount, owner),
+      peek: () => (engine.lookup(probe, true, false) >= 0 ? (engine.finishRaw() as V) : MISSING),
+      store: (value) => void this.set(key, value, options),
+      recordError: (region, lane, text) =>
+        engine.withLock(s, () => {
+          const blobWord = cacheLaneWord(region, lane, L_ERROR_BLOB);
+          const lengthWord = cacheLaneWord(region, lane, L_ERROR_LENGTH);
+          const oldBlob = views.i32[blobWord]!;
+          const oldLength = views.i32[lengthWord]!;
+          const blob = shards.heap.alloc(s, Math.max(8, 2 * text.length));
+          if (blob === 0) {
+            views.i32[lengthWord] = 0; // no room: waiters revive an error with no message
+            return;
+          }
+          for (let i = 0; i < text.length; i++) views.u16[(blob >> 1) + i] = text.charCodeAt(i);
+          views.i32[blobWord] = blob;
+          views.i32[lengthWord] = text.length;
+          if (oldBlob > 0) shards.heap.free(s, oldBlob, Math.max(8, 2 * oldLength));
+        }),
+      readError: (region, lane) =>
+        engine.withLock(s, () => {
+          const blob = views.i32[cacheLaneWord(region, lane, L_ERROR_BLOB)]!;
+          const length = views.i32[cacheLaneWord(region, lane, L_ERROR_LENGTH)]!;
+          let text = '';
+          for (let i = 0; i < length; i++) text += String.fromCharCode(views.u16[(blob >> 1) + i]!);
+          return text;
+        }),
+      countLoad: (failed) => engine.withLock(s, () => engine.addStatLocked(s, failed ? STAT_LOAD_FAILURES : STAT_LOADS, 1)),
+      countWait: () => engine.withLock(s, () => engine.addStatLocked(s, STAT_LOAD_WAITS, 1)),
+    };
+  }
+
+  // --- iteration -----------------------------------------------------------------------------
+
+  *#walk(): Generator<[unknown, unknown], void, undefined> {
+    for (let s = 0; s < this.#config.shardCount; s++) {
+      const out: [unknown, unknown][] = [];
+      this.#engine.copyShard(s, out);
+      yield* out;
+    }
+  }
+
+  *entries(): IterableIterator<[K, V]> {
+    for (const entry of this.#walk()) yield entry as [K, V];
+  }
+
+  *keys(): IterableIterator<K> {
+    for (const [key] of this.#walk()) yield key as K;
+  }
+
+  *values(): IterableIterator<V> {
+    for (const [, value] of this.#walk()) yield value as V;
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries();
+  }
+
+  forEach(cb: (value: V, key: K, cache: ShardedCache<K, V>) => void, thisArg?: unknown): void {
+    if (typeof cb !== 'function') throw new TypeError(`shardmap: forEach() needs a function, got ${cb === null ? 'null' : typeof cb}`);
+    for (const [key, value] of this.#walk()) cb.call(thisArg, value as V, key as K, this);
+  }
+
+  stats(): ShardedCacheStats {
+    const e = this.#engine;
+    const sum = (stat: number): number => {
+      let n = 0;
+      for (let s = 0; s < this.#config.shardCount; s++) n += e.stat(s, stat);
+      return n;
+    };
+    let maxEntries = 0;
+    let entryBytes = 0;
+    for (let s = 0; s < this.#config.shardCount; s++) {
+      maxEntries += e.maximum(s);
+      entryBytes += this.#shards.views.i32[cacheWord(this.#shards.views.i32[shardWord(s, S_CACHE_REGION)]!, C_BYTES)]!;
+    }
+    return {
+      size: this.size,
+      maxEntries,
+      shards: this.#config.shardCount,
+      hits: sum(STAT_HITS),
+      misses: sum(STAT_MISSES),
+      evictions: sum(STAT_EVICTIONS),
+      expirations: sum(STAT_EXPIRATIONS),
+      loads: sum(STAT_LOADS),
+      loadFailures: sum(STAT_LOAD_FAILURES),
+      loadWaits: sum(STAT_LOAD_WAITS),
+      entryBytes,
+      bytesUsed: this.#shards.heap.highWater(),
+      bytesCommitted: this.#shards.views.sab.byteLength,
+      bytesReserved: this.#config.maxBytes,
+    };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `ShardedCache(${this.size}) <${this.#config.shardCount} shards, ${this.#shards.heap.highWater()} bytes used of ${this.#config.maxBytes}>`;
+  }
+
+  /** @internal Test hook: the engine (its clock, its policies). */
+  get _engine(): CacheEngine {
+    return this.#engine;
+  }
+}
+
+function checkTtl(option: string, ttl: unknown): asserts ttl is number {
+  if (typeof ttl !== 'number' || !(ttl >= 0) || ttl > 2 ** 31) throw optionError(option, `must be a number of milliseconds from 0 (none) to 2^31, not ${String(ttl)}`);
+}
+
+/** The default ttl lives in shard 0's region (C_DEFAULT_TTL), so attach() finds it. */
+function writeDefaultTtl(views: Views, ttl: number): void {
+  views.i32[cacheWord(views.i32[shardWord(0, S_CACHE_REGION)]!, C_DEFAULT_TTL)] = ttl;
+}
+function readDefaultTtl(views: Views): number {
+  const region = views.i32[shardWord(0, S_CACHE_REGION)]!;
+  if (region <= 0) throw corruptError('cache', 'shard 0 has no cache region');
+  return views.i32[cacheWord(region, C_DEFAULT_TTL)]!;
+}
