@@ -12,6 +12,7 @@ import path from 'node:path';
 import { optHitRatio } from './opt.js';
 import { loadPolicyModule, lruHitRatio, policyHitRatio } from './replay.js';
 import { DEFAULT_TRACE_DIR, loadTraces } from './traces.js';
+import { WORKERS, hitCosts, shardedCacheHitRatio, sharingRow, type SharingRow } from './live.js';
 
 export interface CacheBenchSettings {
   readonly traces?: readonly string[];
@@ -29,6 +30,8 @@ export interface CacheRow {
   readonly lru: number;
   readonly policy: number;
   readonly sharded: number;
+  /** The real ShardedCache (SHARDS shards) replaying the trace. */
+  readonly cache: number;
   readonly opt: number;
 }
 
@@ -45,15 +48,15 @@ function average(rows: readonly CacheRow[], pick: (r: CacheRow) => number): numb
 
 export function renderCacheTable(rows: readonly CacheRow[]): string {
   const lines = [
-    `| trace | size | LRU | policy | gap closed | ${SHARDS} shards | gap closed | OPT |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    `| trace | size | LRU | policy | gap closed | ${SHARDS} shards | gap closed | ShardedCache | gap closed | OPT |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.trace} | ${r.size} | ${pct(r.lru)} | ${pct(r.policy)}${mark(r, r.policy)} | ${gapCell(r, r.policy)} | ${pct(r.sharded)}${mark(r, r.sharded)} | ${gapCell(r, r.sharded)} | ${pct(r.opt)} |`,
+      `| ${r.trace} | ${r.size} | ${pct(r.lru)} | ${pct(r.policy)}${mark(r, r.policy)} | ${gapCell(r, r.policy)} | ${pct(r.sharded)}${mark(r, r.sharded)} | ${gapCell(r, r.sharded)} | ${pct(r.cache)}${mark(r, r.cache)} | ${gapCell(r, r.cache)} | ${pct(r.opt)} |`,
     );
   }
-  for (const [name, pick] of [['policy', (r: CacheRow) => r.policy], [`${SHARDS} shards`, (r: CacheRow) => r.sharded]] as const) {
+  for (const [name, pick] of [['policy', (r: CacheRow) => r.policy], [`${SHARDS} shards`, (r: CacheRow) => r.sharded], ['ShardedCache', (r: CacheRow) => r.cache]] as const) {
     const below = rows.filter((r) => pick(r) < r.lru).map((r) => `${r.trace}@${r.size}`);
     const avg = average(rows, pick);
     lines.push(
@@ -77,16 +80,49 @@ export async function runCacheBench(settings: CacheBenchSettings, outDir: string
         lru: lruHitRatio(t.keys, size),
         policy: policyHitRatio(mod, t.keys, size, 1, settings.seed),
         sharded: policyHitRatio(mod, t.keys, size, SHARDS, settings.seed),
+        cache: shardedCacheHitRatio(t.keys, size, SHARDS, settings.seed),
         opt: optHitRatio(t.keys, size),
       };
       log(`cache: ${t.name} @${size}: LRU ${pct(row.lru)}, policy ${pct(row.policy)}, ${SHARDS} shards ${pct(row.sharded)}, OPT ${pct(row.opt)}`);
       rows.push(row);
     }
   }
-  const table = renderCacheTable(rows);
+  const sharing: SharingRow[] = [];
+  for (const t of traces) for (const size of t.sizes) sharing.push(sharingRow(t.name, t.keys, size, settings.seed));
+  const costs = hitCosts(2_000_000, 7);
+  const table = [renderCacheTable(rows), '', renderSharing(sharing), '', renderCosts(costs)].join('\n');
   process.stdout.write(`${table}\n`);
   await fs.mkdir(outDir, { recursive: true });
   await fs.writeFile(path.join(outDir, 'cache-hit-ratio.md'), `# Cache hit ratio (seed ${settings.seed})\n\n${table}\n`);
-  await fs.writeFile(path.join(outDir, 'cache-hit-ratio.json'), `${JSON.stringify({ seed: settings.seed, shards: SHARDS, rows }, null, 2)}\n`);
+  await fs.writeFile(path.join(outDir, 'cache-hit-ratio.json'), `${JSON.stringify({ seed: settings.seed, shards: SHARDS, rows, sharing, costs }, null, 2)}\n`);
   return rows;
+}
+
+function renderSharing(rows: readonly SharingRow[]): string {
+  const lines = [
+    `Sharing beats copies: requests spread round-robin over ${WORKERS} workers; ${WORKERS} private lru-caches of size/${WORKERS} against one ShardedCache of size (replayed in one thread, in round-robin order).`,
+    '',
+    `| trace | size | ${WORKERS} private LRU | shared ShardedCache | loads, private | loads, shared | loads saved |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const saved = r.privateLoads === 0 ? 0 : 1 - r.sharedLoads / r.privateLoads;
+    lines.push(`| ${r.trace} | ${r.size} | ${pct(r.privateLru)} | ${pct(r.shared)} | ${r.privateLoads} | ${r.sharedLoads} | ${(100 * saved).toFixed(1)}% |`);
+  }
+  return lines.join('\n');
+}
+
+function renderCosts(rows: readonly { subject: string; ns: number[] }[]): string {
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const map = rows.find((r) => r.subject === 'ShardedMap.get')!;
+  const lines = [
+    `Hit cost, one thread, 1023 present int keys, ${rows[0]!.ns.length} interleaved runs of 2M gets (median, min..max):`,
+    '',
+    '| get hit | ns (median) | min..max | × ShardedMap.get |',
+    '|---|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.subject} | ${median(r.ns).toFixed(1)} | ${Math.min(...r.ns).toFixed(1)}..${Math.max(...r.ns).toFixed(1)} | ${(median(r.ns) / median(map.ns)).toFixed(2)} |`);
+  }
+  return lines.join('\n');
 }
