@@ -42,7 +42,7 @@ import {
   shardWord,
 } from '../layout.js';
 import { policyLayout } from './policy.js';
-import { CacheEngine, EXPIRED, MISS, STAT_EVICTIONS, STAT_EXPIRATIONS, STAT_HITS, STAT_LOADS, STAT_LOAD_FAILURES, STAT_LOAD_WAITS, STAT_MISSES } from './engine.js';
+import { CacheEngine, EXPIRED, MISS, SLOW, STAT_EVICTIONS, STAT_EXPIRATIONS, STAT_HITS, STAT_LOADS, STAT_LOAD_FAILURES, STAT_LOAD_WAITS, STAT_MISSES } from './engine.js';
 import { MISSING, fetchOnce, laneOf, type FlightHost } from './flight.js';
 import type { KeyCodecName, ValueCodecName } from '../types.js';
 
@@ -103,6 +103,9 @@ export class ShardedCache<K = unknown, V = unknown> {
   readonly #probe = new ProbeKey();
   readonly #value = new EncodedValue();
   readonly #ttl: number;
+  /** Number keys are stored as float64 ('any', 'number', 'int32'); and only int32 ones. */
+  readonly #numberKeys: boolean;
+  readonly #int32Keys: boolean;
 
   private constructor(config: BufferConfig, ttl: number | undefined) {
     if (config.mode !== MODE_CACHE) throw badBufferError('a ShardedMap buffer, not a ShardedCache one: attach it with ShardedMap.attach');
@@ -121,6 +124,8 @@ export class ShardedCache<K = unknown, V = unknown> {
     registerLocalHolder(views, ownerId, this.#shards);
     this.#engine = new CacheEngine(config, this.#shards);
     this.#ttl = ttl ?? readDefaultTtl(views);
+    this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2 || config.keyCodec === 3;
+    this.#int32Keys = config.keyCodec === 3;
   }
 
   static create<K = unknown, V = unknown>(options: ShardedCacheOptions): ShardedCache<K, V> {
@@ -197,6 +202,10 @@ export class ShardedCache<K = unknown, V = unknown> {
 
   /** The value, or undefined on a miss (absent or expired); a hit counts for the eviction policy. */
   get(key: K): V | undefined {
+    if (typeof key === 'number' && this.#numberKeys && (!this.#int32Keys || (key | 0) === key)) {
+      const value = this.#engine.getNumber(key);
+      if (value !== SLOW) return value as V | undefined;
+    }
     return this.#read(key, true, true) as V | undefined;
   }
 

@@ -23,97 +23,49 @@
  *  5. Expired entries are misses at once and are removed by whoever holds the lock next: a get
  *     that meets one tries the lock; every write sweeps SWEEP_PER_WRITE nodes round-robin.
  */
+import { CacheReads, STAT_EVICTIONS, STAT_EXPIRATIONS } from './reads.js';
+
 import {
   C_BYTES,
   C_BYTES_BUDGET,
   C_FREE_TOP,
   C_MAXIMUM,
-  C_STATS,
   C_SWEEP,
   SLOT_HASH,
   SLOT_KEY,
   SLOT_NODE_SHIFT,
   SLOT_TAGS,
   SLOT_VALUE,
-  S_CACHE_REGION,
   cacheExpiryF64,
   cacheWord,
   cacheFreeWord,
-  cachePolicyBase,
-  cacheStatF64,
   classBytes,
-  shardWord,
   sizeClassOf,
   slotOffset,
   slotWord,
 } from '../layout.js';
-import { type EncodedValue, type ProbeKey, finishValue, hasBlob, isTextTag } from '../codecs.js';
+import { type EncodedValue, type ProbeKey, hasBlob, isTextTag } from '../codecs.js';
 import { corruptError, fullError } from '../errors.js';
 import type { Views } from '../memory.js';
-import { BUSY, READ_ATTEMPTS, type Shards } from '../shard.js';
+import { type Shards } from '../shard.js';
 import { clearLocked, commitInsertLocked, insertSlotLocked, removeLocked } from '../shard-table.js';
-import { RawValue, freePayloadBlob, readKeyLocked, readValueRaw, storeKey, storeValue, valuePayloadAt, writeBlob } from '../slots.js';
-import { NOT_FOUND, TORN, findNodeSlot, findSlot, isFull, tableCapacity } from '../table.js';
+import { freePayloadBlob, storeKey, storeValue, valuePayloadAt, writeBlob } from '../slots.js';
+import { TORN, findNodeSlot, isFull } from '../table.js';
 import { EvictionPolicy, FREE } from './policy.js';
 import { killPoint } from '../kill-points.js';
 import type { EngineConfig } from '../buffer.js';
 
-/** Stats f64 indexes (layout.ts C_STATS). */
-export const STAT_HITS = 0;
-export const STAT_MISSES = 1;
-export const STAT_EVICTIONS = 2;
-export const STAT_EXPIRATIONS = 3;
-export const STAT_LOADS = 4;
-export const STAT_LOAD_FAILURES = 5;
-export const STAT_LOAD_WAITS = 6;
 
-/** Hits an instance buffers per shard before it replays them (invariant 4). */
-const HIT_BUFFER = 16;
+export { EXPIRED, MISS, SLOW, STAT_EVICTIONS, STAT_EXPIRATIONS, STAT_HITS, STAT_LOADS, STAT_LOAD_FAILURES, STAT_LOAD_WAITS, STAT_MISSES } from './reads.js';
 /** Nodes each write looks at for expired entries (invariant 5). */
 const SWEEP_PER_WRITE = 2;
 /** Bytes charged per entry on top of its blobs (its slot, control byte and table slack). */
 export const ENTRY_OVERHEAD = 64;
 
-/** What lookup() found. */
-export const MISS = -1;
-export const EXPIRED = -2;
-
-export class CacheEngine {
-  readonly #c: EngineConfig;
-  readonly #views: Views;
-  readonly #shards: Shards;
-  readonly #shardMask: number;
-  readonly #regions: Int32Array;
-  readonly #nodes: Int32Array;
-  readonly #policies: EvictionPolicy[] = [];
-  readonly #raw = new RawValue();
-  readonly #keyScratch = new RawValue();
-  /** Invariant 4: this instance's hit buffer, hit counts and miss counts, per shard. */
-  readonly #hitNodes: Int32Array;
-  readonly #hitCount: Int32Array;
-  readonly #pending: Float64Array;
-  /** A clock for expiry; tests replace it. */
-  now: () => number = Date.now;
-
+export class CacheEngine extends CacheReads {
   constructor(config: EngineConfig, shards: Shards) {
-    this.#c = config;
-    this.#views = shards.views;
-    this.#shards = shards;
-    this.#shardMask = config.shardCount - 1;
-    const n = config.shardCount;
-    this.#regions = new Int32Array(n);
-    this.#nodes = new Int32Array(n);
-    for (let s = 0; s < n; s++) {
-      const region = this.#views.i32[shardWord(s, S_CACHE_REGION)]!;
-      if (region <= 0 || (region & 7) !== 0) throw corruptError('cache', `shard ${s} has no cache region`);
-      this.#regions[s] = region;
-      this.#nodes[s] = this.#views.i32[cacheWord(region, C_MAXIMUM)]! + 1;
-      this.#policies.push(new EvictionPolicy(this.#views.i32, cachePolicyBase(region, this.#nodes[s]!)));
-    }
-    this.#hitNodes = new Int32Array(n * HIT_BUFFER);
-    this.#hitCount = new Int32Array(n);
-    this.#pending = new Float64Array(n * 2);
-    shards.afterRecoveryLocked = (s) => this.#rebuildLocked(s);
+    super(config, shards);
+    shards.afterRecoveryLocked = (s) => this.rebuildLocked(s);
   }
 
   /** Lays out shard `s`'s region (fresh, before the buffer is shared). */
@@ -127,137 +79,16 @@ export class CacheEngine {
     EvictionPolicy.init(i32, policyBase, maximum);
   }
 
-  shardOf(hash: number): number {
-    return hash & this.#shardMask;
-  }
-
-  // --- reads (lock-free: shard.ts's seqlock protocol) -------------------------------------------
-
-  /**
-   * Looks `probe` up: its node (the value copied into the raw scratch when `wantValue`), MISS or
-   * EXPIRED. `record`: a hit counts for the policy and the stats (get, has), else not (peek).
-   */
-  lookup(probe: ProbeKey, wantValue: boolean, record: boolean): number {
-    const s = probe.hash & this.#shardMask;
-    const shards = this.#shards;
-    const views = this.#views;
-    const region = this.#regions[s]!;
-    const nodes = this.#nodes[s]!;
-    let found = MISS;
-    let expiry = 0;
-    let read = false;
-    for (let attempt = 0; attempt < READ_ATTEMPTS && !read; attempt++) {
-      const seq = shards.readBeginSpinning(s);
-      if (seq === BUSY) continue;
-      const table = shards.table(s);
-      const capacity = tableCapacity(views, table);
-      if (capacity === 0) continue;
-      const slot = findSlot(views, table, capacity, probe, probe.hash >>> shards.shardBits);
-      if (slot === TORN) continue;
-      if (slot === NOT_FOUND) {
-        read = shards.readValidate(s, seq);
-        found = MISS;
-        continue;
-      }
-      const at = slotOffset(table, capacity, slot);
-      const node = views.i32[slotWord(at, SLOT_TAGS)]! >>> SLOT_NODE_SHIFT;
-      expiry = node < nodes ? views.f64[cacheExpiryF64(region, nodes, node)]! : 0;
-      const copied = !wantValue || readValueRaw(views, at, this.#raw);
-      read = copied && shards.readValidate(s, seq);
-      found = node;
-    }
-    if (!read) found = this.#lookupLocked(s, probe, wantValue);
-    else if (found >= 0 && expiry !== 0 && expiry <= this.now()) found = EXPIRED;
-    if (record) this.#record(s, found, probe);
-    return found;
-  }
-
-  /** lookup() after READ_ATTEMPTS failed reads: under the lock. */
-  #lookupLocked(s: number, probe: ProbeKey, wantValue: boolean): number {
-    const shards = this.#shards;
-    shards.lock(s);
-    try {
-      const slot = shards.findLocked(s, probe);
-      if (slot < 0) return MISS;
-      const at = shards.slotAt(s, slot);
-      const node = this.#nodeAt(s, at);
-      if (wantValue && !readValueRaw(this.#views, at, this.#raw)) throw corruptError('cache', `unreadable value in shard ${s}`);
-      return this.#expiredLocked(s, node) ? EXPIRED : node;
-    } finally {
-      shards.unlock(s);
-    }
-  }
-
-  /** The value lookup() copied, decoded. */
-  finishRaw(): unknown {
-    const raw = this.#raw;
-    return finishValue(raw.tag, raw.num, raw.str, raw.bytes);
-  }
-
-  /** Invariant 4: a hit is buffered, a miss counted; an expired entry is removed if the lock is free. */
-  #record(s: number, found: number, probe: ProbeKey): void {
-    if (found >= 0) {
-      const n = this.#hitCount[s]!;
-      this.#hitNodes[s * HIT_BUFFER + n] = found;
-      this.#hitCount[s] = n + 1;
-      this.#pending[2 * s]!++;
-      if (n + 1 === HIT_BUFFER && this.#shards.tryLock(s)) this.#drainThenUnlock(s);
-      else if (n + 1 === HIT_BUFFER) this.#hitCount[s] = 0; // lossy: the lock is busy
-      return;
-    }
-    this.#pending[2 * s + 1]!++;
-    if (found === EXPIRED && this.#shards.tryLock(s)) {
-      try {
-        this.#drainLocked(s);
-        const slot = this.#shards.findLocked(s, probe);
-        const node = slot >= 0 ? this.#nodeAt(s, this.#shards.slotAt(s, slot)) : -1;
-        if (node >= 0 && this.#expiredLocked(s, node)) this.#expireLocked(s, slot, node);
-      } finally {
-        this.#shards.unlock(s);
-      }
-    }
-  }
-
-  #expireLocked(s: number, slot: number, node: number): void {
-    this.#removeSlotLocked(s, slot, node);
-    this.addStatLocked(s, STAT_EXPIRATIONS, 1);
-  }
-
-  #drainThenUnlock(s: number): void {
-    try {
-      this.#drainLocked(s);
-    } finally {
-      this.#shards.unlock(s);
-    }
-  }
-
-  /** Replays this instance's buffered hits of shard `s` and adds its pending counts. Locked. */
-  #drainLocked(s: number): void {
-    const policy = this.#policies[s]!;
-    const nodes = this.#nodes[s]!;
-    const n = this.#hitCount[s]!;
-    for (let i = 0; i < n; i++) {
-      const node = this.#hitNodes[s * HIT_BUFFER + i]!;
-      if (node < nodes) policy.onAccess(node);
-    }
-    this.#hitCount[s] = 0;
-    const f64 = this.#views.f64;
-    const region = this.#regions[s]!;
-    f64[cacheStatF64(region, STAT_HITS)]! += this.#pending[2 * s]!;
-    f64[cacheStatF64(region, STAT_MISSES)]! += this.#pending[2 * s + 1]!;
-    this.#pending[2 * s] = 0;
-    this.#pending[2 * s + 1] = 0;
-  }
 
   // --- writes (under the shard's lock) ----------------------------------------------------------
 
   /** Runs `body` under shard `s`'s lock, after replaying this instance's hits and a sweep. */
   withLock<T>(s: number, body: () => T): T {
-    const shards = this.#shards;
+    const shards = this.shards;
     shards.lock(s);
     try {
-      this.#drainLocked(s);
-      this.#sweepLocked(s, SWEEP_PER_WRITE);
+      this.drainLocked(s);
+      this.sweepLocked(s, SWEEP_PER_WRITE);
       return body();
     } finally {
       shards.unlock(s);
@@ -266,50 +97,40 @@ export class CacheEngine {
 
   /** set(): stores probe → value with `expiry` (ms since the epoch, 0 = never), evicting for room. */
   storeLocked(s: number, probe: ProbeKey, value: EncodedValue, expiry: number): void {
-    const slot = this.#shards.findLocked(s, probe);
-    if (slot >= 0) return this.#replaceLocked(s, slot, value, expiry);
-    this.#insertLocked(s, probe, value, expiry);
+    const slot = this.shards.findLocked(s, probe);
+    if (slot >= 0) return this.replaceLocked(s, slot, value, expiry);
+    this.insertLocked(s, probe, value, expiry);
   }
 
   /** Removes probe's entry; true if it was there and not expired. */
   deleteLocked(s: number, probe: ProbeKey): boolean {
-    const slot = this.#shards.findLocked(s, probe);
+    const slot = this.shards.findLocked(s, probe);
     if (slot < 0) return false;
-    const node = this.#nodeAt(s, this.#shards.slotAt(s, slot));
-    const live = !this.#expiredLocked(s, node);
-    this.#removeSlotLocked(s, slot, node);
+    const node = this.nodeAt(s, this.shards.slotAt(s, slot));
+    const live = !this.expiredLocked(s, node);
+    this.removeSlotLocked(s, slot, node);
     return live;
   }
 
-  addStatLocked(s: number, stat: number, by: number): void {
-    this.#views.f64[cacheStatF64(this.#regions[s]!, stat)]! += by;
+  protected expireLocked(s: number, slot: number, node: number): void {
+    this.removeSlotLocked(s, slot, node);
+    this.addStatLocked(s, STAT_EXPIRATIONS, 1);
   }
 
-  #nodeAt(s: number, at: number): number {
-    const node = this.#views.i32[slotWord(at, SLOT_TAGS)]! >>> SLOT_NODE_SHIFT;
-    if (node >= this.#nodes[s]!) throw corruptError('cache', `shard ${s} names node ${node} of ${this.#nodes[s]}`);
-    return node;
-  }
-
-  #expiredLocked(s: number, node: number): boolean {
-    const expiry = this.#views.f64[cacheExpiryF64(this.#regions[s]!, this.#nodes[s]!, node)]!;
-    return expiry !== 0 && expiry <= this.now();
-  }
-
-  #replaceLocked(s: number, slot: number, value: EncodedValue, expiry: number): void {
-    const shards = this.#shards;
-    const views = this.#views;
-    const region = this.#regions[s]!;
+  private replaceLocked(s: number, slot: number, value: EncodedValue, expiry: number): void {
+    const shards = this.shards;
+    const views = this.views;
+    const region = this.regions[s]!;
     const at = shards.slotAt(s, slot);
-    const node = this.#nodeAt(s, at);
+    const node = this.nodeAt(s, at);
     const oldBytes = entryBytesAt(views, at);
     const newBytes = oldBytes - valueBlobBytes(valueTagOf(views, at), views.i32[slotWord(at, SLOT_VALUE + 1)]!) + blobBytesOf(value.tag, value.str, value.bytes);
-    this.#makeRoomLocked(s, newBytes - oldBytes, node);
+    this.makeRoomLocked(s, newBytes - oldBytes, node);
     shards.beginLocked(s);
     let old: [number, number, number] | undefined;
     try {
       const blob = writeBlob(views, shards, s, value.tag, value.str, value.bytes);
-      if (blob < 0) throw fullError(value.str.length * 2 + value.bytes.length, this.#c.maxBytes);
+      if (blob < 0) throw fullError(value.str.length * 2 + value.bytes.length, this.c.maxBytes);
       old = valuePayloadAt(views, at);
       shards.logSlotLocked(s, at);
       storeValue(views, at, value, blob);
@@ -321,58 +142,58 @@ export class CacheEngine {
       throw error;
     }
     shards.commitLocked(s);
-    views.f64[cacheExpiryF64(region, this.#nodes[s]!, node)] = expiry; // read only under this lock's sequence
+    views.f64[cacheExpiryF64(region, this.nodes[s]!, node)] = expiry; // read only under this lock's sequence
     freePayloadBlob(shards.heap, s, old);
     views.i32[cacheWord(region, C_BYTES)]! += newBytes - oldBytes;
-    this.#policies[s]!.onAccess(node);
+    this.policies[s]!.onAccess(node);
   }
 
-  #insertLocked(s: number, probe: ProbeKey, value: EncodedValue, expiry: number): void {
+  private insertLocked(s: number, probe: ProbeKey, value: EncodedValue, expiry: number): void {
     const need = ENTRY_OVERHEAD + blobBytesOf(probe.tag, probe.str, probe.bytes) + blobBytesOf(value.tag, value.str, value.bytes);
-    this.#makeRoomLocked(s, need, -1);
+    this.makeRoomLocked(s, need, -1);
     for (;;) {
-      const node = this.#tryInsertLocked(s, probe, value, expiry);
+      const node = this.tryInsertLocked(s, probe, value, expiry);
       if (node >= 0) {
-        this.#views.i32[cacheWord(this.#regions[s]!, C_BYTES)]! += need;
+        this.views.i32[cacheWord(this.regions[s]!, C_BYTES)]! += need;
         killPoint('cache.insert.published');
-        const victim = this.#policies[s]!.onInsert(node, probe.hash);
-        if (victim >= 0) this.#evictNodeLocked(s, victim);
+        const victim = this.policies[s]!.onInsert(node, probe.hash);
+        if (victim >= 0) this.evictNodeLocked(s, victim);
         return;
       }
       // The heap is full (other shards' blobs, fragmentation): drop this shard's next victim.
-      const victim = this.#policies[s]!.victimForRoom();
-      if (victim < 0) throw fullError(need, this.#c.maxBytes);
-      this.#policies[s]!.onRemove(victim);
-      this.#evictNodeLocked(s, victim);
+      const victim = this.policies[s]!.victimForRoom();
+      if (victim < 0) throw fullError(need, this.c.maxBytes);
+      this.policies[s]!.onRemove(victim);
+      this.evictNodeLocked(s, victim);
     }
   }
 
   /** Evicts until `extra` more bytes fit the shard's budget (never `keep`); FULL if they never can. */
-  #makeRoomLocked(s: number, extra: number, keep: number): void {
-    const i32 = this.#views.i32;
-    const region = this.#regions[s]!;
+  private makeRoomLocked(s: number, extra: number, keep: number): void {
+    const i32 = this.views.i32;
+    const region = this.regions[s]!;
     const budget = i32[cacheWord(region, C_BYTES_BUDGET)]!;
     if (extra <= 0) return;
-    if (extra > budget) throw fullError(extra, this.#c.maxBytes);
-    const policy = this.#policies[s]!;
+    if (extra > budget) throw fullError(extra, this.c.maxBytes);
+    const policy = this.policies[s]!;
     while (i32[cacheWord(region, C_BYTES)]! + extra > budget) {
       let victim = policy.victimForRoom();
       if (victim === keep) victim = policy.after(victim);
       if (victim < 0) break;
       policy.onRemove(victim);
-      this.#evictNodeLocked(s, victim);
+      this.evictNodeLocked(s, victim);
     }
   }
 
   /** One logged insert with a free node; the node, or -1 if the heap is full (nothing changed). */
-  #tryInsertLocked(s: number, probe: ProbeKey, value: EncodedValue, expiry: number): number {
-    const shards = this.#shards;
-    const views = this.#views;
-    const region = this.#regions[s]!;
+  private tryInsertLocked(s: number, probe: ProbeKey, value: EncodedValue, expiry: number): number {
+    const shards = this.shards;
+    const views = this.views;
+    const region = this.regions[s]!;
     const top = views.i32[cacheWord(region, C_FREE_TOP)]!;
     if (top <= 0) throw corruptError('cache', `shard ${s} has no free node`);
     const node = views.i32[cacheFreeWord(region, top - 1)]!;
-    if (node < 0 || node >= this.#nodes[s]! || this.#policies[s]!.segmentOf(node) !== FREE) throw corruptError('cache', `shard ${s}'s free stack holds node ${node}`);
+    if (node < 0 || node >= this.nodes[s]! || this.policies[s]!.segmentOf(node) !== FREE) throw corruptError('cache', `shard ${s}'s free stack holds node ${node}`);
     shards.beginLocked(s);
     try {
       const slot = insertSlotLocked(shards, s, probe.hash);
@@ -383,7 +204,7 @@ export class CacheEngine {
         shards.abortLocked(s);
         return -1;
       }
-      views.f64[cacheExpiryF64(region, this.#nodes[s]!, node)] = expiry; // invariant 3: before publishing
+      views.f64[cacheExpiryF64(region, this.nodes[s]!, node)] = expiry; // invariant 3: before publishing
       const at = shards.slotAt(s, slot);
       views.i32[slotWord(at, SLOT_HASH)] = probe.hash;
       views.i32[slotWord(at, SLOT_TAGS)] = probe.tag | (value.tag << 8) | (node << SLOT_NODE_SHIFT);
@@ -401,29 +222,29 @@ export class CacheEngine {
   }
 
   /** Removes the entry of `node` (already unlinked from the policy) and counts an eviction. */
-  #evictNodeLocked(s: number, node: number): void {
-    this.#removeSlotLocked(s, this.#slotOfNodeLocked(s, node), node);
+  private evictNodeLocked(s: number, node: number): void {
+    this.removeSlotLocked(s, this.slotOfNodeLocked(s, node), node);
     this.addStatLocked(s, STAT_EVICTIONS, 1);
   }
 
   /** The slot of the entry `node` belongs to (found by the hash the policy keeps for it). */
-  #slotOfNodeLocked(s: number, node: number): number {
-    const shards = this.#shards;
+  private slotOfNodeLocked(s: number, node: number): number {
+    const shards = this.shards;
     const table = shards.tableLocked(s);
-    const hash = this.#policies[s]!.hashOf(node);
-    const slot = findNodeSlot(this.#views, table, shards.capacity(s), hash, hash >>> shards.shardBits, node);
+    const hash = this.policies[s]!.hashOf(node);
+    const slot = findNodeSlot(this.views, table, shards.capacity(s), hash, hash >>> shards.shardBits, node);
     if (slot < 0) throw corruptError('cache', `shard ${s}'s policy names node ${node}, which no entry holds`);
     return slot;
   }
 
   /** Removes the entry at `slot` (of `node`), then returns the node to the free stack. */
-  #removeSlotLocked(s: number, slot: number, node: number): void {
-    const views = this.#views;
-    const region = this.#regions[s]!;
-    const bytes = entryBytesAt(views, this.#shards.slotAt(s, slot));
-    removeLocked(this.#shards, s, slot);
+  private removeSlotLocked(s: number, slot: number, node: number): void {
+    const views = this.views;
+    const region = this.regions[s]!;
+    const bytes = entryBytesAt(views, this.shards.slotAt(s, slot));
+    removeLocked(this.shards, s, slot);
     killPoint('cache.remove.removed');
-    this.#policies[s]!.onRemove(node);
+    this.policies[s]!.onRemove(node);
     const top = views.i32[cacheWord(region, C_FREE_TOP)]!;
     views.i32[cacheFreeWord(region, top)] = node;
     views.i32[cacheWord(region, C_FREE_TOP)] = top + 1;
@@ -431,30 +252,30 @@ export class CacheEngine {
   }
 
   /** Invariant 5: looks at `count` nodes from the sweep cursor and removes expired entries. */
-  #sweepLocked(s: number, count: number): void {
-    const views = this.#views;
-    const region = this.#regions[s]!;
-    const nodes = this.#nodes[s]!;
-    const policy = this.#policies[s]!;
+  private sweepLocked(s: number, count: number): void {
+    const views = this.views;
+    const region = this.regions[s]!;
+    const nodes = this.nodes[s]!;
+    const policy = this.policies[s]!;
     let cursor = views.i32[cacheWord(region, C_SWEEP)]!;
     for (let i = 0; i < count; i++) {
       cursor = cursor + 1 >= nodes ? 0 : cursor + 1;
-      if (policy.segmentOf(cursor) !== FREE && this.#expiredLocked(s, cursor)) this.#expireLocked(s, this.#slotOfNodeLocked(s, cursor), cursor);
+      if (policy.segmentOf(cursor) !== FREE && this.expiredLocked(s, cursor)) this.expireLocked(s, this.slotOfNodeLocked(s, cursor), cursor);
     }
     views.i32[cacheWord(region, C_SWEEP)] = cursor;
   }
 
   /** Empties shard `s` (clear()): the table, the policy's lists (not its sketch), the free stack. */
   clearLocked(s: number): void {
-    clearLocked(this.#shards, s);
-    this.#resetDerivedLocked(s);
+    clearLocked(this.shards, s);
+    this.resetDerivedLocked(s);
   }
 
-  #resetDerivedLocked(s: number): void {
-    const views = this.#views;
-    const region = this.#regions[s]!;
-    const nodes = this.#nodes[s]!;
-    this.#policies[s]!.clear();
+  private resetDerivedLocked(s: number): void {
+    const views = this.views;
+    const region = this.regions[s]!;
+    const nodes = this.nodes[s]!;
+    this.policies[s]!.clear();
     for (let i = 0; i < nodes; i++) views.i32[cacheFreeWord(region, i)] = nodes - 1 - i;
     views.i32[cacheWord(region, C_FREE_TOP)] = nodes;
     views.i32[cacheWord(region, C_BYTES)] = 0;
@@ -465,11 +286,11 @@ export class CacheEngine {
    * stack and C_BYTES from the table; evicts what is over the bound (invariant 2). Recency is
    * lost (every entry re-enters the window in table order); the sketch keeps its counts.
    */
-  #rebuildLocked(s: number): void {
-    const shards = this.#shards;
-    const views = this.#views;
-    const region = this.#regions[s]!;
-    const nodes = this.#nodes[s]!;
+  private rebuildLocked(s: number): void {
+    const shards = this.shards;
+    const views = this.views;
+    const region = this.regions[s]!;
+    const nodes = this.nodes[s]!;
     const table = shards.tableLocked(s);
     const capacity = shards.capacity(s);
     const used = new Uint8Array(nodes);
@@ -484,63 +305,16 @@ export class CacheEngine {
       present.push(node, views.i32[slotWord(at, SLOT_HASH)]!);
       bytes += entryBytesAt(views, at);
     }
-    this.#resetDerivedLocked(s);
+    this.resetDerivedLocked(s);
     let top = 0;
     for (let node = nodes - 1; node >= 0; node--) if (used[node] === 0) views.i32[cacheFreeWord(region, top++)] = node;
     views.i32[cacheWord(region, C_FREE_TOP)] = top;
     views.i32[cacheWord(region, C_BYTES)] = bytes;
-    const policy = this.#policies[s]!;
+    const policy = this.policies[s]!;
     for (let i = 0; i < present.length; i += 2) {
       const victim = policy.onInsert(present[i]!, present[i + 1]!);
-      if (victim >= 0) this.#evictNodeLocked(s, victim);
+      if (victim >= 0) this.evictNodeLocked(s, victim);
     }
-  }
-
-  // --- whole-shard reads ---------------------------------------------------------------------
-
-  /** Shard `s`'s live (unexpired) entries, decoded, read at one instant of the shard. */
-  copyShard(s: number, out: [unknown, unknown][]): void {
-    const shards = this.#shards;
-    shards.readShard(s, () => {
-      const views = this.#views;
-      const table = shards.tableLocked(s);
-      const capacity = shards.capacity(s);
-      const region = this.#regions[s]!;
-      const nodes = this.#nodes[s]!;
-      const now = this.now();
-      for (let slot = 0; slot < capacity; slot++) {
-        if (!isFull(views, table, slot)) continue;
-        const at = slotOffset(table, capacity, slot);
-        const node = views.i32[slotWord(at, SLOT_TAGS)]! >>> SLOT_NODE_SHIFT;
-        const expiry = node < nodes ? views.f64[cacheExpiryF64(region, nodes, node)]! : 0;
-        if (expiry !== 0 && expiry <= now) continue;
-        const key = readKeyLocked(views, at, this.#keyScratch, this.#c.keyCodec);
-        if (!readValueRaw(views, at, this.#raw)) throw corruptError('cache', `unreadable value in shard ${s}`);
-        out.push([key, this.finishRaw()]);
-      }
-    });
-  }
-
-  /** Entries of shard `s` (expired ones not yet removed included). */
-  count(s: number): number {
-    return this.#shards.count(s);
-  }
-
-  maximum(s: number): number {
-    return this.#nodes[s]! - 1;
-  }
-
-  /** Shard `s`'s stat, plus what this instance has not yet added (invariant 4). */
-  stat(s: number, stat: number): number {
-    const shared = this.#views.f64[cacheStatF64(this.#regions[s]!, stat)]!;
-    if (stat === STAT_HITS) return shared + this.#pending[2 * s]!;
-    if (stat === STAT_MISSES) return shared + this.#pending[2 * s + 1]!;
-    return shared;
-  }
-
-  /** Test hook: the policy of shard `s`. */
-  policyOf(s: number): EvictionPolicy {
-    return this.#policies[s]!;
   }
 }
 

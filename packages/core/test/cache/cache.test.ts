@@ -196,6 +196,21 @@ describe('ShardedCache TTL', () => {
     expect(cache.size).toBe(1);
   });
 
+  it('expires number keys on their fast path too, and counts hits and misses there', () => {
+    const cache = ShardedCache.create<number, number>({ maxEntries: 100, shards: 2, keys: 'number', values: 'number' });
+    let now = 5_000;
+    cache._engine.now = () => now;
+    cache.set(1, 10, { ttl: 10 });
+    cache.set(2, 20);
+    expect(cache.get(1)).toBe(10);
+    expect(cache.get(3)).toBeUndefined();
+    now += 10;
+    expect(cache.get(1)).toBeUndefined();
+    expect(cache.get(2)).toBe(20);
+    const stats = cache.stats();
+    expect([stats.hits, stats.misses, stats.expirations, stats.size]).toEqual([2, 2, 1, 1]);
+  });
+
   it('reuses the memory of expired entries without anyone deleting them', () => {
     const cache = ShardedCache.create<number, string>({ maxEntries: 5000, shards: 4 });
     let now = 0;

@@ -1,0 +1,313 @@
+/**
+ * The cache's reads (cache/engine.ts holds its writes): lock-free lookups by the striped seqlock
+ * protocol (shard.ts), the per-instance hit buffer that feeds the policy (engine.ts invariant 4),
+ * whole-shard copies for iteration, and the figures stats() sums. Invariants 1-5 are engine.ts's.
+ */
+import {
+  C_MAXIMUM,
+  SLOT_NODE_SHIFT,
+  SLOT_TAGS,
+  SLOT_VALUE,
+  S_CACHE_REGION,
+  cacheExpiryF64,
+  cacheWord,
+  cachePolicyBase,
+  cacheStatF64,
+  shardWord,
+  slotF64,
+  slotOffset,
+  slotWord,
+} from '../layout.js';
+import { type ProbeKey, T_NUMBER, finishValue } from '../codecs.js';
+import { hashNumber } from '../hash.js';
+import { corruptError } from '../errors.js';
+import type { Views } from '../memory.js';
+import { BUSY, READ_ATTEMPTS, type Shards } from '../shard.js';
+import { RawValue, readKeyLocked, readValueRaw } from '../slots.js';
+import { NOT_FOUND, TORN, findNumber, findSlot, isFull, tableCapacity } from '../table.js';
+import { EvictionPolicy } from './policy.js';
+import type { EngineConfig } from '../buffer.js';
+
+/** Stats f64 indexes (layout.ts C_STATS). */
+export const STAT_HITS = 0;
+export const STAT_MISSES = 1;
+export const STAT_EVICTIONS = 2;
+export const STAT_EXPIRATIONS = 3;
+export const STAT_LOADS = 4;
+export const STAT_LOAD_FAILURES = 5;
+export const STAT_LOAD_WAITS = 6;
+
+/** Hits an instance buffers per shard before it replays them (invariant 4). */
+const HIT_BUFFER = 16;
+
+/** What lookup() found. */
+export const MISS = -1;
+export const EXPIRED = -2;
+/** getNumber(): take the generic path. */
+export const SLOW: unique symbol = Symbol('shardmap.cache.slow');
+
+
+export abstract class CacheReads {
+  protected readonly c: EngineConfig;
+  protected readonly views: Views;
+  protected readonly shards: Shards;
+  protected readonly shardMask: number;
+  protected readonly regions: Int32Array;
+  protected readonly nodes: Int32Array;
+  protected readonly policies: EvictionPolicy[] = [];
+  protected readonly raw = new RawValue();
+  protected readonly keyScratch = new RawValue();
+  /** Invariant 4: this instance's hit buffer, hit counts and miss counts, per shard. */
+  protected readonly hitNodes: Int32Array;
+  protected readonly hitCount: Int32Array;
+  protected readonly pending: Float64Array;
+  /** The value codec accepts every number, so a stored number needs no plausibility check. */
+  protected readonly anyNumber: boolean;
+  /** A clock for expiry; tests replace it. */
+  now: () => number = Date.now;
+
+  constructor(config: EngineConfig, shards: Shards) {
+    this.c = config;
+    this.views = shards.views;
+    this.shards = shards;
+    this.shardMask = config.shardCount - 1;
+    this.anyNumber = config.valueCodec === 0 || config.valueCodec === 2;
+    const n = config.shardCount;
+    this.regions = new Int32Array(n);
+    this.nodes = new Int32Array(n);
+    for (let s = 0; s < n; s++) {
+      const region = this.views.i32[shardWord(s, S_CACHE_REGION)]!;
+      if (region <= 0 || (region & 7) !== 0) throw corruptError('cache', `shard ${s} has no cache region`);
+      this.regions[s] = region;
+      this.nodes[s] = this.views.i32[cacheWord(region, C_MAXIMUM)]! + 1;
+      this.policies.push(new EvictionPolicy(this.views.i32, cachePolicyBase(region, this.nodes[s]!)));
+    }
+    this.hitNodes = new Int32Array(n * HIT_BUFFER);
+    this.hitCount = new Int32Array(n);
+    this.pending = new Float64Array(n * 2);
+  }
+
+  shardOf(hash: number): number {
+    return hash & this.shardMask;
+  }
+
+  // --- reads (lock-free: shard.ts's seqlock protocol) -------------------------------------------
+
+  /**
+   * Looks `probe` up: its node (the value copied into the raw scratch when `wantValue`), MISS or
+   * EXPIRED. `record`: a hit counts for the policy and the stats (get, has), else not (peek).
+   */
+  lookup(probe: ProbeKey, wantValue: boolean, record: boolean): number {
+    const s = probe.hash & this.shardMask;
+    const shards = this.shards;
+    const views = this.views;
+    const region = this.regions[s]!;
+    const nodes = this.nodes[s]!;
+    let found = MISS;
+    let expiry = 0;
+    let read = false;
+    for (let attempt = 0; attempt < READ_ATTEMPTS && !read; attempt++) {
+      const seq = shards.readBeginSpinning(s);
+      if (seq === BUSY) continue;
+      const table = shards.table(s);
+      const capacity = tableCapacity(views, table);
+      if (capacity === 0) continue;
+      const slot = findSlot(views, table, capacity, probe, probe.hash >>> shards.shardBits);
+      if (slot === TORN) continue;
+      if (slot === NOT_FOUND) {
+        read = shards.readValidate(s, seq);
+        found = MISS;
+        continue;
+      }
+      const at = slotOffset(table, capacity, slot);
+      const node = views.i32[slotWord(at, SLOT_TAGS)]! >>> SLOT_NODE_SHIFT;
+      expiry = node < nodes ? views.f64[cacheExpiryF64(region, nodes, node)]! : 0;
+      const copied = !wantValue || readValueRaw(views, at, this.raw);
+      read = copied && shards.readValidate(s, seq);
+      found = node;
+    }
+    if (!read) found = this.lookupLocked(s, probe, wantValue);
+    else if (found >= 0 && expiry !== 0 && expiry <= this.now()) found = EXPIRED;
+    if (record) this.record(s, found, probe);
+    return found;
+  }
+
+  /**
+   * get() of a number key whose value is a number, in few bytecodes (striped.ts's getNumber, plus
+   * the node's expiry): the value, undefined on a miss, or SLOW for everything else (other value
+   * tags, an expired entry, failed reads), which the caller takes to lookup().
+   */
+  getNumber(num: number): unknown {
+    const c = this.c;
+    const hash = hashNumber(num, c.seed) & c.hashMask;
+    const s = hash & this.shardMask;
+    const shards = this.shards;
+    const views = this.views;
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      const seq = shards.readBegin(s);
+      if (seq === BUSY) continue;
+      const table = shards.table(s);
+      const capacity = tableCapacity(views, table);
+      if (capacity === 0) continue;
+      const slot = findNumber(views, table, capacity, hash, hash >>> shards.shardBits, num);
+      if (slot === TORN) continue;
+      if (slot === NOT_FOUND) {
+        if (!shards.readValidate(s, seq)) continue;
+        this.pending[2 * s + 1]!++;
+        return undefined;
+      }
+      const at = slotOffset(table, capacity, slot);
+      const tags = views.i32[slotWord(at, SLOT_TAGS)]!;
+      if (((tags >>> 8) & 0xff) !== T_NUMBER || !this.anyNumber) return SLOW;
+      const node = tags >>> SLOT_NODE_SHIFT;
+      const nodes = this.nodes[s]!;
+      const expiry = node < nodes ? views.f64[cacheExpiryF64(this.regions[s]!, nodes, node)]! : 0;
+      const value = views.f64[slotF64(at, SLOT_VALUE)]!;
+      if (!shards.readValidate(s, seq)) continue;
+      if (expiry !== 0 && expiry <= this.now()) return SLOW; // lookup() counts and removes it
+      this.recordHit(s, node);
+      return value;
+    }
+    return SLOW;
+  }
+
+  /** lookup() after READ_ATTEMPTS failed reads: under the lock. */
+  protected lookupLocked(s: number, probe: ProbeKey, wantValue: boolean): number {
+    const shards = this.shards;
+    shards.lock(s);
+    try {
+      const slot = shards.findLocked(s, probe);
+      if (slot < 0) return MISS;
+      const at = shards.slotAt(s, slot);
+      const node = this.nodeAt(s, at);
+      if (wantValue && !readValueRaw(this.views, at, this.raw)) throw corruptError('cache', `unreadable value in shard ${s}`);
+      return this.expiredLocked(s, node) ? EXPIRED : node;
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  /** The value lookup() copied, decoded. */
+  finishRaw(): unknown {
+    const raw = this.raw;
+    return finishValue(raw.tag, raw.num, raw.str, raw.bytes);
+  }
+
+  /** Invariant 4: a hit is buffered, a miss counted; an expired entry is removed if the lock is free. */
+  protected record(s: number, found: number, probe: ProbeKey): void {
+    if (found >= 0) return this.recordHit(s, found);
+    this.pending[2 * s + 1]!++;
+    if (found === EXPIRED && this.shards.tryLock(s)) {
+      try {
+        this.drainLocked(s);
+        const slot = this.shards.findLocked(s, probe);
+        const node = slot >= 0 ? this.nodeAt(s, this.shards.slotAt(s, slot)) : -1;
+        if (node >= 0 && this.expiredLocked(s, node)) this.expireLocked(s, slot, node);
+      } finally {
+        this.shards.unlock(s);
+      }
+    }
+  }
+
+  /** Removes an expired entry and counts it (the writer side, engine.ts). */
+  protected abstract expireLocked(s: number, slot: number, node: number): void;
+
+  protected recordHit(s: number, node: number): void {
+    const n = this.hitCount[s]!;
+    this.hitNodes[s * HIT_BUFFER + n] = node;
+    this.hitCount[s] = n + 1;
+    this.pending[2 * s]!++;
+    if (n + 1 === HIT_BUFFER) {
+      if (this.shards.tryLock(s)) this.drainThenUnlock(s);
+      else this.hitCount[s] = 0; // lossy: the lock is busy
+    }
+  }
+
+  protected drainThenUnlock(s: number): void {
+    try {
+      this.drainLocked(s);
+    } finally {
+      this.shards.unlock(s);
+    }
+  }
+
+  /** Replays this instance's buffered hits of shard `s` and adds its pending counts. Locked. */
+  protected drainLocked(s: number): void {
+    const policy = this.policies[s]!;
+    const nodes = this.nodes[s]!;
+    const n = this.hitCount[s]!;
+    for (let i = 0; i < n; i++) {
+      const node = this.hitNodes[s * HIT_BUFFER + i]!;
+      if (node < nodes) policy.onAccess(node);
+    }
+    this.hitCount[s] = 0;
+    const f64 = this.views.f64;
+    const region = this.regions[s]!;
+    f64[cacheStatF64(region, STAT_HITS)]! += this.pending[2 * s]!;
+    f64[cacheStatF64(region, STAT_MISSES)]! += this.pending[2 * s + 1]!;
+    this.pending[2 * s] = 0;
+    this.pending[2 * s + 1] = 0;
+  }
+
+  addStatLocked(s: number, stat: number, by: number): void {
+    this.views.f64[cacheStatF64(this.regions[s]!, stat)]! += by;
+  }
+
+  protected nodeAt(s: number, at: number): number {
+    const node = this.views.i32[slotWord(at, SLOT_TAGS)]! >>> SLOT_NODE_SHIFT;
+    if (node >= this.nodes[s]!) throw corruptError('cache', `shard ${s} names node ${node} of ${this.nodes[s]}`);
+    return node;
+  }
+
+  protected expiredLocked(s: number, node: number): boolean {
+    const expiry = this.views.f64[cacheExpiryF64(this.regions[s]!, this.nodes[s]!, node)]!;
+    return expiry !== 0 && expiry <= this.now();
+  }
+
+  // --- whole-shard reads ---------------------------------------------------------------------
+
+  /** Shard `s`'s live (unexpired) entries, decoded, read at one instant of the shard. */
+  copyShard(s: number, out: [unknown, unknown][]): void {
+    const shards = this.shards;
+    shards.readShard(s, () => {
+      const views = this.views;
+      const table = shards.tableLocked(s);
+      const capacity = shards.capacity(s);
+      const region = this.regions[s]!;
+      const nodes = this.nodes[s]!;
+      const now = this.now();
+      for (let slot = 0; slot < capacity; slot++) {
+        if (!isFull(views, table, slot)) continue;
+        const at = slotOffset(table, capacity, slot);
+        const node = views.i32[slotWord(at, SLOT_TAGS)]! >>> SLOT_NODE_SHIFT;
+        const expiry = node < nodes ? views.f64[cacheExpiryF64(region, nodes, node)]! : 0;
+        if (expiry !== 0 && expiry <= now) continue;
+        const key = readKeyLocked(views, at, this.keyScratch, this.c.keyCodec);
+        if (!readValueRaw(views, at, this.raw)) throw corruptError('cache', `unreadable value in shard ${s}`);
+        out.push([key, this.finishRaw()]);
+      }
+    });
+  }
+
+  /** Entries of shard `s` (expired ones not yet removed included). */
+  count(s: number): number {
+    return this.shards.count(s);
+  }
+
+  maximum(s: number): number {
+    return this.nodes[s]! - 1;
+  }
+
+  /** Shard `s`'s stat, plus what this instance has not yet added (invariant 4). */
+  stat(s: number, stat: number): number {
+    const shared = this.views.f64[cacheStatF64(this.regions[s]!, stat)]!;
+    if (stat === STAT_HITS) return shared + this.pending[2 * s]!;
+    if (stat === STAT_MISSES) return shared + this.pending[2 * s + 1]!;
+    return shared;
+  }
+
+  /** Test hook: the policy of shard `s`. */
+  policyOf(s: number): EvictionPolicy {
+    return this.policies[s]!;
+  }
+}
