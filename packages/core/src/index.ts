@@ -1,6 +1,6 @@
 export { ShardedMap } from './map.js';
 export { threadToken } from './owners.js';
 export type { ShardedMapHandle, ShardedMapOptions } from './buffer.js';
-export type { JsonValue, KeyCodecName, KeyCodecsFor, KeyOfCodec, ValueCodecName, ValueCodecsFor, ValueOfCodec } from './types.js';
+export type { AddableValue, JsonValue, KeyCodecName, KeyCodecsFor, KeyOfCodec, ValueCodecName, ValueCodecsFor, ValueOfCodec } from './types.js';
 export type { LockHolder, ShardedMapStats } from './stats.js';
 export type { ShardMapError, ShardMapErrorCode } from './errors.js';

@@ -47,7 +47,7 @@ import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type Shard
 import { H_PUBLISHED_LENGTH, HEADER_BYTES } from './layout.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine } from './engine.js';
 import { StripedEngine } from './striped.js';
-import type { KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
+import type { AddableValue, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
 import { SyncMapEngine } from './syncmap/engine.js';
 
 const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
@@ -303,8 +303,12 @@ export class ShardedMap<K = unknown, V = unknown> {
     return finishValue(v.tag, v.num, v.str, v.bytes);
   }
 
-  /** Atomic counter: adds `delta` to a numeric value (absent = 0) and returns the new value. */
-  add(key: K, delta: number): number {
+  /**
+   * Atomic counter: adds `delta` to a numeric value (absent = 0) and returns the new value.
+   * Exists only on maps whose values can be numeric ('number', 'int32', 'bigint', 'any'): on a
+   * map of strings, bytes or JSON a call does not compile (see AddableValue in types.ts).
+   */
+  add(this: ShardedMap<K, AddableValue<V>>, key: K, delta: number): number {
     if (userCode.n !== 0) throw this.#refuseWrite('add');
     const c = this.#config;
     if (!CODEC_ADD.has(c.valueCodec)) throw notNumericError(`needs numeric values; this map's value codec is not numeric`);
