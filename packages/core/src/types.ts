@@ -53,3 +53,11 @@ export type ValueCodecsFor<V> = unknown extends V
  * ShardedMap<string, 1> is still a ShardedMap<string, number>, and every map a ShardedMap<unknown, unknown>.
  */
 export type AddableValue<V> = unknown extends V ? V : V extends number | bigint ? V : never;
+
+declare const NO_DISPOSE: unique symbol;
+/**
+ * The type of `Symbol.dispose` where the program's lib declares it (esnext.disposable, @types/node),
+ * else a symbol no code names: the map's dispose method then just does not show, and a project on
+ * lib es2022 without @types/node still type-checks these declarations.
+ */
+export type DisposeSymbol = SymbolConstructor extends { readonly dispose: infer S extends symbol } ? S : typeof NO_DISPOSE;
