@@ -1,8 +1,11 @@
 /**
- * Docs that run: the TypeScript blocks of the READMEs a user reads first (the root README and
- * @shardmap/core's) are written out as the files their `// name.ts` comments name, type-checked
- * strictly against the built packages, and — for a block with a `main.ts` — compiled and run with
- * Node, which must exit cleanly. A README example that stops compiling or running fails here.
+ * Docs that run: the TypeScript and JavaScript blocks of every README (the root's and each
+ * package's) are written out as the files their `// name.ts` / `// name.js` comments name (a block
+ * without one is `main.ts`), type-checked strictly against the built packages, and — for a block
+ * with a `main.ts` — compiled and run with Node, which must exit cleanly. A block for a page
+ * (it imports a `/browser` entry) is type-checked against the DOM lib and not run: no browser here.
+ * Other fences must be shell (`sh`) or plain text. A README example that stops compiling or running
+ * fails here.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +16,9 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
-const READMES = ['README.md', 'packages/core/README.md'];
+const READMES = ['README.md', 'packages/core/README.md', 'packages/workers/README.md', 'packages/harness/README.md', 'packages/bench/README.md'];
+/** Fences whose contents are not code to run: shell commands, plain text (layouts, output). */
+const NOT_CODE = new Set(['sh', '']);
 
 interface Block {
   readme: string;
@@ -21,14 +26,20 @@ interface Block {
   files: Map<string, string>;
 }
 
-/** The ```ts blocks of `readme`, each split into files at its `// name.ts` / `// name.js` lines. */
+/** Every fence's language in `readme` ('' for none). */
+function fencesOf(readme: string): string[] {
+  const text = readFileSync(join(root, readme), 'utf8');
+  return [...text.matchAll(/^```(\w*)\n[\s\S]*?^```$/gm)].map((match) => match[1]!);
+}
+
+/** The ```ts and ```js blocks of `readme`, each split into files at its `// name.ts` / `// name.js` lines. */
 function blocksOf(readme: string): Block[] {
   const text = readFileSync(join(root, readme), 'utf8');
   const blocks: Block[] = [];
-  for (const [index, match] of [...text.matchAll(/```ts\n([\s\S]*?)```/g)].entries()) {
+  for (const [index, match] of [...text.matchAll(/^```(ts|js)\n([\s\S]*?)^```$/gm)].entries()) {
     const files = new Map<string, string>();
-    let name = 'block.ts';
-    for (const line of match[1]!.split('\n')) {
+    let name = match[1] === 'js' ? 'main.js' : 'main.ts';
+    for (const line of match[2]!.split('\n')) {
       const marker = /^\/\/ ([\w-]+\.(?:ts|js))\b/.exec(line);
       if (marker) name = marker[1]!;
       files.set(name, `${files.get(name) ?? ''}${line}\n`);
@@ -47,8 +58,16 @@ const run = (args: string[], cwd: string) =>
 const all = READMES.flatMap(blocksOf);
 
 describe('README code blocks compile and run', () => {
-  it('there are blocks to check', () => {
-    expect(all.length).toBeGreaterThanOrEqual(3);
+  it('there are blocks to check, and every other fence is shell or plain text', () => {
+    const count = (readme: string) => all.filter((block) => block.readme === readme).length;
+    expect(count('README.md')).toBeGreaterThanOrEqual(2);
+    expect(count('packages/core/README.md')).toBeGreaterThanOrEqual(1);
+    expect(count('packages/workers/README.md')).toBeGreaterThanOrEqual(2);
+    expect(count('packages/harness/README.md')).toBeGreaterThanOrEqual(3);
+    for (const readme of READMES) {
+      expect(fencesOf(readme).filter((lang) => lang !== 'ts' && lang !== 'js' && !NOT_CODE.has(lang)), readme).toEqual([]);
+      expect(fencesOf(readme).filter((lang) => lang === 'ts' || lang === 'js').length, readme).toBe(count(readme));
+    }
   });
 
   it.each(all.map((b) => [`${b.readme} block ${b.index + 1} (${[...b.files.keys()].join(', ')})`, b] as const))('%s', async (_, block) => {
@@ -73,8 +92,8 @@ describe('README code blocks compile and run', () => {
         include: ['./*.ts'],
       }),
     );
-    expect(await run([tsc, '-p', 'tsconfig.json', '--pretty', 'false'], dir), 'tsc').toBe('');
-    if (block.files.has('main.ts')) expect(await run(['out/main.js'], dir), 'node main.js').toBe('');
+    if ([...block.files.keys()].some((name) => name.endsWith('.ts'))) expect(await run([tsc, '-p', 'tsconfig.json', '--pretty', 'false'], dir), 'tsc').toBe('');
+    if (!browser && (block.files.has('main.ts') || block.files.has('main.js'))) expect(await run(['out/main.js'], dir), 'node main.js').toBe('');
     rmSync(dir, { recursive: true, force: true });
   });
 });

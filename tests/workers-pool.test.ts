@@ -103,6 +103,19 @@ describe('createMapPool', () => {
     expect(liveWorkerThreads()).toBe(threadsBefore);
   });
 
+  it('is closed at the end of an `await using` scope', async () => {
+    const threadsBefore = liveWorkerThreads();
+    const m = ShardedMap.create<string, number>();
+    let closed: MapPool | undefined;
+    {
+      await using p = createMapPool({ maps: { m }, threads: 2, filename: TASKS });
+      closed = p;
+      await p.run({ key: 'u' });
+    }
+    expect(liveWorkerThreads()).toBe(threadsBefore);
+    await expect(closed.run({ key: 'u' })).rejects.toMatchObject({ code: 'ERR_SHARDMAP_WORKERS_CLOSED' });
+  });
+
   it('aborting a running task terminates its thread; the replacement attaches the maps again', async () => {
     const m = ShardedMap.create<string, number>();
     m.set('x', 1);

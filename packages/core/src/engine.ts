@@ -19,6 +19,7 @@
  *  - A call that throws leaves the map as it was (a full heap throws ERR_SHARDMAP_FULL first).
  */
 import type { EncodedValue, ProbeKey } from './codecs.js';
+import { disposedError } from './errors.js';
 
 /** An operation's "the key is not there" (distinct from a stored `undefined`). */
 export const ABSENT: unique symbol = Symbol('shardmap.absent');
@@ -82,4 +83,40 @@ export interface Engine {
   figuresLocked(s: number, out: ShardFigures): void;
   /** The engine's own stats counters ('misses', 'promotions'), or none. */
   readonly extraStats: readonly string[];
+  /**
+   * The instance is being disposed: give up what it holds in the buffer under its owner id,
+   * besides the owner entry itself (syncmap: its epoch pin). Never called twice; no call follows.
+   */
+  release(): void;
+}
+
+/**
+ * The engine of a disposed instance (map.ts swaps it in): every operation throws
+ * ERR_SHARDMAP_DISPOSED, so nothing runs under the owner id the instance gave back.
+ */
+export function disposedEngine(name: Engine['name']): Engine {
+  const refuse = (): never => {
+    throw disposedError();
+  };
+  return {
+    name,
+    extraStats: [],
+    getNumber: refuse,
+    lookup: refuse,
+    setNumber: refuse,
+    store: refuse,
+    loadOrStore: refuse,
+    swap: refuse,
+    compareAndSwap: refuse,
+    compareAndDelete: refuse,
+    loadAndDelete: refuse,
+    readModifyWrite: refuse,
+    rangeShard: refuse,
+    copyShard: refuse,
+    snapshotAll: refuse,
+    clearAll: refuse,
+    size: refuse,
+    figuresLocked: refuse,
+    release: refuse,
+  };
 }

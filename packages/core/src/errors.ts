@@ -11,7 +11,8 @@ export type ShardMapErrorCode =
   | 'ERR_SHARDMAP_REENTRANT'
   | 'ERR_SHARDMAP_OPTION'
   | 'ERR_SHARDMAP_CORRUPT'
-  | 'ERR_SHARDMAP_NO_SHARED_MEMORY';
+  | 'ERR_SHARDMAP_NO_SHARED_MEMORY'
+  | 'ERR_SHARDMAP_DISPOSED';
 
 export interface ShardMapError extends Error {
   code: ShardMapErrorCode;
@@ -87,6 +88,14 @@ export function noSharedMemoryError(): Error & ShardMapError {
         "'Cross-Origin-Embedder-Policy: require-corp'.",
     ),
     'ERR_SHARDMAP_NO_SHARED_MEMORY',
+  );
+}
+
+/** A call on a map instance after its `[Symbol.dispose]()` (the map and its other instances live on). */
+export function disposedError(): Error & ShardMapError {
+  return withCode(
+    new Error('shardmap: this ShardedMap instance was disposed; the map lives on (attach its handle again to use it here)'),
+    'ERR_SHARDMAP_DISPOSED',
   );
 }
 

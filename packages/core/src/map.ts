@@ -35,22 +35,30 @@
  * the seqlock read are shard.ts's; table growth too; payloads are slots.ts's; stats stats.ts's.
  */
 import { EncodedValue, ProbeKey, T_BIGINT, T_BYTES, T_NUMBER, T_STRUCT, encodeValue, finishValue, prepareKey, prepareKeyOrThrow } from './codecs.js';
-import { badBufferError, callbackWriteError, notNumericError, reentrantError, valueError } from './errors.js';
+import { badBufferError, callbackWriteError, disposedError, notNumericError, reentrantError, valueError } from './errors.js';
 import { userCode } from './guard.js';
 import { Heap, Views } from './memory.js';
 import { Shards } from './shard.js';
 import { initialCapacity } from './shard-table.js';
-import { localHold, ownerIsDead, ownerIsKnown, registerLocalHolder, registerOwner } from './owners.js';
+import { localHold, ownerIsDead, ownerIsKnown, registerLocalHolder, registerOwner, releaseOwner } from './owners.js';
 import { hashNumber } from './hash.js';
 import { collectStats, type ShardedMapStats } from './stats.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
 import { H_PUBLISHED_LENGTH, HEADER_BYTES, MODE_CACHE } from './layout.js';
-import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine } from './engine.js';
+import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, disposedEngine, type Engine } from './engine.js';
 import { StripedEngine } from './striped.js';
-import type { KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
+import type { AddableValue, DisposeSymbol, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
 import { SyncMapEngine } from './syncmap/engine.js';
 
 const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
+
+/**
+ * `Symbol.dispose` where the runtime has it (Node 20.4+, current browsers). Elsewhere the symbol
+ * esbuild's compiled `using` looks up in its place, Symbol.for('Symbol.dispose'): a `using` still
+ * finds the method, and no runtime gets a method named "undefined". Typed as DisposeSymbol so the
+ * declarations need no lib that declares Symbol.dispose (types.ts).
+ */
+const DISPOSE: DisposeSymbol = (Symbol.dispose ?? Symbol.for('Symbol.dispose')) as DisposeSymbol;
 
 /**
  * A hash map shared by every thread holding its handle.
@@ -70,7 +78,12 @@ export class ShardedMap<K = unknown, V = unknown> {
   readonly handle: ShardedMapHandle<K, V>;
   readonly #config: BufferConfig;
   readonly #shards: Shards;
-  readonly #engine: Engine;
+  readonly #ownerId: number;
+  /** The mode's engine; after [Symbol.dispose](), one whose every operation throws (engine.ts). */
+  #engine: Engine;
+  #disposed = false;
+  /** >0 while this instance's range() or forEach() runs its callback (dispose refuses then). */
+  #ranging = 0;
   readonly #probe = new ProbeKey();
   readonly #value = new EncodedValue();
   #inUpdate = false;
@@ -86,6 +99,7 @@ export class ShardedMap<K = unknown, V = unknown> {
     this.handle = Object.freeze({ kind: 'shardmap' as const, buffer: config.sab });
     const views = new Views(config.sab, Atomics.load(new Int32Array(config.sab, 0, HEADER_BYTES >> 2), H_PUBLISHED_LENGTH));
     const ownerId = registerOwner(this, views, config.shardCount);
+    this.#ownerId = ownerId;
     const lockOwner = {
       ownerId,
       ownerDead: (owner: number): boolean => ownerIsDead(views, config.shardCount, owner),
@@ -124,7 +138,12 @@ export class ShardedMap<K = unknown, V = unknown> {
    * the mutation in flight and repairs the shard. Completed operations are kept.
    */
   static recoverThread(handle: ShardedMapHandle, token: number): { owners: number; shardsRecovered: number; heapRecovered: boolean } {
-    return ShardedMap.attach(handle).#shards.recoverThread(token);
+    const map = ShardedMap.attach(handle);
+    try {
+      return map.#shards.recoverThread(token);
+    } finally {
+      map[DISPOSE](); // its owner entry is free at once, not at the next GC
+    }
   }
 
   /** @internal create() with the header's test-only hash mask. */
@@ -304,8 +323,12 @@ export class ShardedMap<K = unknown, V = unknown> {
     return finishValue(v.tag, v.num, v.str, v.bytes);
   }
 
-  /** Atomic counter: adds `delta` to a numeric value (absent = 0) and returns the new value. */
-  add(key: K, delta: number): number {
+  /**
+   * Atomic counter: adds `delta` to a numeric value (absent = 0) and returns the new value.
+   * Exists only on maps whose values can be numeric ('number', 'int32', 'bigint', 'any'): on a
+   * map of strings, bytes or JSON a call does not compile (see AddableValue in types.ts).
+   */
+  add(this: ShardedMap<K, AddableValue<V>>, key: K, delta: number): number {
     if (userCode.n !== 0) throw this.#refuseWrite('add');
     const c = this.#config;
     if (!CODEC_ADD.has(c.valueCodec)) throw notNumericError(`needs numeric values; this map's value codec is not numeric`);
@@ -390,9 +413,14 @@ export class ShardedMap<K = unknown, V = unknown> {
     // As #walk, without a generator resumption per entry.
     const count = this.#config.shardCount;
     const first = Math.floor(Math.random() * count);
-    for (let i = 0; i < count; i++) {
-      if (this.#inUpdate) throw reentrantError(method);
-      if (!this.#engine.rangeShard((first + i) & (count - 1), fn as (key: unknown, value: unknown) => boolean | void)) return;
+    this.#ranging++;
+    try {
+      for (let i = 0; i < count; i++) {
+        if (this.#inUpdate) throw reentrantError(method);
+        if (!this.#engine.rangeShard((first + i) & (count - 1), fn as (key: unknown, value: unknown) => boolean | void)) return;
+      }
+    } finally {
+      this.#ranging--;
     }
   }
 
@@ -410,6 +438,7 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   stats(): ShardedMapStats {
     if (this.#inUpdate) throw reentrantError('stats');
+    if (this.#disposed) throw disposedError();
     return collectStats(this.#shards, this.#engine);
   }
 
@@ -418,7 +447,24 @@ export class ShardedMap<K = unknown, V = unknown> {
     const c = this.#config;
     const mode = this.#engine.name;
     if (this.#inUpdate) return `ShardedMap <${mode}, inside update()>`;
+    if (this.#disposed) return `ShardedMap <${mode}, disposed>`;
     return `ShardedMap(${this.size}) <${mode}, ${c.shardCount} shards, ${this.#shards.heap.highWater()} bytes used of ${c.maxBytes}>`;
+  }
+
+  /**
+   * `using map = ShardedMap.attach(handle)`: gives back this instance's entry in the buffer's
+   * registry of owners (a buffer has 1024; an instance otherwise keeps its entry until it is
+   * garbage-collected). The map and its other instances, in this thread and others, live on; this
+   * instance's every later call throws ERR_SHARDMAP_DISPOSED. Idempotent. Throws
+   * ERR_SHARDMAP_REENTRANT inside one of this instance's update(), range() or forEach() callbacks.
+   */
+  [DISPOSE](): void {
+    if (this.#disposed) return;
+    if (this.#inUpdate || this.#ranging > 0) throw reentrantError('dispose');
+    this.#engine.release();
+    releaseOwner(this, this.#shards.views, this.#config.shardCount, this.#ownerId);
+    this.#engine = disposedEngine(this.#engine.name);
+    this.#disposed = true;
   }
 }
 

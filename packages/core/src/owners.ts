@@ -6,7 +6,8 @@
  * taken over and repaired (shard.ts, invariant 6).
  *
  * Registry entry states: FREE -> CLAIMING (by one CAS) -> ALIVE -> DEAD (recoverThread) -> FREE,
- * or ALIVE -> FREE when the instance is garbage-collected (it can hold no lock then).
+ * or ALIVE -> FREE when the instance is disposed (releaseOwner) or garbage-collected (it can hold
+ * no lock then). A buffer has OWNER_SLOTS entries: disposing frees one without waiting for a GC.
  */
 import { H_CHECKSUM, H_NEXT_OWNER_ID, H_SEED, OWNER_ALIVE, OWNER_DEAD, OWNER_EPOCH, OWNER_FREE, OWNER_SLOTS, OWNER_STATE, OWNER_TOKEN, ownerWord } from './layout.js';
 import { randomSeed } from './hash.js';
@@ -77,8 +78,21 @@ export function registerOwner(instance: object, views: Views, shardCount: number
   // The token first, then ALIVE: recoverThread only acts on ALIVE entries.
   Atomics.store(i32, ownerWord(shardCount, id, OWNER_TOKEN), THREAD_TOKEN);
   Atomics.store(i32, ownerWord(shardCount, id, OWNER_STATE), OWNER_ALIVE);
-  releaseOnCollect.register(instance, { i32, stateIndex: ownerWord(shardCount, id, OWNER_STATE), key: localKey(views, id) });
+  releaseOnCollect.register(instance, { i32, stateIndex: ownerWord(shardCount, id, OWNER_STATE), key: localKey(views, id) }, instance);
   return id;
+}
+
+/**
+ * Frees `instance`'s entry now (its [Symbol.dispose]): the caller holds no lock and no pin under
+ * `id` and never uses the id again. The GC's release is cancelled first, so that it cannot free the
+ * entry once another instance has claimed it.
+ */
+export function releaseOwner(instance: object, views: Views, shardCount: number, id: number): void {
+  releaseOnCollect.unregister(instance);
+  const key = localKey(views, id);
+  localHolders.delete(key);
+  Atomics.store(views.i32, ownerWord(shardCount, id, OWNER_EPOCH), 0);
+  Atomics.compareExchange(views.i32, ownerWord(shardCount, id, OWNER_STATE), OWNER_ALIVE, OWNER_FREE); // DEAD stays for recoverThread
 }
 
 /** The thread token recorded for owner `owner` (0 for an id out of range). */

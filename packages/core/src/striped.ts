@@ -468,6 +468,8 @@ export class StripedEngine implements Engine {
     });
   }
 
+  release(): void {} // between calls a striped instance holds nothing but its owner entry
+
   /**
    * Runs `fn` holding every shard lock, taken in index order (so two callers cannot deadlock), each
    * held HELD once taken (lock.ts invariant 7): readers read on while this waits for the rest and

@@ -44,3 +44,20 @@ export type ValueCodecsFor<V> = unknown extends V
           : [V] extends [JsonValue]
             ? 'any' | 'json'
             : 'any';
+
+/**
+ * The value type `add` requires of its map (its `this`): V itself where values can be numeric
+ * (number and int32, bigint, and unknown for 'any', where add checks the stored value), never
+ * otherwise, so `add` on a map of strings, bytes or JSON does not compile. It is a `this`
+ * parameter, not a conditional parameter type, so that ShardedMap stays covariant in V: a
+ * ShardedMap<string, 1> is still a ShardedMap<string, number>, and every map a ShardedMap<unknown, unknown>.
+ */
+export type AddableValue<V> = unknown extends V ? V : V extends number | bigint ? V : never;
+
+declare const NO_DISPOSE: unique symbol;
+/**
+ * The type of `Symbol.dispose` where the program's lib declares it (esnext.disposable, @types/node),
+ * else a symbol no code names: the map's dispose method then just does not show, and a project on
+ * lib es2022 without @types/node still type-checks these declarations.
+ */
+export type DisposeSymbol = SymbolConstructor extends { readonly dispose: infer S extends symbol } ? S : typeof NO_DISPOSE;

@@ -411,4 +411,8 @@ export class SyncMapEngine implements Engine {
     this.#pin.enter();
     this.#whole.clearAll();
   }
+
+  release(): void {
+    this.#pin.release();
+  }
 }

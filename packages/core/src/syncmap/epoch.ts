@@ -46,6 +46,8 @@ export class Pin {
   #budget = 0;
   #unpinQueued = false;
   #pinned = false;
+  /** Set by release(): the owner entry is no longer ours, so this pin never writes it again. */
+  #released = false;
 
   constructor(shards: Shards, ownerId: number) {
     const views = shards.views;
@@ -67,6 +69,7 @@ export class Pin {
   }
 
   #pin(): void {
+    if (this.#released) return; // unreachable: a disposed instance's engine is never called
     this.#budget = REPIN_OPS;
     if (this.rangeDepth > 0) return; // a range still walks what it pinned
     const i32 = this.#views.i32;
@@ -87,19 +90,32 @@ export class Pin {
 
   /** A sibling's re-pin: forget every cached offset and take the newer epoch, unless in use. */
   #repinIfIdle(epoch: number): void {
-    if (!this.#pinned || this.rangeDepth > 0 || this.busy > 0) return;
+    if (!this.#pinned || this.#released || this.rangeDepth > 0 || this.busy > 0) return;
     Atomics.store(this.#views.i32, this.#epochWord, epoch);
     this.cache.fill(NOT_LOADED);
   }
 
   readonly #unpin = (): void => {
     this.#unpinQueued = false;
-    if (this.rangeDepth > 0) return;
+    if (this.rangeDepth > 0 || this.#released) return; // released: another instance may own the entry now
     this.#pinned = false;
     Atomics.store(this.#views.i32, this.#epochWord, 0);
     this.cache.fill(NOT_LOADED);
     this.#budget = 0;
   };
+
+  /**
+   * The instance is disposed (map.ts): unpin now, before its owner entry is freed, and never write
+   * the entry again — the queued unpin included, since by then another instance may have claimed
+   * it. Its caller made sure no range() of this pin is running.
+   */
+  release(): void {
+    Atomics.store(this.#views.i32, this.#epochWord, 0);
+    this.#released = true;
+    this.#pinned = false;
+    this.cache.fill(NOT_LOADED);
+    for (const ref of this.#siblings) if (ref.deref() === this) this.#siblings.delete(ref);
+  }
 
   /** Shard `s`'s snapshot word as this thread last loaded it in this pin. */
   snap(s: number): number {

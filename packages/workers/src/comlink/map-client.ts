@@ -16,6 +16,7 @@
 import { releaseProxy, wrap, type Endpoint, type Remote } from 'comlink';
 import type { ShardedMap } from '@shardmap/core';
 import { preserveErrorsOverComlink } from './errors.js';
+import { ASYNC_DISPOSE } from '../dispose.js';
 import type { AttachReport, BoundMapFunctions, MapWorkerApi, MapWorkerControls } from './map-worker.js';
 
 /**
@@ -54,6 +55,8 @@ export interface MapWorkerGroup<F> {
   readonly attachReports: readonly AttachReport[];
   /** Releases the comlink proxies and terminates the threads. The map itself lives on. */
   close(): Promise<void>;
+  /** `await using group = await startMapWorkers(...)`: close() at the end of the scope. */
+  [ASYNC_DISPOSE](): Promise<void>;
 }
 
 /**
@@ -86,7 +89,7 @@ export async function startMapWorkers<F, K = unknown, V = unknown>(
       workers.push(wrapMapWorker<F>(endpoint));
     }
     const attachReports = await shareMap(map, workers);
-    return { workers, attachReports, close };
+    return { workers, attachReports, close, [ASYNC_DISPOSE]: close };
   } catch (error) {
     await close();
     throw error;

@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { invalidOption, poolClosed } from '../errors.js';
 import { decodeError } from '../remote-error.js';
+import { ASYNC_DISPOSE } from '../dispose.js';
 import type { MapRecord } from '../worker.js';
 import { POOL_WORKER_DATA, type PoolWorkerData, type TaskEnvelope } from './protocol.js';
 
@@ -241,7 +242,7 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
     return this.#closing;
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
+  [ASYNC_DISPOSE](): Promise<void> {
     return this.close();
   }
 

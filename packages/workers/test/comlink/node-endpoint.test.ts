@@ -68,3 +68,23 @@ describe('startMapWorkers on worker_threads', () => {
     await expect(Promise.all(exits)).resolves.toHaveLength(2);
   });
 });
+
+describe('a MapWorkerGroup under `await using`', () => {
+  it('is closed at the end of the scope: its threads exit, the map lives on', async () => {
+    const map = ShardedMap.create({ capacity: 64 });
+    const threads: Worker[] = [];
+    const exits: Promise<number>[] = [];
+    {
+      await using group = await startMapWorkers<StandardMapFunctions>(map, 2, () => {
+        const thread = new Worker(WORKER_SCRIPT);
+        threads.push(thread);
+        exits.push(new Promise<number>((resolve) => thread.once('exit', resolve)));
+        return nodeEndpoint(thread);
+      });
+      expect(group[Symbol.asyncDispose]).toBe(group.close);
+      await group.workers[0]!.set('k', 1);
+    }
+    await expect(Promise.all(exits)).resolves.toHaveLength(2);
+    expect(map.get('k')).toBe(1);
+  });
+});
