@@ -151,7 +151,10 @@ export class ShardedMap<K = unknown, V = unknown> {
     if (typeof key === 'number' && this.#numberKeys) {
       if (this.#int32Keys && (key | 0) !== key) return undefined; // no such key can be stored
       // -0 needs no folding into 0 here: a number key is compared with ===, and hashes as 0.
-      return this.#engine.getNumber(key) as V | undefined;
+      // The key is hashed here (key preparation is the front's), which also keeps the hash's
+      // bytecode out of the engine's lookup and its inlining budget.
+      const c = this.#config;
+      return this.#engine.getNumber(key, hashNumber(key, c.seed) & c.hashMask) as V | undefined;
     }
     return this.#getOther(key) as V | undefined;
   }
@@ -199,7 +202,8 @@ export class ShardedMap<K = unknown, V = unknown> {
   set(key: K, value: V): this {
     if (userCode.n !== 0) throw this.#refuseWrite('set');
     if (typeof key === 'number' && typeof value === 'number' && this.#numberKeys && this.#anyNumber && (!this.#int32Keys || (key | 0) === key)) {
-      this.#engine.setNumber(key === 0 ? 0 : key, value);
+      const c = this.#config;
+      this.#engine.setNumber(key === 0 ? 0 : key, hashNumber(key, c.seed) & c.hashMask, value);
       return this;
     }
     this.#prepareWrite(key, value);

@@ -52,24 +52,36 @@ const READ_SPINS = 64;
 export const BUSY = -1;
 
 /**
- * Seqlock step 1, as a function of the views' Int32Array (module-level, so a hot caller inlines
- * it whole: a method reached through the Shards object costs ~60 instructions more per call).
- * Shard `s`'s sequence, or BUSY while a writer holds its lock. One Atomics.load.
+ * The seqlock read as module functions of the views' Int32Array and the shard's lock word index
+ * (lockWord): a hot reader calls them directly, and V8 inlines them whole. Reached through the
+ * Shards object (readBegin, readValidate) each costs a property load and a map check more, and
+ * its larger bytecode counts against the inlining budget of the reader (V8 stops inlining a hot
+ * function's callees past ~920 bytecodes in all, and a hashing or probing helper left out of line
+ * costs more than the seqlock itself). Const bindings, not declarations: a call through a
+ * declaration's (mutable) binding is checked against the function it was optimized for.
  */
-export function seqBegin(i32: Int32Array, s: number): number {
-  const seq = Atomics.load(i32, shardWord(s, S_LOCK));
-  return (seq & LOCKED) === 0 ? seq : BUSY;
-}
 
-/** Seqlock step 2: no writer held shard `s`'s lock since seqBegin returned `seq`. One Atomics.load. */
-export function seqValidate(i32: Int32Array, s: number, seq: number): boolean {
-  return Atomics.load(i32, shardWord(s, S_LOCK)) === seq;
-}
+/** Int32 index of shard `s`'s lock/sequence word: what seqBegin and seqValidate take. */
+export const lockWord = (s: number): number => shardWord(s, S_LOCK);
+
+/** Seqlock step 1: the shard's sequence (or a HELD word), or BUSY while a holder mutates. One Atomics.load. */
+export const seqBegin = (i32: Int32Array, lock: number): number => {
+  const seq = Atomics.load(i32, lock);
+  return (seq & LOCKED) === 0 ? seq : BUSY;
+};
+
+/** seqBegin, spinning up to READ_SPINS loads while a holder is mutating (mutations are short). */
+export const seqBeginSpinning = (i32: Int32Array, lock: number): number => {
+  let seq = Atomics.load(i32, lock);
+  for (let spin = 0; (seq & LOCKED) !== 0 && spin < READ_SPINS; spin++) seq = Atomics.load(i32, lock);
+  return (seq & LOCKED) === 0 ? seq : BUSY;
+};
+
+/** Seqlock step 2: no holder mutated the shard since seqBegin returned `seq`. One Atomics.load. */
+export const seqValidate = (i32: Int32Array, lock: number, seq: number): boolean => Atomics.load(i32, lock) === seq;
 
 /** Shard `s`'s table offset (S_TABLE), plain: optimistic readers validate it with the sequence. */
-export function tableOf(i32: Int32Array, s: number): number {
-  return i32[shardWord(s, S_TABLE)]!;
-}
+export const tableOf = (i32: Int32Array, s: number): number => i32[shardWord(s, S_TABLE)]!;
 
 export class Shards {
   readonly shardBits: number;
@@ -263,16 +275,12 @@ export class Shards {
    * or BUSY while a holder may be mutating. One Atomics.load.
    */
   readBegin(s: number): number {
-    return seqBegin(this.views.i32, s);
+    return seqBegin(this.views.i32, lockWord(s));
   }
 
   /** readBegin, spinning up to READ_SPINS loads while a holder is mutating (mutations are short). */
   readBeginSpinning(s: number): number {
-    const i32 = this.views.i32;
-    const index = shardWord(s, S_LOCK);
-    let seq = Atomics.load(i32, index);
-    for (let spin = 0; (seq & LOCKED) !== 0 && spin < READ_SPINS; spin++) seq = Atomics.load(i32, index);
-    return (seq & LOCKED) === 0 ? seq : BUSY;
+    return seqBeginSpinning(this.views.i32, lockWord(s));
   }
 
   /**
@@ -280,7 +288,7 @@ export class Shards {
    * read in between (plain reads, bounds-checked) was one instant's state. One Atomics.load.
    */
   readValidate(s: number, seq: number): boolean {
-    return seqValidate(this.views.i32, s, seq);
+    return seqValidate(this.views.i32, lockWord(s), seq);
   }
 
   /** A failed optimistic read (Atomics.add, only on the retry path). */

@@ -3,9 +3,9 @@
  * behind the shard's lock/sequence word (shard.ts).
  *
  * Writers take the shard's lock: one compareExchange, one exchange to release — two Atomics calls
- * per write. Readers take no lock: Shards.readBegin, plain bounds-checked reads of the table,
- * Shards.readValidate — two Atomics calls per read — and retry, then lockForRead, if a writer got
- * in. Work under a lock that runs user code (update() callbacks, comparing with an object) or
+ * per write. Readers take no lock: seqBegin, plain bounds-checked reads of the table, seqValidate
+ * (shard.ts's seqlock read) — two Atomics calls per read — and retry, then lockForRead, if a
+ * writer got in. Work under a lock that runs user code (update() callbacks, comparing with an object) or
  * decodes many entries (iteration, snapshot()) holds the lock HELD (lock.ts invariant 6), so
  * readers read on; a holder touches the lock (one compareExchange) before it mutates.
  *
@@ -30,11 +30,10 @@ import { SLOT_HASH, SLOT_KEY, SLOT_TAGS, SLOT_VALUE, TABLE_HEADER_BYTES, TBL_CAP
 import { type EncodedValue, type ProbeKey, T_NUMBER, finishValue, hasBlob, plausibleValue } from './codecs.js';
 import { corruptError, fullError, tableError } from './errors.js';
 import type { Views } from './memory.js';
-import { BUSY, READ_ATTEMPTS, type Shards } from './shard.js';
+import { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqBeginSpinning, seqValidate, tableOf, type Shards } from './shard.js';
 import { clearLocked, commitInsertLocked, insertSlotLocked, removeLocked } from './shard-table.js';
 import { RawValue, freePayloadBlob, readKeyLocked, readValueRaw, setTags, setValueTag, storeKey, storeValue, valuePayloadAt, valueTagAt, writeBlob } from './slots.js';
 import { NOT_FOUND, TORN, findNumber, findSlot, isFull, onlyNumbers, tableCapacity } from './table.js';
-import { hashNumber } from './hash.js';
 import { killPoint } from './kill-points.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from './engine.js';
 import type { EngineConfig } from './buffer.js';
@@ -72,31 +71,26 @@ export class StripedEngine implements Engine {
 
   // --- reads ---------------------------------------------------------------------------------
 
-  getNumber(num: number): unknown {
-    const c = this.#c;
-    const hash = hashNumber(num, c.seed) & c.hashMask;
+  getNumber(num: number, hash: number): unknown {
     const s = hash & this.#shardMask;
-    const shards = this.#shards;
     const views = this.#views;
+    const lock = lockWord(s);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-      const seq = shards.readBegin(s);
+      const i32 = views.i32;
+      const seq = seqBegin(i32, lock);
       if (seq === BUSY) continue;
-      const table = shards.table(s);
+      const table = tableOf(i32, s);
       const capacity = tableCapacity(views, table);
       if (capacity === 0) continue;
       const slot = findNumber(views, table, capacity, hash, hash >>> this.#shardBits, num);
       if (slot === TORN) continue;
-      if (slot === NOT_FOUND) {
-        if (shards.readValidate(s, seq)) return undefined;
-        continue;
+      let value: number | undefined;
+      if (slot !== NOT_FOUND) {
+        const at = slotOffset(table, capacity, slot);
+        if (valueTagAt(views, at) !== T_NUMBER || !this.#anyNumber) break; // the generic path copies and decodes it
+        value = views.f64[slotF64(at, SLOT_VALUE)]!;
       }
-      const at = slotOffset(table, capacity, slot);
-      if (valueTagAt(views, at) === T_NUMBER && this.#anyNumber) {
-        const value = views.f64[slotF64(at, SLOT_VALUE)]!;
-        if (shards.readValidate(s, seq)) return value;
-        continue;
-      }
-      break; // other values: the generic path copies and decodes them
+      if (seqValidate(i32, lock, seq)) return value; // one validation site: less bytecode to inline
     }
     const probe = this.#probe;
     probe.tag = T_NUMBER;
@@ -114,16 +108,18 @@ export class StripedEngine implements Engine {
   #lookupIn(s: number, probe: ProbeKey, wantValue: boolean): boolean {
     const shards = this.#shards;
     const views = this.#views;
+    const lock = lockWord(s);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-      const seq = shards.readBeginSpinning(s);
+      const i32 = views.i32;
+      const seq = seqBeginSpinning(i32, lock);
       if (seq !== BUSY) {
-        const table = shards.table(s);
+        const table = tableOf(i32, s);
         const capacity = tableCapacity(views, table);
         if (capacity !== 0) {
           const slot = findSlot(views, table, capacity, probe, probe.hash >>> this.#shardBits);
           const copied = slot < 0 || !wantValue || readValueRaw(views, slotOffset(table, capacity, slot), this.#raw);
           // Validate everything copied above against the sequence before trusting it.
-          if (slot !== TORN && copied && shards.readValidate(s, seq)) return slot >= 0;
+          if (slot !== TORN && copied && seqValidate(i32, lock, seq)) return slot >= 0;
         }
       }
       shards.countRetry(s);
@@ -200,9 +196,7 @@ export class StripedEngine implements Engine {
   }
 
   /** Overwriting a number in place is one store under the lock; the rest takes the shared paths. */
-  setNumber(num: number, value: number): void {
-    const c = this.#c;
-    const hash = hashNumber(num, c.seed) & c.hashMask;
+  setNumber(num: number, hash: number, value: number): void {
     const s = hash & this.#shardMask;
     const shards = this.#shards;
     const views = this.#views;

@@ -71,8 +71,7 @@ import { type EncodedValue, type ProbeKey, T_NUMBER, sameValue } from '../codecs
 import type { Views } from '../memory.js';
 import type { Shards } from '../shard.js';
 import type { EngineConfig } from '../buffer.js';
-import { findNumber } from '../table.js';
-import { hashNumber } from '../hash.js';
+import { NOT_FOUND, findNumber } from '../table.js';
 import { ABSENT, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from '../engine.js';
 import { Cells, KIND_INT, NIL, SEALED, gone, inlineState, isRecord, needsLock, present } from './cells.js';
 import { DirtyTables } from './dirty.js';
@@ -131,39 +130,37 @@ export class SyncMapEngine implements Engine {
    * Kept small in bytecode on purpose: V8 inlines callees into a hot caller only up to a
    * cumulative bytecode budget, so the rest of a lookup lives in #getNumberMissed.
    */
-  getNumber(num: number): unknown {
+  getNumber(num: number, hash: number): unknown {
     const pin = this.#pin;
     pin.enter();
-    const c = this.#c;
-    const hash = hashNumber(num, c.seed) & c.hashMask;
     const s = hash & this.#shardMask;
     let w = pin.cache[s]!; // pin.snap(s), spelled out to stay within the inlining budget
     if (w === NOT_LOADED) w = pin.reload(s);
     const table = w & ~AMENDED_BIT;
-    let slot = -1;
-    if (table !== 0) {
-      const v = this.#views;
-      const capacity = pin.capacities[s]!; // checked against the views when cached
-      slot = findNumber(v, table, capacity, hash, hash >>> this.#shardBits, num);
-      if (slot >= 0) {
-        const cell = v.i32[slotWord(slotOffset(table, capacity, slot), SLOT_CELL)]!;
-        if (cell > 0 && cell + CELL_BYTES <= v.length) {
-          const st = v.i32[cellWord(cell)]!; // a plain read: invariant 3'
-          if ((st & 3) === KIND_INT && this.#intsPlausible) return st >> 3;
-        }
+    const v = this.#views;
+    const capacity = pin.capacities[s]!; // checked against the views when cached; 0 for no snapshot
+    // Probed even with no snapshot (capacity 0: findNumber returns TORN at once, reading nothing),
+    // so this call is never rarer than the miss path's: V8 inlines a function's callees in order
+    // of call frequency until its budget is spent, and the probe must be the one inlined.
+    const slot = findNumber(v, table, capacity, hash, hash >>> this.#shardBits, num);
+    if (slot >= 0) {
+      const cell = v.i32[slotWord(slotOffset(table, capacity, slot), SLOT_CELL)]!;
+      if (cell > 0 && cell + CELL_BYTES <= v.length) {
+        const st = v.i32[cellWord(cell)]!; // a plain read: invariant 3'
+        if ((st & 3) === KIND_INT && this.#intsPlausible) return st >> 3;
       }
     }
-    return this.#getNumberMissed(num, hash, s, w, slot);
+    return this.#getNumberMissed(num, hash, s, w, table === 0 ? NOT_FOUND : slot);
   }
 
-  /** getNumber past its fast path: `slot` is the probe's answer in snapshot `w` (-1: none). */
+  /** getNumber past its fast path: `slot` is the probe's answer in snapshot `w` (NOT_FOUND: none, or no snapshot). */
   #getNumberMissed(num: number, hash: number, s: number, w: number, slot: number): unknown {
     const probe = this.#probe;
     probe.tag = T_NUMBER;
     probe.num = num === 0 ? 0 : num;
     probe.hash = hash;
     // Not in this snapshot: carry on from the probe just made (absent keys probe once, not twice).
-    const st = slot === -1 ? this.#reads.loadMissed(s, w, 0, probe) : this.#reads.load(probe);
+    const st = slot === NOT_FOUND ? this.#reads.loadMissed(s, w, 0, probe) : this.#reads.load(probe);
     return st === NIL ? undefined : this.#cells.decode(st);
   }
 
@@ -198,12 +195,11 @@ export class SyncMapEngine implements Engine {
   // --- writes ---------------------------------------------------------------------------------
 
   /** set() of a number to a number key: the generic store (a cell CAS when the value is inline). */
-  setNumber(num: number, value: number): void {
+  setNumber(num: number, hash: number, value: number): void {
     const probe = this.#probe;
-    const c = this.#c;
     probe.tag = T_NUMBER;
     probe.num = num;
-    probe.hash = hashNumber(num, c.seed) & c.hashMask;
+    probe.hash = hash;
     const encoded = this.#value;
     encoded.tag = T_NUMBER;
     encoded.num = value;
