@@ -15,34 +15,17 @@
 import { corruptError, keyError, valueError } from './errors.js';
 import { hashBytes, hashNumber, hashString, hashInt32 } from './hash.js';
 import { decodeStructured, encodeStructured } from './serializer.js';
+import { T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_BIGINT, T_BYTES, T_TUPLE, T_STRUCT, T_JSON, isInlineTag, inlineValue, isTextTag, hasBlob, isBytes } from './tags.js';
+import { encodeTuple } from './tuple.js';
+
+// The tags and tuple encoding are tags.ts's and tuple.ts's; every module imports them from here.
+export { T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_BIGINT, T_BYTES, T_TUPLE, T_STRUCT, T_JSON, isInlineTag, inlineValue, isTextTag, hasBlob, isBytes } from './tags.js';
+export { MAX_TUPLE_LENGTH, decodeTuple, encodeTuple } from './tuple.js';
 
 export const KEY_CODECS = ['any', 'string', 'number', 'int32', 'bigint', 'bytes'] as const;
 export const VALUE_CODECS = ['any', 'string', 'number', 'int32', 'bigint', 'bytes', 'json'] as const;
 export type KeyCodecName = (typeof KEY_CODECS)[number];
 export type ValueCodecName = (typeof VALUE_CODECS)[number];
-
-// Tags: shared by keys and values where they mean the same; stored in a slot's SLOT_TAGS word.
-export const T_UNDEFINED = 1;
-export const T_NULL = 2;
-export const T_FALSE = 3;
-export const T_TRUE = 4;
-export const T_NUMBER = 5;
-export const T_STRING = 6;
-export const T_BIGINT = 7;
-export const T_BYTES = 8;
-export const T_TUPLE = 9; // keys only
-export const T_STRUCT = 10; // values only: CBOR bytes
-export const T_JSON = 11; // values only: JSON text as UTF-16
-
-/** Tags that are the whole value: undefined, null, false, true (no payload). */
-export const isInlineTag = (tag: number): boolean => tag >= T_UNDEFINED && tag <= T_TRUE;
-
-/** The value an inline tag stands for. */
-export const inlineValue = (tag: number): undefined | null | boolean => tag === T_UNDEFINED ? undefined : tag === T_NULL ? null : tag === T_TRUE;
-
-/** Tags whose payload is a blob of UTF-16 code units (the others with a blob hold bytes). */
-export const isTextTag = (tag: number): boolean => tag === T_STRING || tag === T_BIGINT || tag === T_JSON;
-export const hasBlob = (tag: number): boolean => tag >= T_STRING;
 
 const NO_BYTES = new Uint8Array(0);
 
@@ -130,9 +113,6 @@ const prepareObjectKeyUnguarded = (codec: number, key: object | null, probe: Pro
   }
 };
 
-/** A real Uint8Array (a Proxy of one passes instanceof but not the built-ins' brand checks). */
-export const isBytes = (x: unknown): x is Uint8Array => ArrayBuffer.isView(x) && x instanceof Uint8Array;
-
 /**
  * Bytes safe to read under a lock: a view of shared memory (possibly of the map's own buffer,
  * which the call itself may change or grow) is copied first.
@@ -143,118 +123,6 @@ export const prepareKeyOrThrow = (codec: number, key: unknown, probe: ProbeKey, 
   if (!prepareKey(codec, key, probe, seed, mask)) {
     const name = KEY_CODECS[codec]!;
     throw keyError(name, key, codec === 0 ? 'keys are primitives, Uint8Arrays, or arrays of these' : '');
-  }
-};
-
-// --- tuples: canonical bytes ---------------------------------------------------------------
-// element := tag:u8 payload; number: f64 (-0 as 0, one NaN); string/bigint: u32 length + UTF-16
-// units; bytes: u32 length + bytes; tuple: u32 count + elements; undefined/null/booleans: none.
-
-class ByteWriter {
-  buf = new Uint8Array(64);
-  view = new DataView(this.buf.buffer);
-  pos = 0;
-  reserve(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
-    next.set(this.buf);
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-}
-
-export const encodeTuple = (tuple: readonly unknown[]): Uint8Array | null => {
-  const w = new ByteWriter();
-  return writeTuple(w, tuple, 0) ? w.buf.slice(0, w.pos) : null;
-};
-
-/** Longest tuple key: a key is compared whole on every probe that meets its hash. */
-export const MAX_TUPLE_LENGTH = 65536;
-
-const writeTuple = (w: ByteWriter, tuple: readonly unknown[], depth: number): boolean => {
-  if (depth > 64 || tuple.length > MAX_TUPLE_LENGTH) return false;
-  w.reserve(5);
-  w.buf[w.pos++] = T_TUPLE;
-  w.view.setUint32(w.pos, tuple.length, true);
-  w.pos += 4;
-  for (let i = 0; i < tuple.length; i++) {
-    const e = tuple[i];
-    if (Array.isArray(e)) {
-      if (!writeTuple(w, e, depth + 1)) return false;
-    } else if (!writeElement(w, e)) return false;
-  }
-  return true;
-};
-
-const writeElement = (w: ByteWriter, e: unknown): boolean => {
-  w.reserve(9);
-  if (typeof e === 'number') {
-    w.buf[w.pos++] = T_NUMBER;
-    w.view.setFloat64(w.pos, e === 0 ? 0 : e !== e ? NaN : e, true);
-    w.pos += 8;
-  } else if (typeof e === 'string' || typeof e === 'bigint') {
-    const s = typeof e === 'string' ? e : e.toString();
-    w.buf[w.pos++] = typeof e === 'string' ? T_STRING : T_BIGINT;
-    w.view.setUint32(w.pos, s.length, true);
-    w.pos += 4;
-    w.reserve(s.length * 2);
-    for (let i = 0; i < s.length; i++, w.pos += 2) w.view.setUint16(w.pos, s.charCodeAt(i), true);
-  } else if (isBytes(e)) {
-    w.buf[w.pos++] = T_BYTES;
-    w.view.setUint32(w.pos, e.length, true);
-    w.pos += 4;
-    w.reserve(e.length);
-    w.buf.set(e, w.pos);
-    w.pos += e.length;
-  } else if (e === undefined || e === null || typeof e === 'boolean') {
-    w.buf[w.pos++] = e === undefined ? T_UNDEFINED : e === null ? T_NULL : e ? T_TRUE : T_FALSE;
-  } else {
-    return false;
-  }
-  return true;
-};
-
-export const decodeTuple = (bytes: Uint8Array): unknown[] => {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const at = { pos: 0 };
-  try {
-    const tuple = readElement(bytes, view, at);
-    if (!Array.isArray(tuple) || at.pos !== bytes.length) throw new Error('trailing or missing bytes');
-    return tuple;
-  } catch (error) {
-    throw corruptError('codecs', `a stored tuple key does not decode: ${error instanceof Error ? error.message : String(error)}`);
-  }
-};
-
-const readElement = (bytes: Uint8Array, view: DataView, at: { pos: number }): unknown => {
-  const tag = bytes[at.pos++];
-  switch (tag) {
-    case T_NUMBER:
-      at.pos += 8;
-      return view.getFloat64(at.pos - 8, true);
-    case T_STRING:
-    case T_BIGINT: {
-      const n = view.getUint32(at.pos, true);
-      let s = '';
-      for (let i = 0, p = at.pos + 4; i < n; i++, p += 2) s += String.fromCharCode(view.getUint16(p, true));
-      at.pos += 4 + 2 * n;
-      return tag === T_STRING ? s : BigInt(s);
-    }
-    case T_BYTES: {
-      const n = view.getUint32(at.pos, true);
-      at.pos += 4 + n;
-      return bytes.slice(at.pos - n, at.pos);
-    }
-    case T_TUPLE: {
-      const n = view.getUint32(at.pos, true);
-      at.pos += 4;
-      const out: unknown[] = [];
-      for (let i = 0; i < n; i++) out.push(readElement(bytes, view, at));
-      return out;
-    }
-    default:
-      if (isInlineTag(tag!)) return inlineValue(tag!);
-      throw new Error(`shardmap (codecs): unknown tuple element tag ${String(tag)}`);
   }
 };
 
