@@ -26,30 +26,20 @@ if (new Uint8Array(new Uint32Array([0x01020304]).buffer)[0] !== 0x04) {
   throw new Error('shardmap (control): needs a little-endian platform');
 }
 
-export function matchTag(word: number, tag: number): number {
+export const matchTag = (word: number, tag: number): number => {
   const x = word ^ Math.imul(LSBS, tag);
   return (x - LSBS) & ~x & MSBS;
-}
+};
 
-export function matchEmpty(word: number): number {
-  return word & ~(word << 6) & MSBS;
-}
+export const matchEmpty = (word: number): number => word & ~(word << 6) & MSBS;
 
-export function matchEmptyOrDeleted(word: number): number {
-  return word & MSBS;
-}
+export const matchEmptyOrDeleted = (word: number): number => word & MSBS;
 
 /** Index (0..3) within the group of the lowest flagged byte of a non-zero match mask. */
-export function lowestByte(mask: number): number {
-  return (31 - Math.clz32(mask & -mask)) >> 3;
-}
+export const lowestByte = (mask: number): number => (31 - Math.clz32(mask & -mask)) >> 3;
 
 /** The mask with its lowest flagged byte removed. */
-export function withoutLowest(mask: number): number {
-  return mask & (mask - 1);
-}
+export const withoutLowest = (mask: number): number => mask & (mask - 1);
 
 /** The 7-bit tag of a hash: its top bits, which the group index does not use first. */
-export function tagOf(hash: number): number {
-  return hash >>> 25;
-}
+export const tagOf = (hash: number): number => hash >>> 25;

@@ -46,12 +46,12 @@ export interface ShardFigures {
 export interface Engine {
   /** The mode's name, as `mode` takes it. */
   readonly name: 'striped' | 'syncmap';
-  /** get() of a number key the key codec takes (-0 may come unfolded): the value, or undefined. */
-  getNumber(num: number): unknown;
+  /** get() of a number key the key codec takes (-0 may come unfolded), `hash` its masked hash: the value, or undefined. */
+  getNumber(num: number, hash: number): unknown;
   /** The value of `probe`, or ABSENT. `wantValue` false: any non-ABSENT answer (has()). */
   lookup(probe: ProbeKey, wantValue: boolean): unknown;
-  /** set() of a number value to a number key (the codecs take both; -0 folded). */
-  setNumber(num: number, value: number): void;
+  /** set() of a number value to a number key (the codecs take both; -0 folded), `hash` the key's masked hash. */
+  setNumber(num: number, hash: number, value: number): void;
   /** set(): `probe` → `value`. */
   store(probe: ProbeKey, value: EncodedValue): void;
   /** The value already there (nothing stored), or ABSENT (then `value` was stored). */

@@ -19,30 +19,28 @@
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-function mixBlock(h: number, k: number): number {
+const mixBlock = (h: number, k: number): number => {
   k = Math.imul(k, C1);
   k = (k << 15) | (k >>> 17);
   k = Math.imul(k, C2);
   h ^= k;
   h = (h << 13) | (h >>> 19);
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
+};
 
 /** Murmur3's fmix32: every input bit affects every output bit. */
-export function finalize(h: number): number {
+export const finalize = (h: number): number => {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
-}
+};
 
 /** Integers take fmix32 alone (a bijection, ~5 ns): it already spreads every input bit over the
  *  low bits (shard, group) and the top bits (tag); the seed XORed in first makes which keys
  *  collide in those bits unpredictable. */
-export function hashInt32(n: number, seed: number): number {
-  return finalize(n ^ seed);
-}
+export const hashInt32 = (n: number, seed: number): number => finalize(n ^ seed);
 
 const f64 = new Float64Array(1);
 const f64Words = new Int32Array(f64.buffer);
@@ -51,22 +49,18 @@ const f64Words = new Int32Array(f64.buffer);
  * Numbers by SameValueZero: -0 hashes as 0, every NaN alike, integers as their int32 value.
  * Small on purpose (the rest is hashNonInt32): V8 then inlines it into hot lookups whole.
  */
-export function hashNumber(n: number, seed: number): number {
-  return (n | 0) === n ? hashInt32(n, seed) : hashNonInt32(n, seed);
-}
+export const hashNumber = (n: number, seed: number): number => (n | 0) === n ? hashInt32(n, seed) : hashNonInt32(n, seed);
 
-function hashNonInt32(n: number, seed: number): number {
+const hashNonInt32 = (n: number, seed: number): number => {
   if (n !== n) return hashInt32(0x7ff80000, seed ^ 0x5bd1e995);
   f64[0] = n;
   return finalize(mixBlock(mixBlock(seed, f64Words[0]!), f64Words[1]!) ^ 8);
-}
+};
 
 /** The per-block key: a different word from the seed itself, so neither reveals the other. */
-function blockKey(seed: number): number {
-  return finalize(seed ^ 0x6a09e667) | 1;
-}
+const blockKey = (seed: number): number => finalize(seed ^ 0x6a09e667) | 1;
 
-export function hashString(s: string, seed: number): number {
+export const hashString = (s: string, seed: number): number => {
   const n = s.length;
   const key = blockKey(seed);
   let h = seed;
@@ -74,9 +68,9 @@ export function hashString(s: string, seed: number): number {
   for (; i + 1 < n; i += 2) h = mixBlock(h, (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)) ^ key);
   if (i < n) h = mixBlock(h, s.charCodeAt(i) ^ key);
   return finalize(h ^ (n << 1));
-}
+};
 
-export function hashBytes(b: Uint8Array, seed: number): number {
+export const hashBytes = (b: Uint8Array, seed: number): number => {
   const n = b.length;
   const key = blockKey(seed);
   let h = seed;
@@ -86,11 +80,11 @@ export function hashBytes(b: Uint8Array, seed: number): number {
   for (let shift = 0; i < n; i++, shift += 8) tail |= b[i]! << shift;
   if (n & 3) h = mixBlock(h, tail ^ key);
   return finalize(h ^ n);
-}
+};
 
 /** A seed from the platform's CSPRNG where there is one. */
-export function randomSeed(): number {
+export const randomSeed = (): number => {
   const c = (globalThis as { crypto?: { getRandomValues?: (a: Int32Array) => Int32Array } }).crypto;
   if (c?.getRandomValues) return c.getRandomValues(new Int32Array(1))[0]!;
   return (Math.random() * 2 ** 32) | 0;
-}
+};

@@ -182,19 +182,13 @@ export const OWNER_ALIVE = 1;
 export const OWNER_DEAD = 2;
 
 /** Int32 index of field `field` of owner `id` (1-based; 0 means "no owner"). */
-export function ownerWord(shardCount: number, id: number, field: number): number {
-  return ((HEADER_BYTES + shardCount * SHARD_BYTES) >> 2) + (id - 1) * OWNER_WORDS + field;
-}
+export const ownerWord = (shardCount: number, id: number, field: number): number => ((HEADER_BYTES + shardCount * SHARD_BYTES) >> 2) + (id - 1) * OWNER_WORDS + field;
 
 /** Int32 index of word `word` of shard `shard`'s control block. */
-export function shardWord(shard: number, word: number): number {
-  return ((HEADER_BYTES + shard * SHARD_BYTES) >> 2) + word;
-}
+export const shardWord = (shard: number, word: number): number => ((HEADER_BYTES + shard * SHARD_BYTES) >> 2) + word;
 
 /** First heap byte: after the header, the shard control blocks and the owner registry. */
-export function arenaStart(shardCount: number): number {
-  return HEADER_BYTES + shardCount * SHARD_BYTES + OWNER_SLOTS * OWNER_WORDS * 4;
-}
+export const arenaStart = (shardCount: number): number => HEADER_BYTES + shardCount * SHARD_BYTES + OWNER_SLOTS * OWNER_WORDS * 4;
 
 // --- tables ------------------------------------------------------------------------------------
 /** Control bytes matched at once: one Int32 word (control.ts). */
@@ -325,104 +319,72 @@ export const TBL_CAPACITY = 0;
 // --- accessors: the index arithmetic every other module uses --------------------------------
 // Views index the buffer as Int32 words (byte >> 2) and Float64s (byte >> 3). Each accessor below
 // names what it indexes; other modules pass byte offsets and field constants, never shift them.
+// Accessors (and the hot helpers of table.ts, control.ts, hash.ts, slots.ts, codecs.ts) are const
+// bindings, not function declarations: a declaration's binding is mutable, so optimized code that
+// inlines a call to it first loads the binding and checks it still is that function (~3
+// instructions a call, a dozen calls on a lookup); a const binding is folded.
 
 /** Slot words: SLOT_BYTES / 4. */
 export const SLOT_WORDS = SLOT_BYTES >> 2;
 
 /** Int32 index of word `field` of the slot (or value record: same payload shape) at byte `at`. */
-export function slotWord(at: number, field: number): number {
-  return (at >> 2) + field;
-}
+export const slotWord = (at: number, field: number): number => (at >> 2) + field;
 
 /** Float64 index of the f64 payload at word `field` (SLOT_KEY, SLOT_VALUE, RECORD_PAYLOAD) of `at`. */
-export function slotF64(at: number, field: number): number {
-  return (at >> 3) + (field >> 1);
-}
+export const slotF64 = (at: number, field: number): number => (at >> 3) + (field >> 1);
 
 /** Int32 index of word `field` (TBL_*) of the table header at byte `table`. */
-export function tableWord(table: number, field: number): number {
-  return (table >> 2) + field;
-}
+export const tableWord = (table: number, field: number): number => (table >> 2) + field;
 
 /** Int32 index of control group `group` (GROUP_WIDTH bytes read as one word) of the table at `table`. */
-export function ctrlGroupWord(table: number, group: number): number {
-  return ((table + TABLE_HEADER_BYTES) >> 2) + group;
-}
+export const ctrlGroupWord = (table: number, group: number): number => ((table + TABLE_HEADER_BYTES) >> 2) + group;
 
 /** Int32 index of the state word of the syncmap cell at byte `cell`. */
-export function cellWord(cell: number): number {
-  return (cell >> 2) + CELL_STATE;
-}
+export const cellWord = (cell: number): number => (cell >> 2) + CELL_STATE;
 
 /** Byte offset of the cell whose state word has Int32 index `word` (cellWord's inverse). */
-export function cellAt(word: number): number {
-  return (word - CELL_STATE) << 2;
-}
+export const cellAt = (word: number): number => (word - CELL_STATE) << 2;
 
 /** Int32 index of word `field` of the syncmap value record at byte `record`. */
-export function recordWord(record: number, field: number): number {
-  return (record >> 2) + field;
-}
+export const recordWord = (record: number, field: number): number => (record >> 2) + field;
 
 /** Int32 index of header word `field` (RETIRED_*) of the retire list at byte `list`. */
-export function retiredWord(list: number, field: number): number {
-  return (list >> 2) + field;
-}
+export const retiredWord = (list: number, field: number): number => (list >> 2) + field;
 
 /** Int32 index of the first word of entry `i` (block, bytes, epoch) of the retire list at `list`. */
-export function retiredEntry(list: number, i: number): number {
-  return (list >> 2) + RETIRED_HEADER_WORDS + i * RETIRED_ENTRY_WORDS;
-}
+export const retiredEntry = (list: number, i: number): number => (list >> 2) + RETIRED_HEADER_WORDS + i * RETIRED_ENTRY_WORDS;
 
 /** Int32 index of word `field` (0: offset, 1: bytes) of intent-log allocation `i` of shard `s`. */
-export function logAllocWord(s: number, i: number, field: number): number {
-  return shardWord(s, S_LOG_ALLOCS) + 2 * i + field;
-}
+export const logAllocWord = (s: number, i: number, field: number): number => shardWord(s, S_LOG_ALLOCS) + 2 * i + field;
 
 /** Bytes of a retire list holding `capacity` entries. */
-export function retiredListBytes(capacity: number): number {
-  return 4 * (RETIRED_HEADER_WORDS + capacity * RETIRED_ENTRY_WORDS);
-}
+export const retiredListBytes = (capacity: number): number => 4 * (RETIRED_HEADER_WORDS + capacity * RETIRED_ENTRY_WORDS);
 
 /** Int32 index of the free-list link (next block's offset) kept in a free heap block's first word. */
-export function linkWord(block: number): number {
-  return block >> 2;
-}
+export const linkWord = (block: number): number => block >> 2;
 
 /** Bytes of a table block with `capacity` slots. */
-export function tableBytes(capacity: number): number {
-  return TABLE_HEADER_BYTES + capacity + capacity * SLOT_BYTES;
-}
+export const tableBytes = (capacity: number): number => TABLE_HEADER_BYTES + capacity + capacity * SLOT_BYTES;
 
 /** Byte offset of the first control byte of the table at `table`. */
-export function ctrlStart(table: number): number {
-  return table + TABLE_HEADER_BYTES;
-}
+export const ctrlStart = (table: number): number => table + TABLE_HEADER_BYTES;
 
 /** Byte offset of slot `slot` in the table at `table`. */
-export function slotOffset(table: number, capacity: number, slot: number): number {
-  return table + TABLE_HEADER_BYTES + capacity + slot * SLOT_BYTES;
-}
+export const slotOffset = (table: number, capacity: number, slot: number): number => table + TABLE_HEADER_BYTES + capacity + slot * SLOT_BYTES;
 
 /** The slot index whose slotOffset is `at`. */
-export function slotIndex(table: number, capacity: number, at: number): number {
-  return (at - table - TABLE_HEADER_BYTES - capacity) / SLOT_BYTES;
-}
+export const slotIndex = (table: number, capacity: number, at: number): number => (at - table - TABLE_HEADER_BYTES - capacity) / SLOT_BYTES;
 
 /** Loads above 7/8 make probe sequences long; Swiss tables grow there. */
-export function maxLoad(capacity: number): number {
-  return capacity - (capacity >> 3);
-}
+export const maxLoad = (capacity: number): number => capacity - (capacity >> 3);
 
 /** Bytes of a block of size class `cls`. */
-export function classBytes(cls: number): number {
+export const classBytes = (cls: number): number => {
   return cls < 31 ? 1 << cls : 2 ** cls; // a shift: \`**\` is a float pow on the heap's hot paths
-}
+};
 
 /** Size class holding `bytes` (at least MIN_CLASS). */
-export function sizeClassOf(bytes: number): number {
-  return bytes <= 8 ? MIN_CLASS : 32 - Math.clz32(bytes - 1);
-}
+export const sizeClassOf = (bytes: number): number => bytes <= 8 ? MIN_CLASS : 32 - Math.clz32(bytes - 1);
 
 /** Everything is 8-byte aligned so inline f64 payloads can be read through a Float64Array. */
 export const ALIGN = 8;

@@ -30,9 +30,9 @@
  *
  * Organisation: this file is the public front — argument and codec checks, key and value
  * preparation (user code in getters runs here, before any lock), the re-entrancy guard, result
- * shaping and the public docs. Every operation is one call into the engine chosen once in the
+ * shaping and the public docs (iteration's shard-by-shard walk is iteration.ts's). Every operation is one call into the engine chosen once in the
  * constructor (engine.ts): striped.ts for mode 'striped', syncmap/ for mode 'syncmap'. Locks and
- * the seqlock read are shard.ts's; table growth too; payloads are slots.ts's; stats stats.ts's.
+ * the seqlock read are shard-lock.ts's; table growth shard.ts's; payloads are slots.ts's; stats stats.ts's.
  */
 import { EncodedValue, ProbeKey, T_BIGINT, T_BYTES, T_NUMBER, T_STRUCT, encodeValue, finishValue, prepareKey, prepareKeyOrThrow } from './codecs.js';
 import { badBufferError, callbackWriteError, disposedError, notNumericError, reentrantError, valueError } from './errors.js';
@@ -49,6 +49,7 @@ import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, disposedEngine, type Engine } 
 import { StripedEngine } from './striped.js';
 import type { AddableValue, DisposeSymbol, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
 import { SyncMapEngine } from './syncmap/engine.js';
+import { rangeShards, walkShards } from './iteration.js';
 
 const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
 
@@ -171,7 +172,10 @@ export class ShardedMap<K = unknown, V = unknown> {
     if (typeof key === 'number' && this.#numberKeys) {
       if (this.#int32Keys && (key | 0) !== key) return undefined; // no such key can be stored
       // -0 needs no folding into 0 here: a number key is compared with ===, and hashes as 0.
-      return this.#engine.getNumber(key) as V | undefined;
+      // The key is hashed here (key preparation is the front's), which also keeps the hash's
+      // bytecode out of the engine's lookup and its inlining budget.
+      const c = this.#config;
+      return this.#engine.getNumber(key, hashNumber(key, c.seed) & c.hashMask) as V | undefined;
     }
     return this.#getOther(key) as V | undefined;
   }
@@ -219,7 +223,8 @@ export class ShardedMap<K = unknown, V = unknown> {
   set(key: K, value: V): this {
     if (userCode.n !== 0) throw this.#refuseWrite('set');
     if (typeof key === 'number' && typeof value === 'number' && this.#numberKeys && this.#anyNumber && (!this.#int32Keys || (key | 0) === key)) {
-      this.#engine.setNumber(key === 0 ? 0 : key, value);
+      const c = this.#config;
+      this.#engine.setNumber(key === 0 ? 0 : key, hashNumber(key, c.seed) & c.hashMask, value);
       return this;
     }
     this.#prepareWrite(key, value);
@@ -360,37 +365,26 @@ export class ShardedMap<K = unknown, V = unknown> {
     value.num = next;
   }
 
-  // --- iteration -----------------------------------------------------------------------------
+  // --- iteration (iteration.ts) --------------------------------------------------------------
 
-  /**
-   * Shard by shard from a random first shard (as Go randomises map iteration order): callers that
-   * delete "the first key visited" would otherwise drain shard 0, then 1, ... and skew the map,
-   * and concurrent iterators would all queue on shard 0's lock first.
-   */
-  *#walk(method: string): Generator<[unknown, unknown], void, undefined> {
-    const count = this.#config.shardCount;
-    const first = Math.floor(Math.random() * count);
-    for (let i = 0; i < count; i++) {
-      if (this.#inUpdate) throw reentrantError(method);
-      const out: [unknown, unknown][] = [];
-      this.#engine.copyShard((first + i) & (count - 1), out);
-      yield* out; // no lock is held while the consumer runs
-    }
-  }
+  /** Throws if called inside an update() callback of this instance. */
+  #checkNotInUpdate = (method: string): void => {
+    if (this.#inUpdate) throw reentrantError(method);
+  };
 
   *entries(): IterableIterator<[K, V]> {
-    if (this.#inUpdate) throw reentrantError('entries');
-    for (const entry of this.#walk('iterator')) yield entry as [K, V];
+    this.#checkNotInUpdate('entries');
+    for (const entry of walkShards(this.#engine, this.#config.shardCount, this.#checkNotInUpdate)) yield entry as [K, V];
   }
 
   *keys(): IterableIterator<K> {
-    if (this.#inUpdate) throw reentrantError('keys');
-    for (const [key] of this.#walk('iterator')) yield key as K;
+    this.#checkNotInUpdate('keys');
+    for (const [key] of walkShards(this.#engine, this.#config.shardCount, this.#checkNotInUpdate)) yield key as K;
   }
 
   *values(): IterableIterator<V> {
-    if (this.#inUpdate) throw reentrantError('values');
-    for (const [, value] of this.#walk('iterator')) yield value as V;
+    this.#checkNotInUpdate('values');
+    for (const [, value] of walkShards(this.#engine, this.#config.shardCount, this.#checkNotInUpdate)) yield value as V;
   }
 
   [Symbol.iterator](): IterableIterator<[K, V]> {
@@ -400,25 +394,19 @@ export class ShardedMap<K = unknown, V = unknown> {
   /** As Map's: `cb` is checked before anything else, and called with `thisArg` as its `this`. */
   forEach(cb: (value: V, key: K, map: ShardedMap<K, V>) => void, thisArg?: unknown): void {
     if (typeof cb !== 'function') throw new TypeError(`shardmap: forEach() needs a function, got ${cb === null ? 'null' : typeof cb}`);
-    this.#range((key, value) => void cb.call(thisArg, value, key, this), 'forEach');
+    this.#range((key, value) => void cb.call(thisArg, value as V, key as K, this), 'forEach');
   }
 
   /** Calls fn for each entry; stops when fn returns false (sync.Map's Range). */
   range(fn: (key: K, value: V) => boolean | void): void {
-    this.#range(fn, 'range');
+    this.#range(fn as (key: unknown, value: unknown) => boolean | void, 'range');
   }
 
-  #range(fn: (key: K, value: V) => boolean | void, method: string): void {
-    if (this.#inUpdate) throw reentrantError(method);
-    // As #walk, without a generator resumption per entry.
-    const count = this.#config.shardCount;
-    const first = Math.floor(Math.random() * count);
+  /** rangeShards, counted in #ranging so that dispose() from inside a callback is refused. */
+  #range(fn: (key: unknown, value: unknown) => boolean | void, method: string): void {
     this.#ranging++;
     try {
-      for (let i = 0; i < count; i++) {
-        if (this.#inUpdate) throw reentrantError(method);
-        if (!this.#engine.rangeShard((first + i) & (count - 1), fn as (key: unknown, value: unknown) => boolean | void)) return;
-      }
+      rangeShards(this.#engine, this.#config.shardCount, fn, this.#checkNotInUpdate, method);
     } finally {
       this.#ranging--;
     }

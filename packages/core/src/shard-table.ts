@@ -18,7 +18,7 @@ import { killPoint } from './kill-points.js';
  * pass maxLoad. The slot is claimed (control byte set) only by commitInsertLocked.
  * Returns -1 if the heap is full (nothing changed). Inside beginLocked/commitLocked.
  */
-export function insertSlotLocked(shards: Shards, s: number, hash: number): number {
+export const insertSlotLocked = (shards: Shards, s: number, hash: number): number => {
   shards.tableLocked(s); // the table may lie beyond this thread's views (another thread grew it)
   const count = shards.countLocked(s);
   const tombstones = shards.tombstonesLocked(s);
@@ -38,19 +38,19 @@ export function insertSlotLocked(shards: Shards, s: number, hash: number): numbe
     capacity = next;
   }
   return findInsertSlot(shards.views, shards.table(s), capacity, hash >>> shards.shardBits);
-}
+};
 
 /** Publishes the entry written into free slot `slot`: its control byte makes it findable. */
-export function commitInsertLocked(shards: Shards, s: number, slot: number, hash: number): void {
+export const commitInsertLocked = (shards: Shards, s: number, slot: number, hash: number): void => {
   const table = shards.table(s);
   shards.log.logCtrlLocked(s, ctrlStart(table) + slot);
   const overTombstone = claimSlot(shards.views, table, slot, hash);
   killPoint('table.insert.claimed');
   shards.countInsertLocked(s, overTombstone);
-}
+};
 
 /** Removes the entry at `slot` as one logged mutation, then frees its blobs. */
-export function removeLocked(shards: Shards, s: number, slot: number): void {
+export const removeLocked = (shards: Shards, s: number, slot: number): void => {
   const table = shards.table(s);
   const at = slotOffset(table, shards.capacity(s), slot);
   shards.beginLocked(s);
@@ -63,10 +63,10 @@ export function removeLocked(shards: Shards, s: number, slot: number): void {
   // The slot's words are intact (only its control byte changed): free what they point to.
   freeKeyBlob(shards.views, shards.heap, s, at);
   freeValueBlob(shards.views, shards.heap, s, at);
-}
+};
 
 /** Builds a table of `capacity` slots from the current one and publishes it (invariant 2). */
-function rehashLocked(shards: Shards, s: number, capacity: number): boolean {
+const rehashLocked = (shards: Shards, s: number, capacity: number): boolean => {
   const old = shards.table(s);
   const fresh = shards.allocTableLocked(s, capacity);
   if (fresh === 0) return false;
@@ -75,7 +75,7 @@ function rehashLocked(shards: Shards, s: number, capacity: number): boolean {
   shards.publishTableLocked(s, fresh);
   killPoint('table.rehash.published');
   return true;
-}
+};
 
 /**
  * Empties shard `s`: publishes a fresh minimal table, then frees the old one and its blobs. At
@@ -83,7 +83,7 @@ function rehashLocked(shards: Shards, s: number, capacity: number): boolean {
  * (control bytes reset, then the blobs freed) — clear() must never need memory. In place, a
  * thread dying half-way leaves the shard partly cleared, every remaining entry intact.
  */
-export function clearLocked(shards: Shards, s: number): void {
+export const clearLocked = (shards: Shards, s: number): void => {
   const old = shards.tableLocked(s);
   const oldCapacity = shards.capacity(s);
   shards.beginLocked(s);
@@ -101,29 +101,29 @@ export function clearLocked(shards: Shards, s: number): void {
   killPoint('striped.clear.committed');
   freeEntriesOf(shards, s, old, oldCapacity, shards.views.u8.slice(ctrlStart(old), ctrlStart(old) + oldCapacity));
   shards.heap.freeTable(old, tableBytes(oldCapacity));
-}
+};
 
-function clearInPlaceLocked(shards: Shards, s: number, table: number, capacity: number): void {
+const clearInPlaceLocked = (shards: Shards, s: number, table: number, capacity: number): void => {
   const ctrl = shards.views.u8.slice(ctrlStart(table), ctrlStart(table) + capacity); // which slots were full
   initTable(shards.views, table, capacity); // unpublishes every entry at once (their words stay)
   shards.setCountsLocked(s, 0, 0);
   freeEntriesOf(shards, s, table, capacity, ctrl);
-}
+};
 
 /** Frees the blobs of the entries that `ctrl` (a copy of a table's control bytes) marks full. */
-function freeEntriesOf(shards: Shards, s: number, table: number, capacity: number, ctrl: Uint8Array): void {
+const freeEntriesOf = (shards: Shards, s: number, table: number, capacity: number, ctrl: Uint8Array): void => {
   for (let slot = 0; slot < capacity; slot++) {
     if ((ctrl[slot]! & 0x80) !== 0) continue;
     const at = slotOffset(table, capacity, slot);
     freeKeyBlob(shards.views, shards.heap, s, at);
     freeValueBlob(shards.views, shards.heap, s, at);
   }
-}
+};
 
 /** Initial slots per shard for an expected total of `entries`. */
-export function initialCapacity(entries: number, shardCount: number): number {
+export const initialCapacity = (entries: number, shardCount: number): number => {
   const perShard = Math.ceil(entries / shardCount);
   let capacity = MIN_CAPACITY;
   while (maxLoad(capacity) < perShard) capacity *= 2;
   return capacity;
-}
+};

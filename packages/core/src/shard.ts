@@ -1,19 +1,9 @@
 /**
- * Shards: the shard lock, the seqlock read protocol and every write of a shard's control block
- * (layout.ts; line 1 is the heap's small-block allocator, memory.ts). A shard is a lock/sequence
- * word, a table and that allocator. Both engines (striped.ts, syncmap/) go through this class for
- * all of it; the lock word's encoding is lock.ts's.
- *
- * Writers: lock(s) ... unlock(s). Every mutation of a shard's table, its blobs or its control
- * block happens between the two; unlock advances the sequence (lock.ts, invariant 1).
- *
- * Readers (optimistic, seqlock): `seq = readBegin(s)` (BUSY while a writer may be mutating), copy
- * what they need with plain bounds-checked reads, and accept the copy only if `readValidate(s,
- * seq)`. Two Atomics.load calls per read. A holder that runs user code or long read-only work
- * holds the lock HELD (`hold` ... `touch`, lock.ts invariant 6): readers read through it as
- * through an unlocked sequence. After READ_ATTEMPTS failures a reader calls lockForRead, which
- * takes the lock (so a stream of writers cannot starve it) or hands back the HELD word it met:
- * a reader waits only for a mutation in progress, which runs no user code (invariant 7).
+ * Shards: every write of a shard's control block (layout.ts; line 1 is the heap's small-block
+ * allocator, memory.ts), its table's growth and its crash consistency, over the shard lock and
+ * seqlock read of ShardLocks (shard-lock.ts), which it extends. A shard is a lock/sequence word,
+ * a table and that allocator. Both engines (striped.ts, syncmap/) go through this class for all
+ * of it.
  *
  * Growth (invariants):
  *  1. A table never exceeds maxLoad (7/8) live + tombstoned slots: insertSlotLocked rehashes first.
@@ -31,261 +21,45 @@
  *     the death are intact; the one in flight is rolled back whole. Then the engine's own repair
  *     runs (`afterRecoveryLocked`).
  */
-import { AMENDED_BIT, S_COUNT, S_DIRTY_ONLY, S_HOLDER, S_LAST_SEQUENCE, S_LIVE, S_LOCK, S_LOCK_ACQUISITIONS, S_LOCK_CONTENDED, S_LOCK_WAITS, S_MISSES } from './layout.js';
-import { S_OPTIMISTIC_RETRIES, S_PROMOTIONS, S_RETIRED, S_SNAPSHOT, S_TABLE, S_TOMBSTONES, TBL_CAPACITY } from './layout.js';
+import { AMENDED_BIT, S_COUNT, S_DIRTY_ONLY, S_HOLDER, S_LIVE, S_LOCK, S_MISSES } from './layout.js';
+import { S_PROMOTIONS, S_RETIRED, S_SNAPSHOT, S_TABLE, S_TOMBSTONES, TBL_CAPACITY } from './layout.js';
 import { ctrlStart, shardWord, slotOffset, tableBytes, tableWord } from './layout.js';
-import { HELD, LOCKED, TAKEN, hold, lockSlow, lockedBy, nextSequence, takeOverIfDead, touch, unlock, type LockCounters, type LockOwner } from './lock.js';
+import { takeOverIfDead, type LockOwner } from './lock.js';
 import { Heap, Views } from './memory.js';
 import { IntentLog } from './intent-log.js';
-import { userCode } from './guard.js';
 import { freeOwners, markThreadDead } from './owners.js';
 import { corruptError, fullError, tableError } from './errors.js';
 import { DELETED, EMPTY } from './control.js';
 import { findSlot, initTable, tableCapacity, TORN } from './table.js';
-import { sameValue, type ProbeKey } from './codecs.js';
+import type { ProbeKey } from './codecs.js';
+import { ShardLocks } from './shard-lock.js';
 
-/** Optimistic attempts before a reader takes the lock (each failed one is a retry in stats). */
-export const READ_ATTEMPTS = 4;
-/** Loads a reader spins on a locked shard (readBeginSpinning) before counting a failed attempt. */
-const READ_SPINS = 64;
-/** readBegin's answer while a writer may be mutating: has the LOCKED bit, so no readable word equals it. */
-export const BUSY = -1;
+export { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqBeginSpinning, seqValidate, tableOf } from './shard-lock.js';
 
-/**
- * Seqlock step 1, as a function of the views' Int32Array (module-level, so a hot caller inlines
- * it whole: a method reached through the Shards object costs ~60 instructions more per call).
- * Shard `s`'s sequence, or BUSY while a writer holds its lock. One Atomics.load.
- */
-export function seqBegin(i32: Int32Array, s: number): number {
-  const seq = Atomics.load(i32, shardWord(s, S_LOCK));
-  return (seq & LOCKED) === 0 ? seq : BUSY;
-}
-
-/** Seqlock step 2: no writer held shard `s`'s lock since seqBegin returned `seq`. One Atomics.load. */
-export function seqValidate(i32: Int32Array, s: number, seq: number): boolean {
-  return Atomics.load(i32, shardWord(s, S_LOCK)) === seq;
-}
-
-/** Shard `s`'s table offset (S_TABLE), plain: optimistic readers validate it with the sequence. */
-export function tableOf(i32: Int32Array, s: number): number {
-  return i32[shardWord(s, S_TABLE)]!;
-}
-
-export class Shards {
+export class Shards extends ShardLocks {
   readonly shardBits: number;
   /** Set by an engine that keeps state of its own per shard: runs last in recoverLocked (invariant 6). */
   afterRecoveryLocked: ((s: number) => void) | undefined = undefined;
   readonly log: IntentLog;
-  /** Per shard: the word this thread last saw unlocked (the CAS hint, lock.ts invariant 2). */
-  private readonly hints: Int32Array;
-  /** Per shard: the unlocked word the current hold was acquired over. */
-  private readonly acquired: Int32Array;
-  private readonly counters: LockCounters = { waits: 0, tookOver: false, held: 0 };
-  private readonly lockOwner: LockOwner;
-  /** What this thread's locked shard words look like (lock.ts invariant 2). */
-  private readonly lockedWord: number;
-  /** Per shard: 1 while this instance holds its lock (who is waiting on whom, lock.ts). */
-  private readonly holding: Uint8Array;
   /** A table replaced by the mutation in flight, freed at commit (invariant 5). */
   private retiredTable = 0;
   constructor(
-    readonly views: Views,
+    views: Views,
     readonly heap: Heap,
-    readonly shardCount: number,
-    readonly ownerId: number,
+    shardCount: number,
+    ownerId: number,
     readonly maxBytes: number,
     lockOwner: LockOwner,
   ) {
+    super(views, shardCount, ownerId, lockOwner);
     this.shardBits = 31 - Math.clz32(shardCount);
-    this.lockOwner = lockOwner;
-    this.lockedWord = lockedBy(ownerId);
-    this.hints = new Int32Array(shardCount);
-    this.acquired = new Int32Array(shardCount);
-    this.holding = new Uint8Array(shardCount);
     this.log = new IntentLog(views, heap);
-  }
-
-  lock(s: number): void {
-    const i32 = this.views.i32;
-    const index = shardWord(s, S_LOCK);
-    const hint = this.hints[s]!;
-    // One CAS takes the lock and names this thread as its owner (lock.ts invariant 2).
-    let seen = Atomics.compareExchange(i32, index, hint, this.lockedWord);
-    if (seen !== hint && ((seen & TAKEN) !== 0 || Atomics.compareExchange(i32, index, seen, this.lockedWord) !== seen)) {
-      seen = this.lockContended(s, index, false);
-    }
-    this.acquired[s] = seen;
-    this.holding[s] = 1;
-    i32[index + (S_LAST_SEQUENCE - S_LOCK)] = seen;
-    i32[index + (S_LOCK_ACQUISITIONS - S_LOCK)]!++;
-  }
-
-  /** lock()'s bookkeeping once acquired over `seen`, for the other acquires (lock() spells it out inline). */
-  private acquiredLocked(s: number, index: number, seen: number): void {
-    const i32 = this.views.i32;
-    this.acquired[s] = seen;
-    this.holding[s] = 1;
-    i32[index + (S_LAST_SEQUENCE - S_LOCK)] = seen;
-    i32[index + (S_LOCK_ACQUISITIONS - S_LOCK)]!++;
-  }
-
-  /**
-   * A reader's lock (lock.ts invariant 7): 0 once it holds shard `s`'s lock (the caller reads,
-   * then unlocks), or the HELD word it met instead, to read against with readValidate. Waits only
-   * while a holder may be mutating.
-   */
-  lockForRead(s: number): number {
-    const i32 = this.views.i32;
-    const index = shardWord(s, S_LOCK);
-    const hint = this.hints[s]!;
-    let seen = Atomics.compareExchange(i32, index, hint, this.lockedWord);
-    if (seen !== hint) {
-      if ((seen & TAKEN) === HELD) return seen;
-      if ((seen & TAKEN) !== 0 || Atomics.compareExchange(i32, index, seen, this.lockedWord) !== seen) {
-        seen = this.lockContended(s, index, true);
-        if (seen === -2) return this.counters.held;
-      }
-    }
-    this.acquiredLocked(s, index, seen);
-    return 0;
-  }
-
-  /** Takes shard `s`'s lock only if it is free now; never waits. */
-  tryLock(s: number): boolean {
-    const i32 = this.views.i32;
-    const index = shardWord(s, S_LOCK);
-    const seen = Atomics.load(i32, index);
-    if ((seen & TAKEN) !== 0 || Atomics.compareExchange(i32, index, seen, this.lockedWord) !== seen) return false;
-    this.acquiredLocked(s, index, seen);
-    return true;
-  }
-
-  private lockContended(s: number, index: number, yieldToHeld: boolean): number {
-    const c = this.counters;
-    c.waits = 0;
-    c.tookOver = false;
-    c.held = 0;
-    const i32 = this.views.i32;
-    const seen = lockSlow(i32, index, index + (S_HOLDER - S_LOCK), this.lockOwner, c, yieldToHeld);
-    if (seen === -2) return seen; // a reader met a HELD word: it holds nothing
-    // We hold the lock now: plain increments of our own line are safe.
-    i32[shardWord(s, S_LOCK_CONTENDED)]!++;
-    i32[shardWord(s, S_LOCK_WAITS)]! += c.waits;
-    if (!c.tookOver) return seen;
-    try {
-      this.recoverLocked(s);
-    } catch (error) {
-      // A shard too corrupt to repair: release it (its readers and writers meet the corruption
-      // themselves, as ERR_SHARDMAP_CORRUPT) rather than keep a lock no one will ever release.
-      this.acquired[s] = this.sequenceAfterTakeover(s);
-      this.holding[s] = 1;
-      this.unlock(s);
-      throw error;
-    }
-    return this.sequenceAfterTakeover(s);
-  }
-
-  /**
-   * Lock.ts invariant 6: readers may read shard `s` while this holder runs user code or long
-   * read-only work. Nothing readers read may change until touch() or unlock(). Under the lock.
-   */
-  hold(s: number): void {
-    const index = shardWord(s, S_LOCK);
-    hold(this.views.i32, index, index + (S_HOLDER - S_LOCK), this.acquired[s]!, this.lockedWord, this.ownerId);
-  }
-
-  /** Leaves the HELD state entered by hold(s), before the first mutation (one compareExchange). */
-  touch(s: number): void {
-    const i32 = this.views.i32;
-    const index = shardWord(s, S_LOCK);
-    touch(i32, index, this.acquired[s]!, this.lockedWord);
-    // A later hold in this acquisition must show a HELD word no reader saw before this touch.
-    const next = nextSequence(this.acquired[s]!);
-    this.acquired[s] = next;
-    i32[index + (S_LAST_SEQUENCE - S_LOCK)] = next;
-  }
-
-  /**
-   * Runs `read` (which only reads) at one instant of shard `s`, never waiting for user code: under
-   * its lock, held HELD so readers go on meanwhile, or against the HELD word another holder keeps
-   * (lock.ts invariant 7), again if that holder mutated in between. A throw from a read that did
-   * not validate is a torn read, and is retried; one that validated is real.
-   */
-  readShard<T>(s: number, read: () => T): T {
-    for (;;) {
-      const held = this.lockForRead(s);
-      if (held === 0) {
-        try {
-          this.hold(s);
-          return read();
-        } finally {
-          this.unlock(s);
-        }
-      }
-      let result: T;
-      try {
-        result = read();
-      } catch (error) {
-        if (this.readValidate(s, held)) throw error;
-        continue;
-      }
-      if (this.readValidate(s, held)) return result;
-    }
-  }
-
-  /** The owner id holding shard `s`'s lock HELD (running user code or long work), or 0. */
-  heldBy(s: number): number {
-    const i32 = this.views.i32;
-    if ((Atomics.load(i32, shardWord(s, S_LOCK)) & TAKEN) !== HELD) return 0;
-    return i32[shardWord(s, S_HOLDER)]!;
-  }
-
-  /** The word to treat as acquired over after a takeover: past any sequence readers saw (lock.ts 5). */
-  private sequenceAfterTakeover(s: number): number {
-    return nextSequence(this.views.i32[shardWord(s, S_LAST_SEQUENCE)]!);
-  }
-
-  unlock(s: number): void {
-    this.holding[s] = 0;
-    this.hints[s] = unlock(this.views.i32, shardWord(s, S_LOCK), this.acquired[s]!);
   }
 
   /** True if this instance holds the shard lock at Int32 index `index` (owners.ts, LocalHolder). */
   holdsLockWord(index: number): boolean {
     const s = (index - shardWord(0, S_LOCK)) / (shardWord(1, S_LOCK) - shardWord(0, S_LOCK));
     return Number.isInteger(s) && s >= 0 && s < this.shardCount ? this.holding[s] === 1 : this.heap.holdsHeapLock(index);
-  }
-
-  // --- the seqlock read (lock.ts invariant 1) --------------------------------------------------
-
-  /**
-   * Seqlock step 1: shard `s`'s readable word (its sequence, or a HELD word: lock.ts invariant 6),
-   * or BUSY while a holder may be mutating. One Atomics.load.
-   */
-  readBegin(s: number): number {
-    return seqBegin(this.views.i32, s);
-  }
-
-  /** readBegin, spinning up to READ_SPINS loads while a holder is mutating (mutations are short). */
-  readBeginSpinning(s: number): number {
-    const i32 = this.views.i32;
-    const index = shardWord(s, S_LOCK);
-    let seq = Atomics.load(i32, index);
-    for (let spin = 0; (seq & LOCKED) !== 0 && spin < READ_SPINS; spin++) seq = Atomics.load(i32, index);
-    return (seq & LOCKED) === 0 ? seq : BUSY;
-  }
-
-  /**
-   * Seqlock step 2: true if no holder mutated the shard since readBegin returned `seq`, so everything
-   * read in between (plain reads, bounds-checked) was one instant's state. One Atomics.load.
-   */
-  readValidate(s: number, seq: number): boolean {
-    return seqValidate(this.views.i32, s, seq);
-  }
-
-  /** A failed optimistic read (Atomics.add, only on the retry path). */
-  countRetry(s: number): void {
-    Atomics.add(this.views.i32, shardWord(s, S_OPTIMISTIC_RETRIES), 1);
   }
 
   // --- shard words ----------------------------------------------------------------------------
@@ -401,24 +175,6 @@ export class Shards {
 
   slotAt(s: number, slot: number): number {
     return slotOffset(this.table(s), this.capacity(s), slot);
-  }
-
-  /**
-   * sameValue under shard `s`'s lock. Comparing with an object may run its getters or a Proxy's
-   * traps — user code — so that comparison runs with the lock HELD (lock.ts invariant 6) and this
-   * thread's writes refused (guard.ts); the lock is touched again after it. Both engines' compare
-   * paths call this.
-   */
-  sameValueLocked(s: number, stored: unknown, expected: unknown): boolean {
-    if (typeof expected !== 'object' || expected === null) return sameValue(stored, expected);
-    this.hold(s);
-    userCode.n++;
-    try {
-      return sameValue(stored, expected);
-    } finally {
-      userCode.n--;
-      this.touch(s);
-    }
   }
 
   // --- the intent log (invariants 4-6; intent-log.ts) -----------------------------------------

@@ -25,7 +25,7 @@ export class RawValue {
 /** Longest string built by one String.fromCharCode.apply (argument-count limits). */
 const CHARS_PER_APPLY = 8192;
 
-function readText(v: Views, blob: number, length: number): string {
+const readText = (v: Views, blob: number, length: number): string => {
   const u16 = v.u16;
   const base = blob >> 1;
   if (length <= 16) {
@@ -39,13 +39,13 @@ function readText(v: Views, blob: number, length: number): string {
     s += String.fromCharCode.apply(null, u16.subarray(base + i, base + end) as unknown as number[]);
   }
   return s;
-}
+};
 
 /** Largest blob length believed: a torn length beyond this is rejected before any allocation. */
 const MAX_BLOB_LENGTH = 2 ** 30;
 
 /** Copies the payload at word `at + field` (tag `tag`) into `out`. False if unreadable (torn). */
-export function readPayload(v: Views, at: number, field: number, tag: number, out: RawValue): boolean {
+export const readPayload = (v: Views, at: number, field: number, tag: number, out: RawValue): boolean => {
   out.tag = tag;
   if (tag === T_NUMBER) {
     out.num = v.f64[slotF64(at, field)]!;
@@ -66,13 +66,11 @@ export function readPayload(v: Views, at: number, field: number, tag: number, ou
   if (blob <= 0 || !v.covers(blob + length)) return false;
   out.bytes = v.u8.slice(blob, blob + length); // slice copies into a private, non-shared buffer
   return true;
-}
+};
 
-export function valueTagAt(v: Views, at: number): number {
-  return (v.i32[slotWord(at, SLOT_TAGS)]! >>> 8) & 0xff;
-}
+export const valueTagAt = (v: Views, at: number): number => (v.i32[slotWord(at, SLOT_TAGS)]! >>> 8) & 0xff;
 
-export function readValueRaw(v: Views, at: number, out: RawValue): boolean {
+export const readValueRaw = (v: Views, at: number, out: RawValue): boolean => {
   const tag = valueTagAt(v, at);
   if (tag === T_NUMBER) {
     // The common case, kept small enough to inline into readers.
@@ -81,10 +79,10 @@ export function readValueRaw(v: Views, at: number, out: RawValue): boolean {
     return true;
   }
   return readPayload(v, at, SLOT_VALUE, tag, out);
-}
+};
 
 /** The stored key as users see it. Only under the lock (the tuple decoder trusts its bytes). */
-export function readKeyLocked(v: Views, at: number, scratch: RawValue, codec: number): unknown {
+export const readKeyLocked = (v: Views, at: number, scratch: RawValue, codec: number): unknown => {
   const tag = v.i32[slotWord(at, SLOT_TAGS)]! & 0xff;
   if (!readPayload(v, at, SLOT_KEY, tag, scratch)) throw corruptError('slots', `unreadable key at ${at}`);
   if (!plausibleKey(codec, tag, scratch.num)) throw corruptError('slots', `a stored key has tag ${tag}, impossible for this codec`);
@@ -106,17 +104,15 @@ export function readKeyLocked(v: Views, at: number, scratch: RawValue, codec: nu
     default:
       return inlineValue(tag);
   }
-}
+};
 
-function blobBytes(tag: number, length: number): number {
-  return isTextTag(tag) ? 2 * length : length;
-}
+const blobBytes = (tag: number, length: number): number => isTextTag(tag) ? 2 * length : length;
 
 /** Bytes of the blob a payload would need (0: inline). */
-function payloadLength(tag: number, str: string, bytes: Uint8Array): number {
+const payloadLength = (tag: number, str: string, bytes: Uint8Array): number => {
   if (!hasBlob(tag)) return 0;
   return isTextTag(tag) ? str.length : bytes.length;
-}
+};
 
 /** Allocates blocks for the mutation in flight, logging them (shard.ts, invariant 4). */
 export interface BlobAllocator {
@@ -127,7 +123,7 @@ export interface BlobAllocator {
  * Allocates and fills the blob for a payload; returns its offset, 0 if none is needed, or -1 if
  * the heap is full (nothing was allocated). The slot is not touched: the caller publishes it.
  */
-export function writeBlob(v: Views, allocator: BlobAllocator, shard: number, tag: number, str: string, bytes: Uint8Array): number {
+export const writeBlob = (v: Views, allocator: BlobAllocator, shard: number, tag: number, str: string, bytes: Uint8Array): number => {
   const length = payloadLength(tag, str, bytes);
   if (length === 0) return 0;
   const blob = allocator.allocLocked(shard, blobBytes(tag, length));
@@ -140,78 +136,78 @@ export function writeBlob(v: Views, allocator: BlobAllocator, shard: number, tag
     v.u8.set(bytes, blob);
   }
   return blob;
-}
+};
 
 /** Stores a key payload whose blob (if any) writeBlob returned. */
-export function storeKey(v: Views, at: number, probe: ProbeKey, blob: number): void {
+export const storeKey = (v: Views, at: number, probe: ProbeKey, blob: number): void => {
   const word = slotWord(at, SLOT_KEY);
   if (probe.tag === T_NUMBER) v.f64[slotF64(at, SLOT_KEY)] = probe.num;
   else if (hasBlob(probe.tag)) {
     v.i32[word + PAYLOAD_BLOB] = blob;
     v.i32[word + PAYLOAD_LENGTH] = payloadLength(probe.tag, probe.str, probe.bytes);
   }
-}
+};
 
-export function storeValue(v: Views, at: number, value: EncodedValue, blob: number): void {
+export const storeValue = (v: Views, at: number, value: EncodedValue, blob: number): void => {
   storePayload(v, at, SLOT_VALUE, value, blob);
-}
+};
 
 /** Stores a value payload at word `at + field` (a slot's, or a syncmap value record's). */
-export function storePayload(v: Views, at: number, field: number, value: EncodedValue, blob: number): void {
+export const storePayload = (v: Views, at: number, field: number, value: EncodedValue, blob: number): void => {
   const word = slotWord(at, field);
   if (value.tag === T_NUMBER) v.f64[slotF64(at, field)] = value.num;
   else if (hasBlob(value.tag)) {
     v.i32[word + PAYLOAD_BLOB] = blob;
     v.i32[word + PAYLOAD_LENGTH] = payloadLength(value.tag, value.str, value.bytes);
   }
-}
+};
 
 /** The blob behind the payload at word `at + field` with tag `tag`: [offset, bytes], bytes 0 if none. */
-export function payloadBlob(v: Views, at: number, field: number, tag: number): [number, number] {
+export const payloadBlob = (v: Views, at: number, field: number, tag: number): [number, number] => {
   if (!hasBlob(tag)) return [0, 0];
   const word = slotWord(at, field);
   const length = v.i32[word + PAYLOAD_LENGTH]!;
   return length > 0 ? [v.i32[word + PAYLOAD_BLOB]!, blobBytes(tag, length)] : [0, 0];
-}
+};
 
-export function setTags(v: Views, at: number, keyTag: number, valueTag: number): void {
+export const setTags = (v: Views, at: number, keyTag: number, valueTag: number): void => {
   v.i32[slotWord(at, SLOT_TAGS)] = keyTag | (valueTag << 8);
-}
+};
 
-export function setValueTag(v: Views, at: number, valueTag: number): void {
+export const setValueTag = (v: Views, at: number, valueTag: number): void => {
   const word = slotWord(at, SLOT_TAGS);
   v.i32[word + PAYLOAD_BLOB] = (v.i32[word + PAYLOAD_BLOB]! & 0xff) | (valueTag << 8);
-}
+};
 
 /** Returns the blob behind the payload at `field` of slot `at` to the heap. Under the lock. */
-function freePayload(v: Views, heap: Heap, shard: number, at: number, field: number, tag: number): void {
+const freePayload = (v: Views, heap: Heap, shard: number, at: number, field: number, tag: number): void => {
   if (!hasBlob(tag)) return;
   const word = slotWord(at, field);
   const length = v.i32[word + PAYLOAD_LENGTH]!;
   if (length > 0) heap.free(shard, v.i32[word + PAYLOAD_BLOB]!, blobBytes(tag, length));
-}
+};
 
 /** The value payload of slot `at` as [tag, blob, length], to free after it is replaced. */
-export function valuePayloadAt(v: Views, at: number): [number, number, number] {
+export const valuePayloadAt = (v: Views, at: number): [number, number, number] => {
   const word = slotWord(at, SLOT_VALUE);
   return [valueTagAt(v, at), v.i32[word + PAYLOAD_BLOB]!, v.i32[word + PAYLOAD_LENGTH]!];
-}
+};
 
-export function freePayloadBlob(heap: Heap, shard: number, payload: [number, number, number] | undefined): void {
+export const freePayloadBlob = (heap: Heap, shard: number, payload: [number, number, number] | undefined): void => {
   if (payload === undefined) return;
   const [tag, blob, length] = payload;
   if (hasBlob(tag) && length > 0) heap.free(shard, blob, blobBytes(tag, length));
-}
+};
 
-export function freeValueBlob(v: Views, heap: Heap, shard: number, at: number): void {
+export const freeValueBlob = (v: Views, heap: Heap, shard: number, at: number): void => {
   freePayload(v, heap, shard, at, SLOT_VALUE, (v.i32[slotWord(at, SLOT_TAGS)]! >>> 8) & 0xff);
-}
+};
 
-export function freeKeyBlob(v: Views, heap: Heap, shard: number, at: number): void {
+export const freeKeyBlob = (v: Views, heap: Heap, shard: number, at: number): void => {
   freePayload(v, heap, shard, at, SLOT_KEY, v.i32[slotWord(at, SLOT_TAGS)]! & 0xff);
-}
+};
 
 /** Frees a blob writeBlob returned (on a failed insert). */
-export function freeBlob(heap: Heap, shard: number, blob: number, tag: number, str: string, bytes: Uint8Array): void {
+export const freeBlob = (heap: Heap, shard: number, blob: number, tag: number, str: string, bytes: Uint8Array): void => {
   if (blob > 0) heap.free(shard, blob, blobBytes(tag, payloadLength(tag, str, bytes)));
-}
+};

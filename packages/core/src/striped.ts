@@ -3,9 +3,9 @@
  * behind the shard's lock/sequence word (shard.ts).
  *
  * Writers take the shard's lock: one compareExchange, one exchange to release — two Atomics calls
- * per write. Readers take no lock: Shards.readBegin, plain bounds-checked reads of the table,
- * Shards.readValidate — two Atomics calls per read — and retry, then lockForRead, if a writer got
- * in. Work under a lock that runs user code (update() callbacks, comparing with an object) or
+ * per write. Readers take no lock: seqBegin, plain bounds-checked reads of the table, seqValidate
+ * (shard-lock.ts's seqlock read) — two Atomics calls per read — and retry, then lockForRead, if a
+ * writer got in. Work under a lock that runs user code (update() callbacks, comparing with an object) or
  * decodes many entries (iteration, snapshot()) holds the lock HELD (lock.ts invariant 6), so
  * readers read on; a holder touches the lock (one compareExchange) before it mutates.
  *
@@ -20,24 +20,24 @@
  *  3. Iteration copies one shard at a time (Shards.readShard: under its lock held HELD, or against
  *     another holder's HELD word), then calls back with no lock held. snapshot() and clear() hold
  *     every lock at once, taken in index order and each held HELD until all are taken (lock.ts
- *     invariant 7: no deadlock, and readers read on).
+ *     invariant 7: no deadlock, and readers read on). Those walks are striped-whole.ts's.
  *
  * The number paths (getNumber, setNumber) repeat the generic lookup's protocol in compact
  * functions the JIT inlines whole: the generic path's dispatch and decoding exceed V8's inlining
  * budget, which costs ~40 ns a lookup.
  */
-import { SLOT_HASH, SLOT_KEY, SLOT_TAGS, SLOT_VALUE, TABLE_HEADER_BYTES, TBL_CAPACITY, slotF64, slotOffset, slotWord, tableBytes, tableWord } from './layout.js';
+import { SLOT_HASH, SLOT_VALUE, TBL_CAPACITY, slotF64, slotOffset, slotWord, tableWord } from './layout.js';
 import { type EncodedValue, type ProbeKey, T_NUMBER, finishValue, hasBlob, plausibleValue } from './codecs.js';
 import { corruptError, fullError, tableError } from './errors.js';
 import type { Views } from './memory.js';
-import { BUSY, READ_ATTEMPTS, type Shards } from './shard.js';
-import { clearLocked, commitInsertLocked, insertSlotLocked, removeLocked } from './shard-table.js';
-import { RawValue, freePayloadBlob, readKeyLocked, readValueRaw, setTags, setValueTag, storeKey, storeValue, valuePayloadAt, valueTagAt, writeBlob } from './slots.js';
-import { NOT_FOUND, TORN, findNumber, findSlot, isFull, onlyNumbers, tableCapacity } from './table.js';
-import { hashNumber } from './hash.js';
+import { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqBeginSpinning, seqValidate, tableOf, type Shards } from './shard.js';
+import { commitInsertLocked, insertSlotLocked, removeLocked } from './shard-table.js';
+import { RawValue, freePayloadBlob, readValueRaw, setTags, setValueTag, storeKey, storeValue, valuePayloadAt, valueTagAt, writeBlob } from './slots.js';
+import { NOT_FOUND, TORN, findNumber, findSlot, tableCapacity } from './table.js';
 import { killPoint } from './kill-points.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from './engine.js';
 import type { EngineConfig } from './buffer.js';
+import { StripedWhole } from './striped-whole.js';
 
 export class StripedEngine implements Engine {
   readonly name = 'striped';
@@ -49,13 +49,11 @@ export class StripedEngine implements Engine {
   readonly #shardBits: number;
   /** The value codec accepts every number (so a stored number needs no plausibility check). */
   readonly #anyNumber: boolean;
-  /** Number keys are stored as float64 ('any', 'number', 'int32'); and only int32 ones. */
-  readonly #numberKeys: boolean;
-  readonly #int32Keys: boolean;
   readonly #raw = new RawValue();
   /** The front's scratch objects, for the number paths' fall-backs to the generic ones. */
   readonly #probe: ProbeKey;
   readonly #value: EncodedValue;
+  readonly #whole: StripedWhole;
 
   constructor(config: EngineConfig, shards: Shards, probe: ProbeKey, value: EncodedValue) {
     this.#c = config;
@@ -64,39 +62,33 @@ export class StripedEngine implements Engine {
     this.#shardMask = config.shardCount - 1;
     this.#shardBits = shards.shardBits;
     this.#anyNumber = config.valueCodec === 0 || config.valueCodec === 2;
-    this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2 || config.keyCodec === 3;
-    this.#int32Keys = config.keyCodec === 3;
     this.#probe = probe;
     this.#value = value;
+    this.#whole = new StripedWhole(config, shards, (s, slot) => this.#readLocked(s, slot));
   }
 
   // --- reads ---------------------------------------------------------------------------------
 
-  getNumber(num: number): unknown {
-    const c = this.#c;
-    const hash = hashNumber(num, c.seed) & c.hashMask;
+  getNumber(num: number, hash: number): unknown {
     const s = hash & this.#shardMask;
-    const shards = this.#shards;
     const views = this.#views;
+    const lock = lockWord(s);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-      const seq = shards.readBegin(s);
+      const i32 = views.i32;
+      const seq = seqBegin(i32, lock);
       if (seq === BUSY) continue;
-      const table = shards.table(s);
+      const table = tableOf(i32, s);
       const capacity = tableCapacity(views, table);
       if (capacity === 0) continue;
       const slot = findNumber(views, table, capacity, hash, hash >>> this.#shardBits, num);
       if (slot === TORN) continue;
-      if (slot === NOT_FOUND) {
-        if (shards.readValidate(s, seq)) return undefined;
-        continue;
+      let value: number | undefined;
+      if (slot !== NOT_FOUND) {
+        const at = slotOffset(table, capacity, slot);
+        if (valueTagAt(views, at) !== T_NUMBER || !this.#anyNumber) break; // the generic path copies and decodes it
+        value = views.f64[slotF64(at, SLOT_VALUE)]!;
       }
-      const at = slotOffset(table, capacity, slot);
-      if (valueTagAt(views, at) === T_NUMBER && this.#anyNumber) {
-        const value = views.f64[slotF64(at, SLOT_VALUE)]!;
-        if (shards.readValidate(s, seq)) return value;
-        continue;
-      }
-      break; // other values: the generic path copies and decodes them
+      if (seqValidate(i32, lock, seq)) return value; // one validation site: less bytecode to inline
     }
     const probe = this.#probe;
     probe.tag = T_NUMBER;
@@ -114,16 +106,18 @@ export class StripedEngine implements Engine {
   #lookupIn(s: number, probe: ProbeKey, wantValue: boolean): boolean {
     const shards = this.#shards;
     const views = this.#views;
+    const lock = lockWord(s);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-      const seq = shards.readBeginSpinning(s);
+      const i32 = views.i32;
+      const seq = seqBeginSpinning(i32, lock);
       if (seq !== BUSY) {
-        const table = shards.table(s);
+        const table = tableOf(i32, s);
         const capacity = tableCapacity(views, table);
         if (capacity !== 0) {
           const slot = findSlot(views, table, capacity, probe, probe.hash >>> this.#shardBits);
           const copied = slot < 0 || !wantValue || readValueRaw(views, slotOffset(table, capacity, slot), this.#raw);
           // Validate everything copied above against the sequence before trusting it.
-          if (slot !== TORN && copied && shards.readValidate(s, seq)) return slot >= 0;
+          if (slot !== TORN && copied && seqValidate(i32, lock, seq)) return slot >= 0;
         }
       }
       shards.countRetry(s);
@@ -200,9 +194,7 @@ export class StripedEngine implements Engine {
   }
 
   /** Overwriting a number in place is one store under the lock; the rest takes the shared paths. */
-  setNumber(num: number, value: number): void {
-    const c = this.#c;
-    const hash = hashNumber(num, c.seed) & c.hashMask;
+  setNumber(num: number, hash: number, value: number): void {
     const s = hash & this.#shardMask;
     const shards = this.#shards;
     const views = this.#views;
@@ -391,102 +383,23 @@ export class StripedEngine implements Engine {
     }
   }
 
-  // --- whole shards and the whole map (invariant 3) ------------------------------------------
+  // --- whole shards and the whole map (invariant 3): striped-whole.ts ---------------------------
 
   copyShard(s: number, out: [unknown, unknown][]): void {
-    this.rangeShard(s, (key, value) => void out.push([key, value]));
+    this.#whole.copyShard(s, out);
   }
 
-  #copyShardLocked(s: number, out: [unknown, unknown][]): void {
-    const shards = this.#shards;
-    const views = this.#views;
-    const table = shards.tableLocked(s);
-    const capacity = shards.capacity(s);
-    // Numbers to numbers (counters, int-keyed caches) are read straight from the slot: this copy
-    // runs under the shard's lock, and every nanosecond here is one writers wait for.
-    const numbersOk = this.#numberKeys && this.#anyNumber;
-    const i32 = views.i32;
-    const f64 = views.f64;
-    for (let slot = 0; slot < capacity; slot++) {
-      if (!isFull(views, table, slot)) continue;
-      const at = slotOffset(table, capacity, slot);
-      if (numbersOk && i32[slotWord(at, SLOT_TAGS)] === (T_NUMBER | (T_NUMBER << 8))) {
-        out.push([this.#numberKey(f64[slotF64(at, SLOT_KEY)]!), f64[slotF64(at, SLOT_VALUE)]]);
-        continue;
-      }
-      out.push([readKeyLocked(views, at, this.#raw, this.#c.keyCodec), this.#readLocked(s, slot)]);
-    }
-  }
-
-  #numberKey(key: number): number {
-    if (this.#int32Keys && (key | 0) !== key) throw corruptError('map', `an int32 map holds key ${key}`);
-    return key;
-  }
-
-  /**
-   * A shard of numbers only is copied as raw table bytes under the lock (one memcpy) and decoded
-   * outside it, entry by entry as fn asks, so a range that stops early costs the copy, not the
-   * decoding; other shards are decoded under the lock.
-   */
   rangeShard(s: number, fn: (key: unknown, value: unknown) => boolean | void): boolean {
-    const shards = this.#shards;
-    let raw: Uint8Array | undefined;
-    let capacity = 0;
-    const entries: [unknown, unknown][] = [];
-    shards.readShard(s, () => {
-      raw = undefined;
-      entries.length = 0;
-      const table = shards.tableLocked(s);
-      capacity = shards.capacity(s);
-      if (this.#numberKeys && this.#anyNumber && onlyNumbers(this.#views, table, capacity)) {
-        raw = this.#views.u8.slice(table, table + tableBytes(capacity));
-      } else this.#copyShardLocked(s, entries);
-    });
-    if (raw === undefined) {
-      for (let e = 0; e < entries.length; e++) if (fn(entries[e]![0], entries[e]![1]) === false) return false;
-      return true;
-    }
-    // Offsets below are relative to the private copy of the table (its block started 8-aligned).
-    const f64 = new Float64Array(raw.buffer);
-    for (let slot = 0; slot < capacity; slot++) {
-      if ((raw[TABLE_HEADER_BYTES + slot]! & 0x80) !== 0) continue;
-      const at = slotOffset(0, capacity, slot);
-      if (fn(this.#numberKey(f64[slotF64(at, SLOT_KEY)]!), f64[slotF64(at, SLOT_VALUE)]) === false) return false;
-    }
-    return true;
+    return this.#whole.rangeShard(s, fn);
   }
 
   snapshotAll(out: [unknown, unknown][]): void {
-    this.#withAllShards(false, () => {
-      for (let s = 0; s < this.#c.shardCount; s++) this.#copyShardLocked(s, out);
-    });
+    this.#whole.snapshotAll(out);
   }
 
   clearAll(): void {
-    this.#withAllShards(true, () => {
-      for (let s = 0; s < this.#c.shardCount; s++) clearLocked(this.#shards, s);
-    });
+    this.#whole.clearAll();
   }
 
   release(): void {} // between calls a striped instance holds nothing but its owner entry
-
-  /**
-   * Runs `fn` holding every shard lock, taken in index order (so two callers cannot deadlock), each
-   * held HELD once taken (lock.ts invariant 7): readers read on while this waits for the rest and
-   * while a snapshot decodes. `mutates`: touch every lock before `fn` (clear()).
-   */
-  #withAllShards(mutates: boolean, fn: () => void): void {
-    const shards = this.#shards;
-    let locked = 0;
-    try {
-      for (; locked < this.#c.shardCount; locked++) {
-        shards.lock(locked);
-        shards.hold(locked);
-      }
-      if (mutates) for (let s = 0; s < locked; s++) shards.touch(s);
-      fn();
-    } finally {
-      while (locked > 0) shards.unlock(--locked);
-    }
-  }
 }

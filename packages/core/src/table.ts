@@ -30,7 +30,7 @@ const MAX_CAPACITY = 2 ** 26;
  * The capacity of the table at `table` (read from its header), or 0 if the table is implausible
  * or not inside these views (after catching up with growth). Every table access starts here.
  */
-export function tableCapacity(v: Views, table: number): number {
+export const tableCapacity = (v: Views, table: number): number => {
   // Fast path, small enough to inline into every reader: the table is inside these views.
   const length = v.length;
   if (table > 0 && (table & 7) === 0 && table + TABLE_HEADER_BYTES <= length) {
@@ -40,35 +40,35 @@ export function tableCapacity(v: Views, table: number): number {
     }
   }
   return tableCapacitySlow(v, table);
-}
+};
 
 /** tableCapacity after catching up with growth by other threads (or 0: implausible). */
-function tableCapacitySlow(v: Views, table: number): number {
+const tableCapacitySlow = (v: Views, table: number): number => {
   if (table <= 0 || (table & 7) !== 0 || !v.covers(table + TABLE_HEADER_BYTES)) return 0;
   const capacity = v.i32[tableWord(table, TBL_CAPACITY)]!;
   if (capacity < 2 * GROUP_WIDTH || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) !== 0) return 0;
   return v.covers(table + tableBytes(capacity)) ? capacity : 0;
-}
+};
 
 /** Writes a fresh table's header and makes every control byte EMPTY. */
-export function initTable(v: Views, table: number, capacity: number): void {
+export const initTable = (v: Views, table: number, capacity: number): void => {
   v.i32[tableWord(table, TBL_CAPACITY)] = capacity;
   resetControl(v, table, capacity);
-}
+};
 
 /**
  * The slot holding `probe`, NOT_FOUND, or TORN. `position` is the hash shifted past the shard bits.
  * The caller got `capacity` from tableCapacity. Numbers and strings (most keys) take loops specialised for
  * them: the generic loop's key comparison is too large for the JIT to inline into every caller.
  */
-export function findSlot(v: Views, table: number, capacity: number, probe: ProbeKey, position: number): number {
+export const findSlot = (v: Views, table: number, capacity: number, probe: ProbeKey, position: number): number => {
   if (probe.tag === T_NUMBER) return findNumber(v, table, capacity, probe.hash, position, probe.num);
   if (probe.tag === T_STRING) return findString(v, table, capacity, probe.hash, position, probe.str);
   return findGeneric(v, table, capacity, probe, position);
-}
+};
 
 
-export function findNumber(v: Views, table: number, capacity: number, hash: number, position: number, num: number): number {
+export const findNumber = (v: Views, table: number, capacity: number, hash: number, position: number, num: number): number => {
   const i32 = v.i32;
   const f64 = v.f64;
   const groupMask = (capacity >> 2) - 1;
@@ -88,10 +88,10 @@ export function findNumber(v: Views, table: number, capacity: number, hash: numb
     g = (g + step) & groupMask;
   }
   return TORN;
-}
+};
 
 /** Cache mode: the slot of the entry with `hash` whose tags word holds policy node `node`, NOT_FOUND or TORN. */
-export function findNodeSlot(v: Views, table: number, capacity: number, hash: number, position: number, node: number): number {
+export const findNodeSlot = (v: Views, table: number, capacity: number, hash: number, position: number, node: number): number => {
   const i32 = v.i32;
   const groupMask = (capacity >> 2) - 1;
   const tag = tagOf(hash);
@@ -108,9 +108,9 @@ export function findNodeSlot(v: Views, table: number, capacity: number, hash: nu
     g = (g + step) & groupMask;
   }
   return TORN;
-}
+};
 
-function findString(v: Views, table: number, capacity: number, hash: number, position: number, str: string): number {
+const findString = (v: Views, table: number, capacity: number, hash: number, position: number, str: string): number => {
   const i32 = v.i32;
   const groupMask = (capacity >> 2) - 1;
   const tag = tagOf(hash);
@@ -136,9 +136,9 @@ function findString(v: Views, table: number, capacity: number, hash: number, pos
     g = (g + step) & groupMask;
   }
   return TORN;
-}
+};
 
-function findGeneric(v: Views, table: number, capacity: number, probe: ProbeKey, position: number): number {
+const findGeneric = (v: Views, table: number, capacity: number, probe: ProbeKey, position: number): number => {
   const i32 = v.i32;
   const groups = capacity >> 2;
   const groupMask = groups - 1;
@@ -159,10 +159,10 @@ function findGeneric(v: Views, table: number, capacity: number, probe: ProbeKey,
     g = (g + step) & groupMask;
   }
   return TORN; // every group full: impossible below the load limit
-}
+};
 
 /** 1 if the key stored at slot offset `at` equals `probe`, 0 if not, TORN if unreadable. */
-function keyEquals(v: Views, at: number, probe: ProbeKey): number {
+const keyEquals = (v: Views, at: number, probe: ProbeKey): number => {
   const tag = v.i32[slotWord(at, SLOT_TAGS)]! & 0xff;
   if (tag !== probe.tag) return 0;
   if (tag === T_NUMBER) {
@@ -192,10 +192,10 @@ function keyEquals(v: Views, at: number, probe: ProbeKey): number {
     return 1;
   }
   return TORN;
-}
+};
 
 /** A free (EMPTY or DELETED) slot on `hash`'s probe sequence, or TORN if there is none. */
-export function findInsertSlot(v: Views, table: number, capacity: number, position: number): number {
+export const findInsertSlot = (v: Views, table: number, capacity: number, position: number): number => {
   const i32 = v.i32;
   const groups = capacity >> 2;
   const groupMask = groups - 1;
@@ -207,48 +207,46 @@ export function findInsertSlot(v: Views, table: number, capacity: number, positi
     g = (g + step) & groupMask;
   }
   return TORN;
-}
+};
 
 /** True if the slot's control byte is a tombstone it replaces. */
-export function claimSlot(v: Views, table: number, slot: number, hash: number): boolean {
+export const claimSlot = (v: Views, table: number, slot: number, hash: number): boolean => {
   const at = ctrlStart(table) + slot;
   const wasDeleted = v.u8[at] === DELETED;
   v.u8[at] = tagOf(hash);
   return wasDeleted;
-}
+};
 
 /** Frees a slot's control byte; true if it had to become a tombstone. */
-export function eraseSlot(v: Views, table: number, slot: number): boolean {
+export const eraseSlot = (v: Views, table: number, slot: number): boolean => {
   const groupWord = v.i32[ctrlGroupWord(table, slot >> 2)]!;
   const tombstone = matchEmpty(groupWord) === 0;
   v.u8[ctrlStart(table) + slot] = tombstone ? DELETED : EMPTY;
   return tombstone;
-}
+};
 
 /** True if every entry of the table has a number key and a number value (no blobs). */
-export function onlyNumbers(v: Views, table: number, capacity: number): boolean {
+export const onlyNumbers = (v: Views, table: number, capacity: number): boolean => {
   const numbers = T_NUMBER | (T_NUMBER << 8);
   for (let slot = 0; slot < capacity; slot++) {
     if (isFull(v, table, slot) && v.i32[slotWord(slotOffset(table, capacity, slot), SLOT_TAGS)] !== numbers) return false;
   }
   return true;
-}
+};
 
 /** True if slot `slot` holds an entry. */
-export function isFull(v: Views, table: number, slot: number): boolean {
-  return (v.u8[ctrlStart(table) + slot]! & 0x80) === 0;
-}
+export const isFull = (v: Views, table: number, slot: number): boolean => (v.u8[ctrlStart(table) + slot]! & 0x80) === 0;
 
 /** Makes every control byte EMPTY. */
-function resetControl(v: Views, table: number, capacity: number): void {
+const resetControl = (v: Views, table: number, capacity: number): void => {
   v.u8.fill(EMPTY, ctrlStart(table), ctrlStart(table) + capacity);
-}
+};
 
 /**
  * Moves every entry of the old table into a fresh one (all EMPTY), keeping slot contents as they
  * are (blobs stay where they were). `shardBits` recovers each entry's position from its hash.
  */
-export function rehashInto(v: Views, from: number, fromCapacity: number, to: number, toCapacity: number, shardBits: number): void {
+export const rehashInto = (v: Views, from: number, fromCapacity: number, to: number, toCapacity: number, shardBits: number): void => {
   initTable(v, to, toCapacity);
   const i32 = v.i32;
   for (let slot = 0; slot < fromCapacity; slot++) {
@@ -260,4 +258,4 @@ export function rehashInto(v: Views, from: number, fromCapacity: number, to: num
     const dst = slotOffset(to, toCapacity, target);
     i32.copyWithin(slotWord(dst, 0), slotWord(src, 0), slotWord(src, SLOT_WORDS));
   }
-}
+};

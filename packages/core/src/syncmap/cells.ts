@@ -38,43 +38,31 @@ const SMALL_INT_MIN = -(2 ** 28);
 const SMALL_INT_MAX = 2 ** 28 - 1;
 
 /** The state of a cell owned by retired snapshot table `table` (8-aligned, so the low bits are free). */
-export function deadIn(table: number): number {
-  return table | 7;
-}
+export const deadIn = (table: number): number => table | 7;
 
 /** True if state `st` is EXPUNGED or DEAD: absent, and changed only by lock holders. */
-export function gone(st: number): boolean {
-  return (st & 3) === 3;
-}
+export const gone = (st: number): boolean => (st & 3) === 3;
 
 /** True if state `st` holds a value (not NIL, not gone; SEALED ignored). */
-export function present(st: number): boolean {
-  return !gone(st) && (st & ~SEALED) !== NIL;
-}
+export const present = (st: number): boolean => !gone(st) && (st & ~SEALED) !== NIL;
 
-export function isRecord(st: number): boolean {
-  return (st & 3) === 0 && (st & ~7) !== 0;
-}
+export const isRecord = (st: number): boolean => (st & 3) === 0 && (st & ~7) !== 0;
 
 /** What a reader reports for state `st`: EXPUNGED is NIL, SEALED is masked off. */
-export function visible(st: number): number {
-  return gone(st) ? NIL : st & ~SEALED;
-}
+export const visible = (st: number): number => gone(st) ? NIL : st & ~SEALED;
 
 /** True if a writer must take the lock for a cell in state `st` (engine.ts, invariants 3-4). */
-export function needsLock(st: number): boolean {
-  return gone(st) || (st & SEALED) !== 0 || isRecord(st);
-}
+export const needsLock = (st: number): boolean => gone(st) || (st & SEALED) !== 0 || isRecord(st);
 
 /** The cell state holding `value` with no record, or -1 if it needs one. */
-export function inlineState(value: EncodedValue): number {
+export const inlineState = (value: EncodedValue): number => {
   if (value.tag === T_NUMBER) {
     const n = value.num;
     if ((n | 0) === n && n >= SMALL_INT_MIN && n <= SMALL_INT_MAX && (n !== 0 || 1 / n > 0)) return (n << 3) | KIND_INT;
     return -1;
   }
   return isInlineTag(value.tag) ? ((value.tag - 1) << 3) | KIND_CONSTANT : -1;
-}
+};
 
 /** Finding, decoding and allocating cells and records over one map's buffer. */
 export class Cells {

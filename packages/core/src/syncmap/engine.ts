@@ -40,7 +40,7 @@
  *  5. misses >= dirty's size promotes dirty to the snapshot (dirty becomes null); the first new
  *     key after that rebuilds dirty from the snapshot, first expunging its NIL cells.
  *  5'. A lookup that misses an amended snapshot reads dirty as striped readers read their table
- *     (shard.ts readBegin/readValidate, as striped.ts does): the lock word before and after, equal and unlocked, means no
+ *     (shard-lock.ts readBegin/readValidate, as striped.ts does): the lock word before and after, equal and unlocked, means no
  *     lock holder ran in between, so the snapshot word, dirty, the key's slot and (for a key
  *     only dirty holds, which no lock-free writer can reach) its cell were all as read at one
  *     instant. The miss is counted (Atomics.add) and the lookup that brings misses to dirty's
@@ -62,24 +62,24 @@
  * Reclamation: epoch.ts (invariant 6, pins) and retire.ts (invariant 7, retire lists).
  * Crash consistency: recovery.ts (what each locked write leaves if its thread dies, and repairs).
  *
- * Files: this one holds the reads and the lock-free writes, and is the Engine; cells.ts the cell
- * encoding and records; dirty.ts everything done under the lock to the dirty table and cells;
+ * Files: this one holds the reads and the lock-free writes, and is the Engine; compare.ts the
+ * compare paths; cells.ts the cell encoding and records; dirty.ts everything done under the lock to the dirty table and cells;
  * whole.ts range, snapshot(), clear() and unsealing; recovery.ts the repair after a death.
  */
 import { AMENDED_BIT, CELL_BYTES, SLOT_CELL, cellWord, slotOffset, slotWord } from '../layout.js';
-import { type EncodedValue, type ProbeKey, T_NUMBER, sameValue } from '../codecs.js';
+import { type EncodedValue, type ProbeKey, T_NUMBER } from '../codecs.js';
 import type { Views } from '../memory.js';
 import type { Shards } from '../shard.js';
 import type { EngineConfig } from '../buffer.js';
-import { findNumber } from '../table.js';
-import { hashNumber } from '../hash.js';
+import { NOT_FOUND, findNumber } from '../table.js';
 import { ABSENT, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from '../engine.js';
-import { Cells, KIND_INT, NIL, SEALED, gone, inlineState, isRecord, needsLock, present } from './cells.js';
+import { Cells, KIND_INT, NIL, SEALED, inlineState, needsLock, present } from './cells.js';
 import { DirtyTables } from './dirty.js';
 import { NOT_LOADED, Pin } from './epoch.js';
 import { Retirement } from './retire.js';
 import { WholeMap } from './whole.js';
 import { SnapshotReads } from './reads.js';
+import { CompareOps } from './compare.js';
 import { ShardRepair } from './recovery.js';
 
 
@@ -96,6 +96,7 @@ export class SyncMapEngine implements Engine {
   readonly #dirty: DirtyTables;
   readonly #whole: WholeMap;
   readonly #reads: SnapshotReads;
+  readonly #compare: CompareOps;
   readonly #intsPlausible: boolean;
   /** The front's scratch objects, for the number paths' fall-backs to the generic ones. */
   readonly #probe: ProbeKey;
@@ -113,6 +114,7 @@ export class SyncMapEngine implements Engine {
     const retired = new Retirement(shards, this.#cells);
     this.#dirty = new DirtyTables(config, shards, this.#cells, this.#pin, retired);
     this.#reads = new SnapshotReads(shards, this.#cells, this.#pin, this.#dirty);
+    this.#compare = new CompareOps(shards, this.#cells, this.#pin, this.#dirty);
     this.#whole = new WholeMap(config, shards, this.#cells, this.#dirty, this.#pin, retired);
     const repair = new ShardRepair(shards, this.#cells, this.#pin, this.#dirty, this.#whole, retired);
     shards.afterRecoveryLocked = (s) => repair.repairLocked(s);
@@ -131,39 +133,37 @@ export class SyncMapEngine implements Engine {
    * Kept small in bytecode on purpose: V8 inlines callees into a hot caller only up to a
    * cumulative bytecode budget, so the rest of a lookup lives in #getNumberMissed.
    */
-  getNumber(num: number): unknown {
+  getNumber(num: number, hash: number): unknown {
     const pin = this.#pin;
     pin.enter();
-    const c = this.#c;
-    const hash = hashNumber(num, c.seed) & c.hashMask;
     const s = hash & this.#shardMask;
     let w = pin.cache[s]!; // pin.snap(s), spelled out to stay within the inlining budget
     if (w === NOT_LOADED) w = pin.reload(s);
     const table = w & ~AMENDED_BIT;
-    let slot = -1;
-    if (table !== 0) {
-      const v = this.#views;
-      const capacity = pin.capacities[s]!; // checked against the views when cached
-      slot = findNumber(v, table, capacity, hash, hash >>> this.#shardBits, num);
-      if (slot >= 0) {
-        const cell = v.i32[slotWord(slotOffset(table, capacity, slot), SLOT_CELL)]!;
-        if (cell > 0 && cell + CELL_BYTES <= v.length) {
-          const st = v.i32[cellWord(cell)]!; // a plain read: invariant 3'
-          if ((st & 3) === KIND_INT && this.#intsPlausible) return st >> 3;
-        }
+    const v = this.#views;
+    const capacity = pin.capacities[s]!; // checked against the views when cached; 0 for no snapshot
+    // Probed even with no snapshot (capacity 0: findNumber returns TORN at once, reading nothing),
+    // so this call is never rarer than the miss path's: V8 inlines a function's callees in order
+    // of call frequency until its budget is spent, and the probe must be the one inlined.
+    const slot = findNumber(v, table, capacity, hash, hash >>> this.#shardBits, num);
+    if (slot >= 0) {
+      const cell = v.i32[slotWord(slotOffset(table, capacity, slot), SLOT_CELL)]!;
+      if (cell > 0 && cell + CELL_BYTES <= v.length) {
+        const st = v.i32[cellWord(cell)]!; // a plain read: invariant 3'
+        if ((st & 3) === KIND_INT && this.#intsPlausible) return st >> 3;
       }
     }
-    return this.#getNumberMissed(num, hash, s, w, slot);
+    return this.#getNumberMissed(num, hash, s, w, table === 0 ? NOT_FOUND : slot);
   }
 
-  /** getNumber past its fast path: `slot` is the probe's answer in snapshot `w` (-1: none). */
+  /** getNumber past its fast path: `slot` is the probe's answer in snapshot `w` (NOT_FOUND: none, or no snapshot). */
   #getNumberMissed(num: number, hash: number, s: number, w: number, slot: number): unknown {
     const probe = this.#probe;
     probe.tag = T_NUMBER;
     probe.num = num === 0 ? 0 : num;
     probe.hash = hash;
     // Not in this snapshot: carry on from the probe just made (absent keys probe once, not twice).
-    const st = slot === -1 ? this.#reads.loadMissed(s, w, 0, probe) : this.#reads.load(probe);
+    const st = slot === NOT_FOUND ? this.#reads.loadMissed(s, w, 0, probe) : this.#reads.load(probe);
     return st === NIL ? undefined : this.#cells.decode(st);
   }
 
@@ -198,12 +198,11 @@ export class SyncMapEngine implements Engine {
   // --- writes ---------------------------------------------------------------------------------
 
   /** set() of a number to a number key: the generic store (a cell CAS when the value is inline). */
-  setNumber(num: number, value: number): void {
+  setNumber(num: number, hash: number, value: number): void {
     const probe = this.#probe;
-    const c = this.#c;
     probe.tag = T_NUMBER;
     probe.num = num;
-    probe.hash = hashNumber(num, c.seed) & c.hashMask;
+    probe.hash = hash;
     const encoded = this.#value;
     encoded.tag = T_NUMBER;
     encoded.num = value;
@@ -322,65 +321,14 @@ export class SyncMapEngine implements Engine {
     }
   }
 
+  // --- compare paths (compare.ts) -------------------------------------------------------------
+
   compareAndSwap(probe: ProbeKey, expected: unknown, value: EncodedValue): boolean {
-    return this.#compareAnd(probe, expected, value);
+    return this.#compare.compareAnd(probe, expected, value);
   }
 
   compareAndDelete(probe: ProbeKey, expected: unknown): boolean {
-    return this.#compareAnd(probe, expected, undefined);
-  }
-
-  /** CompareAndSwap / CompareAndDelete (`value` undefined): Go's semantics, values compared by content. */
-  #compareAnd(probe: ProbeKey, expected: unknown, value: EncodedValue | undefined): boolean {
-    const pin = this.#pin;
-    pin.enter();
-    const s = probe.hash & this.#shardMask;
-    const w = pin.snap(s);
-    const cell = this.#snapshotCell(s, probe);
-    const next = value === undefined ? NIL : inlineState(value);
-    if (cell >= 0) {
-      const i32 = this.#views.i32;
-      for (;;) {
-        const st = Atomics.load(i32, cell);
-        if (gone(st) || (st & SEALED) !== 0) break;
-        if (st === NIL) return false;
-        if (!sameValue(this.#cells.decode(st), expected)) return false;
-        if (next <= 0 || isRecord(st)) break; // a delete (NIL) or a record takes the lock (invariant 8)
-        if (Atomics.compareExchange(i32, cell, st, next) === st) return true;
-      }
-    } else if (pin.reload(s) === w && (w & AMENDED_BIT) === 0) return false;
-    const shards = this.#shards;
-    shards.lock(s);
-    try {
-      const found = this.#dirty.liveCellLocked(s, probe, false);
-      if (found < 0) {
-        if (found === -1 && (pin.cache[s]! & AMENDED_BIT) !== 0) this.#dirty.missLocked(s);
-        return false;
-      }
-      const inSnapshot = this.#dirty.foundInSnapshot;
-      const swapped = this.#compareLocked(s, found, expected, value);
-      if (!inSnapshot) this.#dirty.missLocked(s);
-      return swapped;
-    } finally {
-      shards.unlock(s);
-    }
-  }
-
-  #compareLocked(s: number, cell: number, expected: unknown, value: EncodedValue | undefined): boolean {
-    const i32 = this.#views.i32;
-    let next = -1;
-    for (;;) {
-      const st = Atomics.load(i32, cell);
-      if (!present(st) || !this.#shards.sameValueLocked(s, this.#cells.decode(st), expected)) {
-        if (next > 0) this.#cells.discard(s, next);
-        return false;
-      }
-      if (next < 0) next = value === undefined ? NIL : this.#cells.newState(s, value);
-      if (Atomics.compareExchange(i32, cell, st, next) === st) {
-        this.#dirty.replacedLocked(s, st, next);
-        return true;
-      }
-    }
+    return this.#compare.compareAnd(probe, expected, undefined);
   }
 
 
