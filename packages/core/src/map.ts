@@ -37,14 +37,13 @@
 import { EncodedValue, ProbeKey, T_BIGINT, T_BYTES, T_NUMBER, T_STRUCT, encodeValue, finishValue, prepareKey, prepareKeyOrThrow } from './codecs.js';
 import { badBufferError, callbackWriteError, disposedError, notNumericError, reentrantError, valueError } from './errors.js';
 import { userCode } from './guard.js';
-import { Heap, Views } from './memory.js';
-import { Shards } from './shard.js';
+import { Shards, openShards } from './shard.js';
 import { initialCapacity } from './shard-table.js';
-import { localHold, ownerIsDead, ownerIsKnown, registerLocalHolder, registerOwner, releaseOwner } from './owners.js';
+import { releaseOwner } from './owners.js';
 import { hashNumber } from './hash.js';
 import { collectStats, type ShardedMapStats } from './stats.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
-import { H_PUBLISHED_LENGTH, HEADER_BYTES, MODE_CACHE } from './layout.js';
+import { MODE_CACHE } from './layout.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, disposedEngine, type Engine } from './engine.js';
 import { StripedEngine } from './striped.js';
 import type { AddableValue, DisposeSymbol, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
@@ -98,25 +97,15 @@ export class ShardedMap<K = unknown, V = unknown> {
     if (config.mode === MODE_CACHE) throw badBufferError('a ShardedCache buffer: attach it with ShardedCache.attach');
     this.#config = config;
     this.handle = Object.freeze({ kind: 'shardmap' as const, buffer: config.sab });
-    const views = new Views(config.sab, Atomics.load(new Int32Array(config.sab, 0, HEADER_BYTES >> 2), H_PUBLISHED_LENGTH));
-    const ownerId = registerOwner(this, views, config.shardCount);
-    this.#ownerId = ownerId;
-    const lockOwner = {
-      ownerId,
-      ownerDead: (owner: number): boolean => ownerIsDead(views, config.shardCount, owner),
-      ownerKnown: (owner: number): boolean => ownerIsKnown(views, config.shardCount, owner),
-      localHold: (owner: number, index: number): number => localHold(views, config.shardCount, owner, index),
-    };
-    const heap = new Heap(views, config.maxBytes, lockOwner);
-    this.#shards = new Shards(views, heap, config.shardCount, ownerId, config.maxBytes, lockOwner);
-    registerLocalHolder(views, ownerId, this.#shards);
+    this.#shards = openShards(this, config);
+    this.#ownerId = this.#shards.ownerId;
     this.#anyNumber = config.valueCodec === 0 || config.valueCodec === 2;
     this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2 || config.keyCodec === 3;
     this.#int32Keys = config.keyCodec === 3;
     // The one place the mode is looked at: every method below is one call into this engine.
     this.#engine =
       config.mode === 1
-        ? new SyncMapEngine(config, this.#shards, ownerId, this.#probe, this.#value)
+        ? new SyncMapEngine(config, this.#shards, this.#ownerId, this.#probe, this.#value)
         : new StripedEngine(config, this.#shards, this.#probe, this.#value);
   }
 

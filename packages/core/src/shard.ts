@@ -23,11 +23,12 @@
  */
 import { AMENDED_BIT, S_COUNT, S_DIRTY_ONLY, S_HOLDER, S_LIVE, S_LOCK, S_MISSES } from './layout.js';
 import { S_PROMOTIONS, S_RETIRED, S_SNAPSHOT, S_TABLE, S_TOMBSTONES, TBL_CAPACITY } from './layout.js';
-import { ctrlStart, shardWord, slotOffset, tableBytes, tableWord } from './layout.js';
+import { H_PUBLISHED_LENGTH, HEADER_BYTES, ctrlStart, shardWord, slotOffset, tableBytes, tableWord } from './layout.js';
 import { takeOverIfDead, type LockOwner } from './lock.js';
 import { Heap, Views } from './memory.js';
 import { IntentLog } from './intent-log.js';
-import { freeOwners, markThreadDead } from './owners.js';
+import { freeOwners, localHold, markThreadDead, ownerIsDead, ownerIsKnown, registerLocalHolder, registerOwner } from './owners.js';
+import type { BufferConfig } from './buffer.js';
 import { corruptError, fullError, tableError } from './errors.js';
 import { DELETED, EMPTY } from './control.js';
 import { findSlot, initTable, tableCapacity, TORN } from './table.js';
@@ -321,4 +322,22 @@ export class Shards extends ShardLocks {
     freeOwners(this.views, this.shardCount, dead);
     return { owners: dead.length, shardsRecovered, heapRecovered };
   }
+}
+
+/**
+ * The shards of a new instance (a map's or a cache's) over `config`'s buffer: its views, an owner
+ * id in the registry (owners.ts) for `instance`, the heap and shard locks that name that owner.
+ */
+export function openShards(instance: object, config: Readonly<Pick<BufferConfig, 'sab' | 'shardCount' | 'maxBytes'>>): Shards {
+  const views = new Views(config.sab, Atomics.load(new Int32Array(config.sab, 0, HEADER_BYTES >> 2), H_PUBLISHED_LENGTH));
+  const ownerId = registerOwner(instance, views, config.shardCount);
+  const lockOwner = {
+    ownerId,
+    ownerDead: (owner: number): boolean => ownerIsDead(views, config.shardCount, owner),
+    ownerKnown: (owner: number): boolean => ownerIsKnown(views, config.shardCount, owner),
+    localHold: (owner: number, index: number): number => localHold(views, config.shardCount, owner, index),
+  };
+  const shards = new Shards(views, new Heap(views, config.maxBytes, lockOwner), config.shardCount, ownerId, config.maxBytes, lockOwner);
+  registerLocalHolder(views, ownerId, shards);
+  return shards;
 }

@@ -19,16 +19,14 @@ import { EncodedValue, ProbeKey, encodeValue, prepareKey, prepareKeyOrThrow } fr
 import { badBufferError, callbackWriteError, corruptError, optionError } from '../errors.js';
 import { userCode } from '../guard.js';
 import { Heap, Views } from '../memory.js';
-import { Shards } from '../shard.js';
-import { ownerIsDead, ownerIsKnown, ownerToken, localHold, registerLocalHolder, registerOwner } from '../owners.js';
+import { Shards, openShards } from '../shard.js';
+import { ownerIsDead, ownerIsKnown, ownerToken } from '../owners.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig } from '../buffer.js';
 import {
   C_BYTES,
   C_DEFAULT_TTL,
   C_LANES,
   L_STATE,
-  H_PUBLISHED_LENGTH,
-  HEADER_BYTES,
   L_ERROR_BLOB,
   L_ERROR_LENGTH,
   MAX_CACHE_NODES,
@@ -111,19 +109,9 @@ export class ShardedCache<K = unknown, V = unknown> {
     if (config.mode !== MODE_CACHE) throw badBufferError('a ShardedMap buffer, not a ShardedCache one: attach it with ShardedMap.attach');
     this.#config = config;
     this.handle = Object.freeze({ kind: 'shardmap-cache' as const, buffer: config.sab });
-    const views = new Views(config.sab, Atomics.load(new Int32Array(config.sab, 0, HEADER_BYTES >> 2), H_PUBLISHED_LENGTH));
-    const ownerId = registerOwner(this, views, config.shardCount);
-    const lockOwner = {
-      ownerId,
-      ownerDead: (owner: number): boolean => ownerIsDead(views, config.shardCount, owner),
-      ownerKnown: (owner: number): boolean => ownerIsKnown(views, config.shardCount, owner),
-      localHold: (owner: number, index: number): number => localHold(views, config.shardCount, owner, index),
-    };
-    const heap = new Heap(views, config.maxBytes, lockOwner);
-    this.#shards = new Shards(views, heap, config.shardCount, ownerId, config.maxBytes, lockOwner);
-    registerLocalHolder(views, ownerId, this.#shards);
+    this.#shards = openShards(this, config);
     this.#engine = new CacheEngine(config, this.#shards);
-    this.#ttl = ttl ?? readDefaultTtl(views);
+    this.#ttl = ttl ?? readDefaultTtl(this.#shards.views);
     this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2 || config.keyCodec === 3;
     this.#int32Keys = config.keyCodec === 3;
   }
