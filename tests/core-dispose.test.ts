@@ -134,3 +134,23 @@ describe(`ShardedMap [Symbol.dispose] (${TEST_MODE})`, () => {
     expect(held.length).toBe(L.OWNER_SLOTS - 2);
   });
 });
+
+describe(`the owner registry (${TEST_MODE})`, () => {
+  // Fresh ids come from a counter; once it passes OWNER_SLOTS, attach scans for a free entry. A
+  // scan may claim an entry whose fresh id another thread was handed but has not stored yet: the
+  // fresh id must therefore be claimed by CAS too, or two instances would share one owner id.
+  it('never takes a fresh id whose entry another instance has claimed meanwhile', () => {
+    const map = createTestMap<number, number>({ keys: 'number', values: 'number' });
+    const i32 = new Int32Array(map.handle.buffer as SharedArrayBuffer);
+    const shards = map.stats().shards;
+    const next = Atomics.load(i32, L.H_NEXT_OWNER_ID) + 1; // the fresh id the next attach is handed
+    Atomics.store(i32, L.ownerWord(shards, next, L.OWNER_STATE), L.OWNER_ALIVE); // claimed by a scan
+    const before = registry(map).alive();
+    using other = ShardedMap.attach<number, number>(map.handle);
+    const after = registry(map).alive();
+    expect(after.length).toBe(before.length + 1); // a new entry, not `next` claimed a second time
+    expect(after).toContain(next);
+    other.set(1, 1);
+    expect(map.get(1)).toBe(1);
+  });
+});

@@ -65,8 +65,11 @@ const releaseOnCollect = new FinalizationRegistry<OwnerRelease & { key: string }
 /** Takes an owner id for `instance` in the buffer's registry. */
 export function registerOwner(instance: object, views: Views, shardCount: number): number {
   const i32 = views.i32;
+  // A fresh id first (no scan while the registry has never-used entries), claimed by the same CAS
+  // as a scanned one: a scan that runs once the counter has passed OWNER_SLOTS may meet an entry
+  // whose fresh id was handed out but not yet stored ALIVE.
   let id = Atomics.add(i32, H_NEXT_OWNER_ID, 1) + 1;
-  if (id < 1 || id > OWNER_SLOTS) {
+  if (id < 1 || id > OWNER_SLOTS || Atomics.compareExchange(i32, ownerWord(shardCount, id, OWNER_STATE), OWNER_FREE, OWNER_CLAIMING) !== OWNER_FREE) {
     id = 0;
     for (let candidate = 1; candidate <= OWNER_SLOTS && id === 0; candidate++) {
       const state = ownerWord(shardCount, candidate, OWNER_STATE);
