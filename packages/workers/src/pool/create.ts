@@ -13,7 +13,7 @@
  * through (`maxQueue`, `resourceLimits`, `concurrentTasksPerWorker`, and `minThreads`,
  * `maxThreads`, `idleTimeout` for a pool that grows and shrinks); each new thread attaches once.
  */
-import { createTokenTable, recoverPoolThread, type ThreadRecovery } from './recovery.js';
+import { ThreadWatch, createTokenTable, recoverPoolThread, type ThreadRecovery } from './recovery.js';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
@@ -122,16 +122,18 @@ export interface MapPool<M extends MapRecord = MapRecord> extends AsyncDisposabl
    * own properties that clone), where structured clone alone would drop `code`.
    *
    * Aborting (via `options.signal`) a task that is running TERMINATES its thread, possibly while
-   * it holds a shard lock or is half-way through a write. The pool then recovers every map from
-   * that thread (`ShardedMap.recoverThread`): its locks are taken over, the write it had in flight
-   * is rolled back whole, and writes it completed stay. See `recoveries`.
+   * it holds a shard lock or is half-way through a write. Once that thread has exited, the pool
+   * recovers every map from it (`ShardedMap.recoverThread`): its locks are taken over, the write
+   * it had in flight is rolled back whole, and writes it completed stay. See `recoveries`.
+   * Recovery runs on this thread's event loop: until it has, a write that needs a lock the
+   * terminated thread held waits — so await, do not block this thread on the maps, while aborting.
    */
   run<R = unknown>(task?: unknown, options?: MapPoolRunOptions): Promise<R>;
   /** Threads that ended holding a lock or a half-done write, and what recovering them took. */
   readonly recoveries: readonly ThreadRecovery[];
   /**
    * Waits for the tasks already submitted, then stops every thread. Resolves when all have
-   * exited, leaving no handles behind. Idempotent; `run()` after `close()` rejects.
+   * exited and every thread that ended has been recovered, leaving no handles behind. Idempotent; `run()` after `close()` rejects.
    */
   close(): Promise<void>;
   /** `await using pool = createMapPool(...)` closes the pool at the end of the scope. */
@@ -159,6 +161,7 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #tokens = createTokenTable();
   readonly #recoveries: ThreadRecovery[] = [];
+  readonly #watch: ThreadWatch;
   #closing: Promise<void> | undefined;
 
   constructor(options: MapPoolOptions<M>) {
@@ -188,20 +191,23 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
     });
     const onThreadError = onError ?? warnThreadError;
     this.#piscina.on('error', onThreadError);
-    // A thread that ends (an aborted task terminates its thread) may hold a lock: recover the maps.
+    // A thread that ends (an aborted task terminates its thread) may hold a lock: recover the maps,
+    // once it has exited (pool/recovery.ts: piscina reports it destroyed before it stops running).
     const handles = Object.values(maps).map((map) => map.handle);
-    // (A handle no thread could attach cannot be recovered either: that is reported, not thrown
-    // out of piscina's event.)
-    this.#piscina.on('workerDestroy', (worker: { id: number }) => {
+    this.#watch = new ThreadWatch(() => this.#piscina.threads, (threadId) => {
+      // (A handle no thread could attach cannot be recovered either: that is reported, not thrown
+      // out of an event handler.)
       let recovery: ThreadRecovery;
       try {
-        recovery = recoverPoolThread(this.#tokens, worker.id, handles);
+        recovery = recoverPoolThread(this.#tokens, threadId, handles);
       } catch (error) {
         onThreadError(error instanceof Error ? error : new Error(String(error)));
         return;
       }
       if (recovery.shardsRecovered > 0 || recovery.heapRecovered) this.#recoveries.push(recovery);
     });
+    this.#piscina.on('workerCreate', (worker: { id: number }) => this.#watch.created(worker.id));
+    this.#piscina.on('workerDestroy', (worker: { id: number }) => this.#watch.destroyed(worker.id));
   }
 
   get stats(): MapPoolStats {
@@ -259,6 +265,7 @@ class PiscinaMapPool<M extends MapRecord> implements MapPool<M> {
   async #drainAndDestroy(): Promise<void> {
     await Promise.allSettled([...this.#inFlight]);
     await this.#piscina.destroy();
+    await this.#watch.settled(); // every thread that ended is recovered before close() resolves
   }
 }
 

@@ -1,15 +1,23 @@
 /**
  * Lock recovery for pool threads. Aborting a running piscina task terminates its thread — possibly
  * while it holds a shard lock or is half-way through a write. Every pool thread records, at
- * startup, its `threadId` next to its shardmap `threadToken()` in a small shared table; when
- * piscina reports a thread destroyed, the pool looks up its token and calls
- * `ShardedMap.recoverThread(handle, token)` for every map: locks the thread held are taken over,
- * its in-flight write is rolled back, and the other threads carry on.
+ * startup, its `threadId` next to its shardmap `threadToken()` in a small shared table; once the
+ * thread has EXITED, the pool looks up its token and calls `ShardedMap.recoverThread(handle,
+ * token)` for every map: locks the thread held are taken over, its in-flight write is rolled back,
+ * and the other threads carry on.
+ *
+ * Not before it has exited: piscina reports a thread destroyed ('workerDestroy') the moment it
+ * asks the thread to stop, and `Worker.terminate()` takes effect only when that thread next checks
+ * for interrupts — after a native call returns, say, which can be a second later. Recovering then
+ * would free the owner ids and take over the locks of a thread still running a write: two writers
+ * in one shard (a key stored twice), a lock naming a freed owner. So the pool waits for the
+ * Worker's exit (ThreadWatch below) and recovers only then.
  *
  * Table layout (Int32Array over a SharedArrayBuffer): word 0 counts registrations; entry i sits
  * at words 1 + 2i (threadId) and 2 + 2i (token). Entries wrap around after TOKEN_ENTRIES
  * registrations: by then the threads they describe are long gone (the pool is fixed-size).
  */
+import type { Worker } from 'node:worker_threads';
 import { ShardedMap, threadToken, type ShardedMapHandle } from '@shardmap/core';
 
 export const TOKEN_ENTRIES = 256;
@@ -49,4 +57,59 @@ export function recoverPoolThread(table: Int32Array, threadId: number, handles: 
     recovery.heapRecovered ||= report.heapRecovered;
   }
   return recovery;
+}
+
+/**
+ * The pool's threads by Worker, so a thread is recovered once it has exited, under the threadId it
+ * had alive. Node reports -1 as the threadId of a Worker that has exited (piscina's 'workerDestroy'
+ * of a thread that crashed on its own carries that -1): its id is looked up here, recorded at
+ * 'workerCreate' while it still ran.
+ */
+export class ThreadWatch {
+  readonly #threads: () => readonly Worker[];
+  readonly #recover: (threadId: number) => void;
+  readonly #seen = new Map<Worker, number>();
+  readonly #pending = new Set<Promise<void>>();
+
+  /** `threads`: the pool's current Workers; `recover`: run for each thread once it has exited. */
+  constructor(threads: () => readonly Worker[], recover: (threadId: number) => void) {
+    this.#threads = threads;
+    this.#recover = recover;
+  }
+
+  /** 'workerCreate': remember the running thread's id. */
+  created(threadId: number): void {
+    this.#find(threadId);
+  }
+
+  /** 'workerDestroy': recover the thread once it has exited (at once if it already has). */
+  destroyed(threadId: number): void {
+    const worker = threadId === -1 ? undefined : this.#find(threadId);
+    // terminate() again is how Node tells when a Worker has exited: its promise settles on 'exit'
+    // (at once if it already has), and asks nothing more of a thread already stopping.
+    const exited = worker === undefined ? Promise.resolve() : worker.terminate().then(() => undefined, () => undefined);
+    const recovered = exited.then(() => this.#recoverExited());
+    this.#pending.add(recovered);
+    void recovered.finally(() => this.#pending.delete(recovered));
+  }
+
+  /** Resolves when every recovery started so far has run. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  #find(threadId: number): Worker | undefined {
+    const worker = this.#threads().find((w) => w.threadId === threadId);
+    if (worker !== undefined && !this.#seen.has(worker)) this.#seen.set(worker, threadId);
+    return worker;
+  }
+
+  /** Recovers every remembered thread that has exited (its Worker's threadId reads -1 now). */
+  #recoverExited(): void {
+    for (const [worker, threadId] of this.#seen) {
+      if (worker.threadId !== -1) continue;
+      this.#seen.delete(worker);
+      this.#recover(threadId);
+    }
+  }
 }
