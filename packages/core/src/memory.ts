@@ -29,6 +29,7 @@ import {
   H_HEAP_LOCK,
   H_HIGH_WATER,
   H_LARGE_FREE,
+  SIZE_CLASS_COUNT,
   H_PUBLISHED_LENGTH,
   MAX_SMALL_CLASS,
   MIN_CLASS,
@@ -312,5 +313,46 @@ export class Heap {
   /** Bytes handed out so far (header included). */
   highWater(): number {
     return Atomics.load(this.views.i32, H_HIGH_WATER);
+  }
+
+  /**
+   * Bytes shard `shard` holds free for reuse: its small free lists and the unused rest of its carve
+   * region. Under the shard's lock, or against a HELD word (Shards.readShard, which retries a walk
+   * torn by a writer: a torn walk may throw, and a validated one that throws is corruption).
+   */
+  shardFreeBytesLocked(shard: number): number {
+    const i32 = this.views.i32;
+    let bytes = 0;
+    for (let cls = MIN_CLASS; cls <= MAX_SMALL_CLASS; cls++) bytes += this.listBytes(i32[shardWord(shard, S_SMALL_FREE + cls - MIN_CLASS)]!, cls);
+    const cursor = i32[shardWord(shard, S_CARVE_CURSOR)]!;
+    const end = i32[shardWord(shard, S_CARVE_END)]!;
+    if (cursor !== 0 && cursor <= end) bytes += end - cursor;
+    return bytes;
+  }
+
+  /** Bytes in the heap's shared free lists (tables, large blocks), read under the heap lock. */
+  largeFreeBytes(): number {
+    const i32 = this.views.i32;
+    this.lockHeap();
+    try {
+      let bytes = 0;
+      for (let cls = MIN_CLASS; cls < SIZE_CLASS_COUNT; cls++) bytes += this.listBytes(i32[H_LARGE_FREE + cls]!, cls);
+      return bytes;
+    } finally {
+      this.unlockHeap();
+    }
+  }
+
+  /** Bytes of the free list of class `cls` starting at `head`; a list longer than the heap is corrupt. */
+  private listBytes(head: number, cls: number): number {
+    const size = classBytes(cls);
+    const most = Math.floor(this.highWater() / size);
+    let blocks = 0;
+    for (let block = head; block !== 0; block = this.views.i32[linkWord(block)]!) {
+      if (block < 0 || (block & 7) !== 0 || !this.views.covers(block + size) || ++blocks > most) {
+        throw corruptError('memory', `the free list of ${size}-byte blocks is impossible at ${block}`);
+      }
+    }
+    return blocks * size;
   }
 }

@@ -35,8 +35,16 @@ export interface ShardedMapStats {
   shards: number;
   /** Table slots over all shards. */
   capacity: number;
-  /** Bytes handed out from the buffer (header, control blocks, tables, blobs, free blocks). */
+  /**
+   * Bytes in use: the header, control blocks, tables and blobs (and, in syncmap mode, blocks
+   * retired but not yet reclaimed) — what the buffer has handed out, less `bytesFree`.
+   */
   bytesUsed: number;
+  /**
+   * Bytes handed out once and free again for reuse: a later fill takes them before the buffer
+   * grows. A growable SharedArrayBuffer never shrinks, so they stay in `bytesCommitted`.
+   */
+  bytesFree: number;
   /** Bytes of the buffer currently committed (its byteLength). */
   bytesCommitted: number;
   /** The maxBytes ceiling: address space reserved for the buffer. */
@@ -93,14 +101,18 @@ export function collectStats(shards: Shards, engine: Engine): ShardedMapStats {
   let size = 0;
   let capacity = 0;
   let maxProbeLength = 0;
+  let shardsFree = 0;
   const figures: ShardFigures = { size: 0, capacity: 0 };
   const sums = { lockAcquisitions: 0, lockContended: 0, lockWaits: 0, optimisticRetries: 0, misses: 0, promotions: 0 };
   const lockHolders: LockHolder[] = [];
   for (let s = 0; s < shards.shardCount; s++) {
+    let free = 0;
     const probe = shards.readShard(s, () => {
       engine.figuresLocked(s, figures);
+      free = shards.heap.shardFreeBytesLocked(s);
       return maxProbeLocked(shards, s);
     });
+    shardsFree += free;
     size += figures.size;
     capacity += figures.capacity;
     maxProbeLength = Math.max(maxProbeLength, probe);
@@ -118,9 +130,7 @@ export function collectStats(shards: Shards, engine: Engine): ShardedMapStats {
     size,
     shards: shards.shardCount,
     capacity,
-    bytesUsed: shards.heap.highWater(),
-    bytesCommitted: v.sab.byteLength,
-    bytesReserved: shards.maxBytes,
+    ...memoryFigures(shards, shardsFree),
     loadFactor: capacity === 0 ? 0 : size / capacity,
     maxProbeLength,
     lockAcquisitions: sums.lockAcquisitions,
@@ -132,4 +142,31 @@ export function collectStats(shards: Shards, engine: Engine): ShardedMapStats {
   if (engine.extraStats.includes('misses')) stats.misses = sums.misses;
   if (engine.extraStats.includes('promotions')) stats.promotions = sums.promotions;
   return stats;
+}
+
+/** The memory figures of a map's or a cache's stats(). */
+export interface MemoryFigures {
+  bytesUsed: number;
+  bytesFree: number;
+  bytesCommitted: number;
+  bytesReserved: number;
+}
+
+/**
+ * bytesFree walks every free list (each shard's at one instant of that shard, then the heap's
+ * shared ones under the heap lock); bytesUsed is the rest of what the heap has handed out. A
+ * shard's small blocks never go back to the shared lists, so no block is counted twice; one taken
+ * from the shared lists while the shards are walked may be missed: bytesUsed errs high, not low.
+ */
+export function memoryFigures(shards: Shards, shardsFree = shardsFreeBytes(shards)): MemoryFigures {
+  const free = shardsFree + shards.heap.largeFreeBytes();
+  const handedOut = shards.heap.highWater();
+  return { bytesUsed: handedOut - free, bytesFree: free, bytesCommitted: shards.views.sab.byteLength, bytesReserved: shards.maxBytes };
+}
+
+/** The shards' free bytes, each read at one instant of its shard (a caller that visits every shard anyway sums them itself). */
+function shardsFreeBytes(shards: Shards): number {
+  let free = 0;
+  for (let s = 0; s < shards.shardCount; s++) free += shards.readShard(s, () => shards.heap.shardFreeBytesLocked(s));
+  return free;
 }

@@ -8,7 +8,7 @@ import { ShardedMap } from '@shardmap/core';
 import { createWithHashMask } from '@shardmap/core/testing';
 import { prng, testSeed } from './helpers/model.js';
 
-const STAT_FIELDS = ['size', 'shards', 'capacity', 'bytesUsed', 'bytesReserved', 'loadFactor', 'maxProbeLength', 'lockAcquisitions', 'lockContended', 'lockWaits', 'optimisticRetries'];
+const STAT_FIELDS = ['size', 'shards', 'capacity', 'bytesUsed', 'bytesFree', 'bytesCommitted', 'bytesReserved', 'loadFactor', 'maxProbeLength', 'lockAcquisitions', 'lockContended', 'lockWaits', 'optimisticRetries'];
 
 describe('size and iteration', () => {
   it('size is exact through inserts, overwrites, deletes and clear (seeded)', () => {

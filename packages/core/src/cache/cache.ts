@@ -42,6 +42,7 @@ import {
 import { policyLayout } from './policy.js';
 import { CacheEngine, EXPIRED, MISS, SLOW, STAT_EVICTIONS, STAT_EXPIRATIONS, STAT_HITS, STAT_LOADS, STAT_LOAD_FAILURES, STAT_LOAD_WAITS, STAT_MISSES } from './engine.js';
 import { MISSING, fetchOnce, laneOf, type FlightHost } from './flight.js';
+import { memoryFigures } from '../stats.js';
 import type { KeyCodecName, ValueCodecName } from '../types.js';
 
 /** Entries implied by maxBytes alone: a guess at a small entry's whole cost (slot, blobs, policy). */
@@ -82,7 +83,9 @@ export interface ShardedCacheStats {
   loadWaits: number;
   /** Bytes of entries charged against the shards' budgets. */
   entryBytes: number;
+  /** As ShardedMapStats: in use, free for reuse, the buffer's length, maxBytes. */
   bytesUsed: number;
+  bytesFree: number;
   bytesCommitted: number;
   bytesReserved: number;
 }
@@ -363,9 +366,7 @@ export class ShardedCache<K = unknown, V = unknown> {
       loadFailures: sum(STAT_LOAD_FAILURES),
       loadWaits: sum(STAT_LOAD_WAITS),
       entryBytes,
-      bytesUsed: this.#shards.heap.highWater(),
-      bytesCommitted: this.#shards.views.sab.byteLength,
-      bytesReserved: this.#config.maxBytes,
+      ...memoryFigures(this.#shards),
     };
   }
 

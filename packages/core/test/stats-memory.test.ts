@@ -1,0 +1,70 @@
+/**
+ * stats()'s memory figures tell apart what the contract names: bytes in use (`bytesUsed`), bytes
+ * handed out once and free for reuse (`bytesFree`), the buffer's length (`bytesCommitted`) and
+ * the ceiling (`bytesReserved`). Checked against what the heap must hold: a fill puts its bytes
+ * in use, clear() and deletes move them to free, a refill takes the free bytes before the buffer
+ * grows, and used + free never exceeds what is committed. SHARDMAP_SEED fixes the value sizes.
+ */
+import { describe, expect, it } from 'vitest';
+import { ShardedMap, type ShardedMapStats } from '@shardmap/core';
+import { SEED, rng } from './helpers/seed.js';
+
+const handedOut = (s: ShardedMapStats): number => s.bytesUsed + s.bytesFree;
+
+function consistent(s: ShardedMapStats): void {
+  expect(s.bytesUsed).toBeGreaterThan(0);
+  expect(s.bytesFree).toBeGreaterThanOrEqual(0);
+  expect(handedOut(s)).toBeLessThanOrEqual(s.bytesCommitted);
+  expect(s.bytesCommitted).toBeLessThanOrEqual(s.bytesReserved);
+}
+
+describe(`stats() memory figures (SHARDMAP_SEED=${SEED})`, () => {
+  it('striped: clear() gives back all but the empty tables, and a refill reuses them before the buffer grows', () => {
+    const m = ShardedMap.create<number, string>({ keys: 'number', values: 'string', shards: 8 });
+    const empty = m.stats();
+    consistent(empty);
+    const next = rng(SEED);
+    const value = (i: number) => 'v'.repeat(next() % 200) + i; // blobs of many classes
+    for (let i = 0; i < 50_000; i++) m.set(i, value(i));
+    const full = m.stats();
+    consistent(full);
+    // Every entry's blob is in use: at least its UTF-16 bytes, per entry.
+    expect(full.bytesUsed - empty.bytesUsed).toBeGreaterThan(50_000 * 2 * 2);
+    m.clear();
+    const cleared = m.stats();
+    consistent(cleared);
+    expect(cleared.bytesUsed, `in use after clear: ${cleared.bytesUsed} of ${full.bytesUsed}`).toBeLessThanOrEqual(0.1 * full.bytesUsed);
+    expect(handedOut(cleared)).toBe(handedOut(full)); // nothing handed out is lost, nothing new taken
+    for (let i = 0; i < 50_000; i++) m.set(i, value(i));
+    const refilled = m.stats();
+    consistent(refilled);
+    // The same data again: served from the free lists, so the footprint barely moves.
+    expect(handedOut(refilled), `handed out ${handedOut(full)} then ${handedOut(refilled)}`).toBeLessThanOrEqual(1.1 * handedOut(full));
+    expect(refilled.bytesFree).toBeLessThan(cleared.bytesFree);
+  });
+
+  it('deletes free the blobs they drop: bytesUsed falls by at least their bytes', () => {
+    const m = ShardedMap.create<string, string>({ keys: 'string', values: 'string', shards: 4 });
+    for (let i = 0; i < 10_000; i++) m.set(`key:${i}`, 'x'.repeat(100));
+    const full = m.stats();
+    for (let i = 0; i < 10_000; i += 2) m.delete(`key:${i}`);
+    const half = m.stats();
+    consistent(half);
+    // 5,000 values of 200 bytes (UTF-16) and their keys, at least, are free again.
+    expect(full.bytesUsed - half.bytesUsed).toBeGreaterThanOrEqual(5_000 * 200);
+    expect(half.bytesFree - full.bytesFree).toBe(full.bytesUsed - half.bytesUsed);
+  });
+
+  it('syncmap: clear() takes no new memory (its snapshots are retired, not copied)', () => {
+    const m = ShardedMap.create<number, number>({ keys: 'number', values: 'number', shards: 4, mode: 'syncmap' });
+    for (let i = 0; i < 20_000; i++) m.set(i, i);
+    for (let i = 0; i < 20_000; i++) m.get(i); // promotes: the entries move into read snapshots
+    const full = m.stats();
+    consistent(full);
+    m.clear();
+    const cleared = m.stats();
+    consistent(cleared);
+    expect(cleared.size).toBe(0);
+    expect(handedOut(cleared)).toBeLessThanOrEqual(handedOut(full) + 64 * 1024); // at most a retire list more
+  });
+});
