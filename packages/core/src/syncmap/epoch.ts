@@ -88,6 +88,15 @@ export class Pin {
     }
   }
 
+  /**
+   * Pins again now, at the current epoch, with this thread's idle siblings (as a long run's re-pin
+   * does): a writer that just retired blocks and advanced the epoch lets a reclamation pass free
+   * them without waiting for this thread's next task. Not inside a range() of this pin.
+   */
+  repin(): void {
+    this.#pin();
+  }
+
   /** A sibling's re-pin: forget every cached offset and take the newer epoch, unless in use. */
   #repinIfIdle(epoch: number): void {
     if (!this.#pinned || this.#released || this.rangeDepth > 0 || this.busy > 0) return;

@@ -34,6 +34,9 @@ import { OP_RECLAIM } from './recovery-ops.js';
 const RETIRED_FIRST_CAPACITY = 64;
 /** Retirements between reclamation passes: each pass scans what is kept, so batch them. */
 const RECLAIM_BATCH = 256;
+/** A reclamation's logged steps past its cells (#freeEntryLocked); -1 is the log's "none yet". */
+const STEP_FREE_BLOCK = -2;
+const STEP_REMOVE = -3;
 /** Low bit of an entry's block: a snapshot table whose dead cells are freed with it. */
 const SNAPSHOT_FLAG = 1;
 
@@ -135,6 +138,19 @@ export class Retirement {
     return fresh;
   }
 
+  /** Advances the epoch (from `epoch`, as last read): owners that pin after this pin past it. */
+  advanceEpoch(): void {
+    const i32 = this.#shards.views.i32;
+    const epoch = Atomics.load(i32, H_SYNC_EPOCH);
+    Atomics.compareExchange(i32, H_SYNC_EPOCH, epoch, ((epoch + 1) | 0) || 1);
+  }
+
+  /** Runs a reclamation pass now, due or not (clear(): what it retired is most of the map). */
+  reclaimNowLocked(s: number): void {
+    const list = this.#listLocked(s);
+    if (list !== 0 && this.#count(list) > 0) this.#reclaimLocked(s, list);
+  }
+
   /** Runs a reclamation pass if enough has been retired since the last one. */
   reclaimIfDueLocked(s: number): void {
     const list = this.#listLocked(s);
@@ -168,17 +184,19 @@ export class Retirement {
   }
 
   /**
-   * Frees entry `i` of `list` from step `from` on (steps: 2 per slot of a flagged table — its
-   * dead cell's key blob, then the cell —, then the block, then the entry's removal), logging
-   * each step before it runs (invariant 9).
+   * Frees entry `i` of `list` from step `from` on, logging each step before it runs (invariant 9).
+   * Steps: 2 per slot of a flagged table (its dead cell's key blob, then the cell: `from` >= 0
+   * starts there), then the block (STEP_FREE_BLOCK), then the entry's removal (STEP_REMOVE). The
+   * last two are logged by name, not by slot count: once the block is freed its table header is
+   * another block's, and the slot count cannot be read back from it.
    */
   #freeEntryLocked(s: number, list: number, i: number, block: number, bytes: number, from: number): void {
     const shards = this.#shards;
     const heap = shards.heap;
     const log = shards.log;
     const table = block & ~SNAPSHOT_FLAG;
-    const slots = (block & SNAPSHOT_FLAG) !== 0 ? this.#tableCapacity(table) : 0;
-    for (let step = from; step < 2 * slots; step++) {
+    const slots = from >= 0 && (block & SNAPSHOT_FLAG) !== 0 ? this.#tableCapacity(table) : 0;
+    for (let step = Math.max(from, 0); step < 2 * slots; step++) {
       const v = shards.views;
       const slot = step >> 1;
       if (!isFull(v, table, slot)) continue;
@@ -192,13 +210,13 @@ export class Retirement {
       } else heap.free(s, cellAt(cell), CELL_BYTES);
       killPoint('syncmap.reclaim.cell');
     }
-    if (from <= 2 * slots) {
-      log.progressLocked(s, 2 * slots);
+    if (from !== STEP_REMOVE) {
+      log.progressLocked(s, STEP_FREE_BLOCK);
       if (bytes < 0) heap.freeTable(table, -bytes);
       else heap.free(s, table, bytes);
       killPoint('syncmap.reclaim.freed');
     }
-    log.progressLocked(s, 2 * slots + 1);
+    log.progressLocked(s, STEP_REMOVE);
     this.#removeEntryLocked(list, i, block);
   }
 
@@ -230,11 +248,11 @@ export class Retirement {
     const bytes = log.opArgLocked(s, 3);
     if (list === this.#shards.retireListLocked(s) && list !== 0) {
       const progress = log.opProgressLocked(s);
-      const slots = (block & SNAPSHOT_FLAG) !== 0 ? this.#tableCapacity(block & ~SNAPSHOT_FLAG) : 0;
       // The step in flight may have run: resume after it (a leak at worst, never a double free),
-      // except the removal, which is idempotent and is redone.
-      const from = progress < 0 ? 0 : progress >= 2 * slots + 1 ? 2 * slots + 1 : progress + 1;
-      if (from <= 2 * slots + 1) this.#freeEntryLocked(s, list, i, block, bytes, from);
+      // except the removal, which is idempotent and is redone. A cell step's table is not freed
+      // yet, so its slot count can still be read.
+      const from = progress === -1 ? 0 : progress >= 0 ? progress + 1 : STEP_REMOVE;
+      this.#freeEntryLocked(s, list, i, block, bytes, from);
     }
     log.endOpLocked(s);
   }

@@ -178,12 +178,23 @@ export class WholeMap {
     }
   }
 
-  /** Clear: every shard emptied in turn, all locks held (invariant 4). */
+  /**
+   * Clear: every shard emptied in turn, all locks held (invariant 4). Then what it retired (most
+   * of the map) is reclaimed at once where no pin holds it: the epoch moves on, this thread pins
+   * past it (its idle siblings too: they run nothing meanwhile), and each shard runs a pass — so
+   * bytesUsed falls now, not 256 retirements later. Other threads' pins still hold back what
+   * they may read (retire.ts invariant 7).
+   */
   clearAll(): void {
     this.#lockAll();
     try {
       for (let s = 0; s < this.#c.shardCount; s++) this.#shards.touch(s);
       for (let s = 0; s < this.#c.shardCount; s++) this.#clearShardLocked(s);
+      if (this.#pin.rangeDepth === 0) {
+        this.#retired.advanceEpoch();
+        this.#pin.repin();
+        for (let s = 0; s < this.#c.shardCount; s++) this.#retired.reclaimNowLocked(s);
+      }
     } finally {
       this.#unlockAll();
     }
