@@ -171,6 +171,29 @@ describe('report numbers', () => {
 });
 
 describe('pnpm bench CLI', () => {
+  it('--only memory measures bytes per entry of Map and ShardedMap, each cell in a process of its own, and writes memory.md and memory.json', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-memory-'));
+    const r = spawnSync(process.execPath, [cli, '--only', 'memory', '--sizes', '2000', '--out', out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const { cells } = JSON.parse(fs.readFileSync(path.join(out, 'memory.json'), 'utf8')) as {
+      cells: { kind: string; mode: string; entries: number; mapBytes: number; usedBytes: number; handedOutBytes: number; committedBytes: number; afterClear: number; loadMean: number; loadMin: number }[];
+    };
+    expect(cells.map((c) => `${c.kind} ${c.mode}`)).toEqual(['int→number striped', 'int→number syncmap', 'int32→int32 striped', 'int32→int32 syncmap', '16-char string→number striped', '16-char string→number syncmap']);
+    for (const c of cells) {
+      expect(c.entries).toBe(2000);
+      // A Map entry costs at least its hash-table slot (3 tagged words); a string key its characters too.
+      expect(c.mapBytes).toBeGreaterThan(c.kind.startsWith('16-char') ? 40 : 20);
+      // A ShardedMap entry holds at least its slot: 8 bytes each for an int32 key and value.
+      expect(c.usedBytes).toBeGreaterThan(16);
+      expect(c.handedOutBytes).toBeGreaterThanOrEqual(c.usedBytes);
+      expect(c.committedBytes).toBeGreaterThanOrEqual(c.handedOutBytes);
+      expect(c.afterClear).toBeLessThan(0.5); // the tables of 2,000 entries go back; empty ones stay
+      expect(c.loadMin).toBeGreaterThan(0);
+      expect(c.loadMean).toBeLessThanOrEqual(0.875); // a Swiss table's ceiling
+    }
+    expect(fs.readFileSync(path.join(out, 'memory.md'), 'utf8')).toMatch(/\| int→number \| striped \| 2000 \|/);
+  });
+
   it('--help explains the flags and exits 0', () => {
     const r = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);

@@ -3,6 +3,7 @@
 import { UsageError, USAGE, parseBenchArgs } from './config.js';
 import { runCacheBench } from './cache/run-cache.js';
 import { runBench } from './run.js';
+import { runMemoryBench } from './memory/run-memory.js';
 
 async function main(): Promise<number> {
   let parsed;
@@ -25,12 +26,17 @@ async function main(): Promise<number> {
     await runCacheBench(config.cache, config.outDir, log);
     return 0;
   }
+  if (config.memory && !config.runSingle && !config.runMulti) {
+    await runMemoryBench(config.memory, config.outDir, log);
+    return 0;
+  }
   log(`bench: ${config.mode} run, seed ${config.single.seed}, output in ${config.outDir}/`);
   const written = await runBench(config, log);
   for (const h of written.results.headline) {
     log(`${h.name}: ${h.measured === undefined ? `not measured (${h.detail})` : `${h.measured.toFixed(2)}×`}`);
   }
   log(`bench: wrote ${written.resultsFile}, ${written.reportFile} and ${written.chartFiles.length} charts in ${Math.round(written.results.durationSec)} s`);
+  if (config.memory) await runMemoryBench(config.memory, config.outDir, log); // writes memory.md beside REPORT.md
   return 0;
 }
 

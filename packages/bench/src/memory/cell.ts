@@ -1,0 +1,100 @@
+/**
+ * One cell of the memory bench, in a process of its own (started with --expose-gc by
+ * run-memory.ts): `Map` and `ShardedMap` filled with the same N entries of one kind, side by side
+ * in this process. Prints one JSON line (a MemoryCell) on stdout.
+ *
+ * Map's cost is the JS heap's growth across the fill, after full collections, with its keys
+ * (string keys are built per entry, as a service builds them, and stay referenced only by the Map).
+ * ShardedMap's is what stats() reports (its entries live in the SharedArrayBuffer, outside the JS
+ * heap), and its JS heap growth is reported beside it.
+ */
+import { ShardedMap, type ShardedMapOptions } from '@shardmap/core';
+
+export const KINDS = {
+  'int→number': { keys: 'number', values: 'number' },
+  'int32→int32': { keys: 'int32', values: 'int32' },
+  '16-char string→number': { keys: 'string', values: 'number' },
+} as const;
+export type MemoryKind = keyof typeof KINDS;
+
+export interface MemoryCell {
+  readonly kind: MemoryKind;
+  readonly mode: 'striped' | 'syncmap';
+  readonly entries: number;
+  /** Map: JS heap bytes per entry, keys included. */
+  readonly mapBytes: number;
+  /** ShardedMap, per entry: stats().bytesUsed; plus free for reuse (handed out); committed. */
+  readonly usedBytes: number;
+  readonly handedOutBytes: number;
+  readonly committedBytes: number;
+  /** ShardedMap's JS heap growth per entry (its instance, not its entries). */
+  readonly shardedHeapBytes: number;
+  /** bytesUsed after clear() ÷ bytesUsed full. */
+  readonly afterClear: number;
+  /** size ÷ capacity sampled every 1/64 of the fill past its first 1/64: mean and lowest. */
+  readonly loadMean: number;
+  readonly loadMin: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function heapUsed(): number {
+  if (gc === undefined) throw new Error('the memory cell needs node --expose-gc');
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** The i-th key of `kind`: a fresh 16-char string for string keys. */
+function keyOf(kind: MemoryKind, i: number): number | string {
+  return kind === '16-char string→number' ? `user:${i.toString().padStart(11, '0')}` : i;
+}
+
+export function measureCell(kind: MemoryKind, mode: 'striped' | 'syncmap', entries: number): MemoryCell {
+  const before = heapUsed();
+  let map: Map<number | string, number> | undefined = new Map();
+  for (let i = 0; i < entries; i++) map.set(keyOf(kind, i), i);
+  const mapBytes = (heapUsed() - before) / entries;
+  if (map.size !== entries) throw new Error('Map lost entries');
+  map = undefined;
+
+  const base = heapUsed();
+  const sharded = ShardedMap.create({ ...KINDS[kind], mode } as ShardedMapOptions) as unknown as ShardedMap<number | string, number>;
+  const step = Math.max(1, Math.floor(entries / 64));
+  let loadSum = 0;
+  let loadSamples = 0;
+  let loadMin = 1;
+  for (let i = 0; i < entries; i++) {
+    sharded.set(keyOf(kind, i), i);
+    if (i >= step && i % step === 0) {
+      const s = sharded.stats();
+      const load = s.size / s.capacity;
+      loadSum += load;
+      loadSamples++;
+      loadMin = Math.min(loadMin, load);
+    }
+  }
+  if (mode === 'syncmap') for (let i = 0; i < entries; i++) sharded.get(keyOf(kind, i)); // promoted: read snapshots
+  const full = sharded.stats();
+  const shardedHeapBytes = (heapUsed() - base) / entries;
+  if (full.size !== entries) throw new Error('ShardedMap lost entries');
+  sharded.clear();
+  const cleared = sharded.stats();
+  return {
+    kind,
+    mode,
+    entries,
+    mapBytes,
+    usedBytes: full.bytesUsed / entries,
+    handedOutBytes: (full.bytesUsed + full.bytesFree) / entries,
+    committedBytes: full.bytesCommitted / entries,
+    shardedHeapBytes,
+    afterClear: cleared.bytesUsed / full.bytesUsed,
+    loadMean: loadSamples === 0 ? full.loadFactor : loadSum / loadSamples,
+    loadMin: loadSamples === 0 ? full.loadFactor : loadMin,
+  };
+}
+
+const [kind, mode, entries] = process.argv.slice(2);
+if (kind !== undefined && kind in KINDS && (mode === 'striped' || mode === 'syncmap')) {
+  process.stdout.write(`${JSON.stringify(measureCell(kind as MemoryKind, mode, Number(entries)))}\n`);
+}
