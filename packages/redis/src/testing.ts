@@ -1,7 +1,7 @@
 /**
  * Test-only entry points (`@shardmap/redis/testing`). Not part of the public contract.
  */
-import { afterGetHooks } from './hooks.js';
+import { afterGetHooks, invalidateHooks } from './hooks.js';
 import type { NearCache } from './near-cache.js';
 
 /**
@@ -12,4 +12,13 @@ import type { NearCache } from './near-cache.js';
 export function setAfterGetHook(cache: NearCache<unknown>, hook: ((key: string) => Promise<void> | void) | undefined): void {
   if (hook === undefined) afterGetHooks.delete(cache);
   else afterGetHooks.set(cache, hook);
+}
+
+/**
+ * Calls `hook(key)` (null for a flush) on the creating thread each time the host's tracking
+ * connection has applied an invalidation: tests count them to know a write has reached a host.
+ */
+export function setInvalidateHook(cache: NearCache<unknown>, hook: ((key: string | null) => void) | undefined): void {
+  if (hook === undefined) invalidateHooks.delete(cache.handle.coherence);
+  else invalidateHooks.set(cache.handle.coherence, hook);
 }

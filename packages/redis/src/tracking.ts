@@ -24,6 +24,7 @@ import { createClient } from 'redis';
 import { Coherence } from './coherence.js';
 import { reconnectStrategy } from './connection.js';
 import { redisError } from './errors.js';
+import { invalidateHooks } from './hooks.js';
 import { STAT_RECONNECTS } from './layout.js';
 
 /** A silent peer is found within about this long (node-redis's pingInterval). */
@@ -77,8 +78,10 @@ export class Tracking {
   }
 
   #onInvalidate(key: unknown): void {
-    if (key === null) this.#coherence.flush(); // FLUSHALL / FLUSHDB, or Redis dropped tracking state
-    else this.#coherence.invalidate(Buffer.isBuffer(key) ? key.toString('utf8') : String(key));
+    const name = key === null ? null : Buffer.isBuffer(key) ? key.toString('utf8') : String(key);
+    if (name === null) this.#coherence.flush(); // FLUSHALL / FLUSHDB
+    else this.#coherence.invalidate(name);
+    invalidateHooks.get(this.#coherence.views.sab)?.(name);
   }
 
   async #establish(session: number): Promise<void> {
