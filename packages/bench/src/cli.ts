@@ -2,6 +2,7 @@
 /** `pnpm bench`: see USAGE in config.ts. */
 import { UsageError, USAGE, parseBenchArgs } from './config.js';
 import { runCacheBench } from './cache/run-cache.js';
+import { runRedisBench } from './redis/run-redis.js';
 import { runBench } from './run.js';
 
 async function main(): Promise<number> {
@@ -21,6 +22,10 @@ async function main(): Promise<number> {
   }
   const { config } = parsed;
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  if (config.redis) {
+    await runRedisBench(config.redis, config.outDir, log);
+    return 0;
+  }
   if (config.cache) {
     await runCacheBench(config.cache, config.outDir, log);
     return 0;

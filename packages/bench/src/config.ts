@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { CacheBenchSettings } from './cache/run-cache.js';
 import type { MultiSettings } from './multi/run-multi.js';
+import type { RedisBenchSettings } from './redis/run-redis.js';
 import type { SingleSettings } from './single/suite.js';
 
 export interface BenchConfig {
@@ -16,6 +17,8 @@ export interface BenchConfig {
   readonly multi: MultiSettings;
   /** Set by --only cache: the cache hit-ratio bench runs instead of the map suites. */
   readonly cache?: CacheBenchSettings;
+  /** Set by --only redis: the @shardmap/redis bench runs instead of the map suites. */
+  readonly redis?: RedisBenchSettings;
 }
 
 /** Thrown for a bad command line; the CLI prints it with the usage and exits 2. */
@@ -30,7 +33,9 @@ writes <out>/results.json, <out>/REPORT.md and <out>/charts/*.svg.
 Options:
   --quick               small sizes and op counts; finishes in under 2 minutes (CI smoke run)
   --only <suite>        run only 'single' or 'multi'; 'cache' runs the cache hit-ratio bench
-                        instead (traces of /work/shared/traces, or SHARDMAP_TRACES)
+                        instead (traces of /work/shared/traces, or SHARDMAP_TRACES); 'redis'
+                        runs the @shardmap/redis near-cache bench (starts /usr/bin/redis-server
+                        on a random port, or uses REDIS_URL); with --quick, small counts
   --traces <list>       cache: traces by name, e.g. multi1,web12 (default all)
   --runs <n>            measured runs per cell (default 3)
   --warmup-runs <n>     discarded runs before them, per cell (default 1; quick: 0)
@@ -111,8 +116,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   }
   if (values.help) return { help: true };
   const quick = values.quick === true;
-  if (values.only !== undefined && !['single', 'multi', 'cache'].includes(values.only)) {
-    throw new UsageError(`--only must be 'single', 'multi' or 'cache', got '${values.only}'`);
+  if (values.only !== undefined && !['single', 'multi', 'cache', 'redis'].includes(values.only)) {
+    throw new UsageError(`--only must be 'single', 'multi', 'cache' or 'redis', got '${values.only}'`);
   }
   const sizes = intList('sizes', values.sizes, quick ? [1000, 10_000] : [1000, 1_000_000]);
   if (sizes.some((s) => s % 1000 !== 0)) throw new UsageError(`--sizes must be multiples of 1000, got '${values.sizes}'`);
@@ -136,6 +141,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       ...(values.only === 'cache'
         ? { cache: { seed, ...(nameList(values.traces) ? { traces: nameList(values.traces)! } : {}), ...(process.env.SHARDMAP_TRACES ? { traceDir: process.env.SHARDMAP_TRACES } : {}) } }
         : {}),
+      ...(values.only === 'redis' ? { redis: { quick, seed } } : {}),
       single: {
         sizes,
         runs: runs ?? 3,
