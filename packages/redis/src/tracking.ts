@@ -17,8 +17,9 @@
  * default tracking off and BCAST on; once Redis acknowledged it, goLive() (a new generation, then
  * LIVE). Any sign of loss ('error', 'reconnecting', 'end') calls goStale() at once (STALE, a new
  * generation): gets go to Redis and fill nothing until the next goLive(). A session counter makes
- * an acknowledgement that arrives after a newer loss count for nothing. PINGs every PING_MS find a
- * connection that died without closing.
+ * an acknowledgement that arrives after a newer loss count for nothing. A loss is what the socket
+ * reports: a peer that vanished without closing the connection (a half-open link) goes unnoticed
+ * until TCP gives up on it, and until then this host serves entries no invalidation can reach.
  */
 import { createClient } from 'redis';
 import { Coherence } from './coherence.js';
@@ -27,11 +28,8 @@ import { redisError } from './errors.js';
 import { invalidateHooks } from './hooks.js';
 import { STAT_RECONNECTS } from './layout.js';
 
-/** A silent peer is found within about this long (node-redis's pingInterval). */
-const PING_MS = 1000;
-
 function trackingClient(url: string, strategy: (retries: number, cause: Error) => number | Error) {
-  return createClient({ url, RESP: 3, emitInvalidate: true, pingInterval: PING_MS, socket: { reconnectStrategy: strategy, connectTimeout: 2000 } });
+  return createClient({ url, RESP: 3, emitInvalidate: true, socket: { reconnectStrategy: strategy, connectTimeout: 2000 } });
 }
 
 export class Tracking {
