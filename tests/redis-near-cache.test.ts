@@ -14,8 +14,8 @@ const server = new RedisServer();
 let plain: ReturnType<typeof createClient>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` every 5 ms until it holds, for at most `ms`. */
-async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+/** Polls `check` every 5 ms until it holds, for at most `ms` (a worker loading node-redis on a loaded 2-core machine can take seconds). */
+async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

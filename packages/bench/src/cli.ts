@@ -2,7 +2,6 @@
 /** `pnpm bench`: see USAGE in config.ts. */
 import { UsageError, USAGE, parseBenchArgs } from './config.js';
 import { runCacheBench } from './cache/run-cache.js';
-import { runRedisBench } from './redis/run-redis.js';
 import { runBench } from './run.js';
 
 async function main(): Promise<number> {
@@ -23,6 +22,8 @@ async function main(): Promise<number> {
   const { config } = parsed;
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   if (config.redis) {
+    // Loaded only here: node-redis takes about a second to load, which every other run would pay.
+    const { runRedisBench } = await import('./redis/run-redis.js');
     await runRedisBench(config.redis, config.outDir, log);
     return 0;
   }
