@@ -23,6 +23,13 @@ async function until(check: () => boolean | Promise<boolean>, ms = 20_000): Prom
   }
 }
 
+/** Runs `write`, then waits until `near`'s host has applied one more invalidation (BCAST reports every write under the prefix). */
+async function applied(near: NearCache<unknown>, write: () => Promise<unknown>): Promise<void> {
+  const before = near.stats().invalidations;
+  await write();
+  await until(() => near.stats().invalidations > before);
+}
+
 describe.skipIf(!haveRedis)('NearCache on one host', () => {
   beforeAll(async () => {
     await server.start();
@@ -37,13 +44,12 @@ describe.skipIf(!haveRedis)('NearCache on one host', () => {
 
   it('serves a second get from memory, writes through, and drops a key another client writes', async () => {
     const near = await createNearCache({ url: server.url, prefix: 'a:' });
-    await plain.set('a:1', 'one');
+    await applied(near, () => plain.set('a:1', 'one'));
     expect(await near.get('a:1')).toBe('one');
     expect(await near.get('a:1')).toBe('one');
     expect(await near.get('a:none')).toBeUndefined();
     expect(near.stats()).toMatchObject({ localHits: 1, misses: 2, fills: 1, tracking: true });
-    await plain.set('a:1', 'uno');
-    await until(() => near.stats().invalidations >= 1);
+    await applied(near, () => plain.set('a:1', 'uno'));
     expect(await near.get('a:1')).toBe('uno');
     await near.set('a:2', 'two', { ttl: 60_000 });
     expect(await plain.get('a:2')).toBe('two');
@@ -58,9 +64,8 @@ describe.skipIf(!haveRedis)('NearCache on one host', () => {
 
   it("stores JSON under values: 'json', and a worker attached to the handle shares the entries", async () => {
     const near = await createNearCache<{ n: number }>({ url: server.url, prefix: 'j:', values: 'json', maxEntries: 100 });
-    await near.set('j:1', { n: 1 });
+    await applied(near, () => near.set('j:1', { n: 1 })); // our own write comes back too (BCAST)
     expect(await plain.get('j:1')).toBe('{"n":1}');
-    await until(() => near.stats().invalidations >= 1); // our own write comes back too (BCAST)
     expect(await near.get('j:1')).toEqual({ n: 1 });
     const other = await NearCache.attach<{ n: number }>(near.handle);
     expect(await other.get('j:1')).toEqual({ n: 1 });
@@ -71,11 +76,8 @@ describe.skipIf(!haveRedis)('NearCache on one host', () => {
 
   it('refuses the fill of a GET reply that an invalidation overtook (forced, main thread)', async () => {
     const near = await createNearCache({ url: server.url, prefix: 'r:' });
-    await plain.set('r:1', 'old');
-    setAfterGetHook(near, async () => {
-      await plain.set('r:1', 'new');
-      await until(() => near.stats().invalidations >= 1);
-    });
+    await applied(near, () => plain.set('r:1', 'old'));
+    setAfterGetHook(near, () => applied(near, () => plain.set('r:1', 'new')));
     expect(await near.get('r:1')).toBe('old'); // the reply itself: Redis ran the GET first
     setAfterGetHook(near, undefined);
     expect(near.stats()).toMatchObject({ fills: 0, staleFillsRefused: 1 });
@@ -87,14 +89,13 @@ describe.skipIf(!haveRedis)('NearCache on one host', () => {
 
   it('refuses it in a worker too: the epochs it checks are in shared memory', async () => {
     const near = await createNearCache({ url: server.url, prefix: 'w:' });
-    await plain.set('w:1', 'old');
+    await applied(near, () => plain.set('w:1', 'old'));
     const gate = new SharedArrayBuffer(4);
     const worker = new Worker(new URL('./fixtures/redis-worker.mjs', import.meta.url), { workerData: { handle: near.handle, mode: 'race', key: 'w:1', gate } });
     const messages: { replied?: boolean; first?: string; second?: string; stats?: { staleFillsRefused: number } }[] = [];
     worker.on('message', (m) => messages.push(m));
     await until(() => messages.some((m) => m.replied));
-    await plain.set('w:1', 'new');
-    await until(() => near.stats().invalidations >= 1); // applied by the main thread
+    await applied(near, () => plain.set('w:1', 'new')); // applied by the main thread
     Atomics.store(new Int32Array(gate), 0, 1);
     Atomics.notify(new Int32Array(gate), 0);
     await until(() => messages.some((m) => m.first !== undefined));
@@ -116,8 +117,7 @@ describe.skipIf(!haveRedis)('NearCache on one host', () => {
       await sleep(20 + 30 * round);
       await worker.terminate(); // anywhere: in a GET, holding a bucket, inside the cache's write
       NearCache.recoverThread(near.handle, token);
-      await plain.set('k:0', `r${round}`);
-      await until(() => near.stats().invalidations > 0);
+      await applied(near, () => plain.set('k:0', `r${round}`));
       for (let i = 0; i < 50; i++) await near.get(`k:${i}`);
       for (let i = 0; i < 50; i++) expect(await near.get(`k:${i}`)).toBe(i === 0 ? `r${round}` : `v${i}`);
     }
@@ -126,7 +126,7 @@ describe.skipIf(!haveRedis)('NearCache on one host', () => {
 
   it('after redis-server is killed and restarted: no stale entry served, tracking and fills resume', async () => {
     const near = await createNearCache({ url: server.url, prefix: 's:' });
-    await plain.set('s:1', 'before');
+    await applied(near, () => plain.set('s:1', 'before'));
     await near.get('s:1');
     expect(await near.get('s:1')).toBe('before');
     await server.kill();

@@ -91,8 +91,11 @@ export async function createNearCache<V = string>(options: NearCacheOptions): Pr
     await tracking.close();
     throw error;
   }
-  return new NearCache<V>(handle, cache, coherence, client, tracking);
+  return construct(handle, cache, coherence, client, tracking) as NearCache<V>;
 }
+
+/** The class's private constructor, for createNearCache (set in NearCache's static block). */
+let construct: (handle: NearCacheHandle, cache: ShardedCache<string, string>, coherence: Coherence, client: CommandClient, tracking: Tracking | undefined) => NearCache<unknown>;
 
 /**
  * A near cache of one host, shared by every thread that attached its handle. Memory-model
@@ -113,8 +116,12 @@ export class NearCache<V = string> {
   readonly #ttl: number;
   #closed = false;
 
-  /** @internal Use createNearCache() or NearCache.attach(). */
-  constructor(handle: NearCacheHandle, cache: ShardedCache<string, string>, coherence: Coherence, client: CommandClient, tracking: Tracking | undefined) {
+  static {
+    construct = (...args) => new NearCache(...args);
+  }
+
+  /** Use createNearCache() or NearCache.attach(). */
+  private constructor(handle: NearCacheHandle, cache: ShardedCache<string, string>, coherence: Coherence, client: CommandClient, tracking: Tracking | undefined) {
     this.handle = handle;
     this.#cache = cache;
     this.#coherence = coherence;

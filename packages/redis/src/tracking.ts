@@ -28,6 +28,9 @@ import { redisError } from './errors.js';
 import { invalidateHooks } from './hooks.js';
 import { STAT_RECONNECTS } from './layout.js';
 
+/** createNearCache gives up if Redis has not acknowledged tracking this long after it was asked to connect. */
+const FIRST_LIVE_MS = 10_000;
+
 function trackingClient(url: string, strategy: (retries: number, cause: Error) => number | Error) {
   return createClient({ url, RESP: 3, emitInvalidate: true, socket: { reconnectStrategy: strategy, connectTimeout: 2000 } });
 }
@@ -59,11 +62,18 @@ export class Tracking {
   /** Connects and resolves once tracking is on; rejects with ERR_SHARDMAP_REDIS otherwise. */
   static async open(url: string, prefix: string, coherence: Coherence): Promise<Tracking> {
     const tracking = new Tracking(url, prefix, coherence);
-    const live = new Promise<void>((resolve, reject) => (tracking.#firstLive = { resolve, reject }));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const live = new Promise<void>((resolve, reject) => {
+      tracking.#firstLive = { resolve, reject };
+      timer = setTimeout(() => reject(redisError(`tracking on ${url}`, new Error(`not acknowledged within ${FIRST_LIVE_MS} ms`))), FIRST_LIVE_MS);
+    });
+    live.catch(() => {}); // it may settle while connect() is still pending: handled below
     try {
       await tracking.#client.connect();
       await live;
+      clearTimeout(timer);
     } catch (error) {
+      clearTimeout(timer);
       await tracking.close();
       throw (error as { code?: unknown }).code === 'ERR_SHARDMAP_REDIS' ? error : redisError(`cannot open the invalidation connection to ${url}`, error);
     }
