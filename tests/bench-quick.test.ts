@@ -170,6 +170,20 @@ describe('report numbers', () => {
   });
 });
 
+describe('pnpm bench --only redis', () => {
+  // Not run here: its workers load node-redis (about a second each on this machine) in three
+  // phases, which is a suite's worth of time; `pnpm bench --only redis --quick` runs it in ~20 s.
+  it('parses to the redis bench alone, quick or full', () => {
+    const quick = bench.parseBenchArgs(['--only', 'redis', '--quick', '--seed', '7']);
+    if (quick.help) throw new Error('unexpected --help');
+    expect(quick.config.redis).toEqual({ quick: true, seed: 7 });
+    expect(quick.config.cache).toBeUndefined();
+    const full = bench.parseBenchArgs(['--only', 'redis']);
+    if (full.help) throw new Error('unexpected --help');
+    expect(full.config.redis?.quick).toBe(false);
+  });
+});
+
 describe('pnpm bench CLI', () => {
   it('--only memory measures bytes per entry of Map and ShardedMap, each cell in a process of its own, and writes memory.md and memory.json', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-memory-'));

@@ -14,7 +14,7 @@ import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PACKAGES = { core: '@shardmap/core', workers: '@shardmap/workers' } as const;
+const PACKAGES = { core: '@shardmap/core', workers: '@shardmap/workers', redis: '@shardmap/redis' } as const;
 type Dir = keyof typeof PACKAGES;
 
 let temp: string;
@@ -94,6 +94,16 @@ describe('the workers tarball', () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['piscina']);
     expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['@shardmap/core', 'comlink']);
     expect(pkg.peerDependenciesMeta).toEqual({ comlink: { optional: true } });
+  });
+});
+
+describe('the redis tarball', () => {
+  it('ships its modules and the testing entry, with node-redis as its one dependency and core as a peer', () => {
+    expect(files.redis).toEqual(expect.arrayContaining(['package/dist/index.js', 'package/dist/testing.js', 'package/dist/index.d.ts', 'package/README.md']));
+    expect(files.redis.filter((f) => !/^package\/(dist\/.+\.(js|js\.map|d\.ts|d\.ts\.map)|src\/.+\.ts|LICENSE|README\.md|package\.json)$/.test(f))).toEqual([]);
+    const pkg = JSON.parse(execFileSync('tar', ['xzOf', tarballs.redis, 'package/package.json'], { encoding: 'utf8' }));
+    expect(Object.keys(pkg.dependencies)).toEqual(['redis']);
+    expect(Object.keys(pkg.peerDependencies)).toEqual(['@shardmap/core']);
   });
 });
 

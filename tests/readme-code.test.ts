@@ -4,6 +4,7 @@
  * without one is `main.ts`), type-checked strictly against the built packages, and — for a block
  * with a `main.ts` — compiled and run with Node, which must exit cleanly. A block for a page
  * (it imports a `/browser` entry) is type-checked against the DOM lib and not run: no browser here.
+ * Blocks that talk to Redis read REDIS_URL: a redis-server started here, on a random port.
  * Other fences must be shell (`sh`) or plain text. A README example that stops compiling or running
  * fails here.
  */
@@ -12,11 +13,12 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from './helpers/redis-server.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
-const READMES = ['README.md', 'packages/core/README.md', 'packages/workers/README.md', 'packages/harness/README.md', 'packages/bench/README.md'];
+const READMES = ['README.md', 'packages/core/README.md', 'packages/workers/README.md', 'packages/harness/README.md', 'packages/bench/README.md', 'packages/redis/README.md'];
 /** Fences whose contents are not code to run: shell commands, plain text (layouts, output). */
 const NOT_CODE = new Set(['sh', '']);
 
@@ -58,12 +60,23 @@ const run = (args: string[], cwd: string) =>
 const all = READMES.flatMap(blocksOf);
 
 describe('README code blocks compile and run', () => {
+  const redis = new RedisServer();
+  beforeAll(async () => {
+    await redis.start();
+    process.env.REDIS_URL = redis.url; // inherited by the blocks' node processes
+  });
+  afterAll(async () => {
+    delete process.env.REDIS_URL;
+    await redis.kill();
+  });
+
   it('there are blocks to check, and every other fence is shell or plain text', () => {
     const count = (readme: string) => all.filter((block) => block.readme === readme).length;
     expect(count('README.md')).toBeGreaterThanOrEqual(2);
     expect(count('packages/core/README.md')).toBeGreaterThanOrEqual(1);
     expect(count('packages/workers/README.md')).toBeGreaterThanOrEqual(2);
     expect(count('packages/harness/README.md')).toBeGreaterThanOrEqual(3);
+    expect(count('packages/redis/README.md')).toBeGreaterThanOrEqual(1);
     for (const readme of READMES) {
       expect(fencesOf(readme).filter((lang) => lang !== 'ts' && lang !== 'js' && !NOT_CODE.has(lang)), readme).toEqual([]);
       expect(fencesOf(readme).filter((lang) => lang === 'ts' || lang === 'js').length, readme).toBe(count(readme));

@@ -22,6 +22,12 @@ async function main(): Promise<number> {
   }
   const { config } = parsed;
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  if (config.redis) {
+    // Loaded only here: node-redis takes about a second to load, which every other run would pay.
+    const { runRedisBench } = await import('./redis/run-redis.js');
+    await runRedisBench(config.redis, config.outDir, log);
+    return 0;
+  }
   if (config.cache) {
     await runCacheBench(config.cache, config.outDir, log);
     return 0;

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { CacheBenchSettings } from './cache/run-cache.js';
 import { DEFAULT_MEMORY_SIZES, type MemorySettings } from './memory/run-memory.js';
 import type { MultiSettings } from './multi/run-multi.js';
+import type { RedisBenchSettings } from './redis/run-redis.js';
 import type { SingleSettings } from './single/suite.js';
 
 export interface BenchConfig {
@@ -19,6 +20,8 @@ export interface BenchConfig {
   readonly cache?: CacheBenchSettings;
   /** Set by --only memory (and by a full run, after the suites): the memory bench. */
   readonly memory?: MemorySettings;
+  /** Set by --only redis: the @shardmap/redis bench runs instead of the map suites. */
+  readonly redis?: RedisBenchSettings;
 }
 
 /** Thrown for a bad command line; the CLI prints it with the usage and exits 2. */
@@ -35,7 +38,9 @@ Options:
   --only <suite>        run only 'single' or 'multi'; 'cache' runs the cache hit-ratio bench
                         instead (traces of /work/shared/traces, or SHARDMAP_TRACES); 'memory'
                         the bytes-per-entry bench (also part of a full run; --sizes picks its
-                        entry counts, default 1000,100000,1000000)
+                        entry counts, default 1000,100000,1000000); 'redis' runs the
+                        @shardmap/redis near-cache bench (starts /usr/bin/redis-server on a
+                        random port, or uses REDIS_URL); with --quick, small counts
   --traces <list>       cache: traces by name, e.g. multi1,web12 (default all)
   --runs <n>            measured runs per cell (default 3)
   --warmup-runs <n>     discarded runs before them, per cell (default 1; quick: 0)
@@ -116,8 +121,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   }
   if (values.help) return { help: true };
   const quick = values.quick === true;
-  if (values.only !== undefined && !['single', 'multi', 'cache', 'memory'].includes(values.only)) {
-    throw new UsageError(`--only must be 'single', 'multi', 'cache' or 'memory', got '${values.only}'`);
+  if (values.only !== undefined && !['single', 'multi', 'cache', 'memory', 'redis'].includes(values.only)) {
+    throw new UsageError(`--only must be 'single', 'multi', 'cache', 'memory' or 'redis', got '${values.only}'`);
   }
   const sizes = intList('sizes', values.sizes, quick ? [1000, 10_000] : [1000, 1_000_000]);
   if (sizes.some((s) => s % 1000 !== 0)) throw new UsageError(`--sizes must be multiples of 1000, got '${values.sizes}'`);
@@ -144,6 +149,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       ...(values.only === 'memory' || (values.only === undefined && !quick)
         ? { memory: { sizes: values.only === 'memory' && values.sizes !== undefined ? intList('sizes', values.sizes, DEFAULT_MEMORY_SIZES) : DEFAULT_MEMORY_SIZES } }
         : {}),
+      ...(values.only === 'redis' ? { redis: { quick, seed } } : {}),
       single: {
         sizes,
         runs: runs ?? 3,
