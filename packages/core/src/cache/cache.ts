@@ -18,6 +18,7 @@
 import { EncodedValue, ProbeKey, encodeValue, prepareKey, prepareKeyOrThrow } from '../codecs.js';
 import { badBufferError, callbackWriteError, corruptError, optionError } from '../errors.js';
 import { userCode } from '../guard.js';
+import { hashNumber } from '../hash.js';
 import { Heap, Views } from '../memory.js';
 import { Shards, openShards } from '../shard.js';
 import { ownerIsDead, ownerIsKnown, ownerToken } from '../owners.js';
@@ -191,7 +192,8 @@ export class ShardedCache<K = unknown, V = unknown> {
   /** The value, or undefined on a miss (absent or expired); a hit counts for the eviction policy. */
   get(key: K): V | undefined {
     if (typeof key === 'number' && this.#numberKeys && (!this.#int32Keys || (key | 0) === key)) {
-      const value = this.#engine.getNumber(key);
+      const c = this.#config;
+      const value = this.#engine.getNumber(key, hashNumber(key, c.seed) & c.hashMask);
       if (value !== SLOW) return value as V | undefined;
     }
     return this.#read(key, true, true) as V | undefined;

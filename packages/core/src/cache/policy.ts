@@ -116,6 +116,8 @@ export class EvictionPolicy {
   readonly #hash: Int32Array;
   readonly #sketch: FrequencySketch;
   readonly #sentinel: number; // list of segment s has sentinel #sentinel + s
+  /** Requests (hits + misses) per climbing period: max(16, PERIOD_FACTOR × maximum). */
+  readonly #period: number;
 
   /** Attaches to a policy that init() laid out at `base` of `i32`. */
   constructor(i32: Int32Array, base: number) {
@@ -129,6 +131,7 @@ export class EvictionPolicy {
     this.#hash = i32.subarray(base + l.hash, base + l.sketch);
     this.#sketch = new FrequencySketch(i32, base + l.sketch);
     this.#sentinel = n - 1;
+    this.#period = Math.max(16, this.maximum * PERIOD_FACTOR);
   }
 
   /** Lays out an empty policy for `maximum` ≥ 1 entries (maximum + 1 nodes) at `base`. */
@@ -184,15 +187,15 @@ export class EvictionPolicy {
     const seg = this.#seg[node]!;
     if (seg === FREE) return;
     this.#sketch.increment(this.#hash[node]!);
-    this.#h[HITS]!++;
-    this.#unlink(node);
+    const h = this.#h;
     if (seg === PROBATION) {
+      this.#unlink(node);
       this.#linkLast(node, PROTECTED);
       this.#demoteOverflow();
     } else {
-      this.#linkLast(node, seg);
+      this.#touch(node, seg);
     }
-    this.#tick();
+    if (++h[HITS]! + h[MISSES]! >= this.#period) this.#climb();
   }
 
   /** The cache removed `node` (delete, expiry): unlink it. A FREE node is ignored. */
@@ -267,7 +270,7 @@ export class EvictionPolicy {
   }
 
   #tick(): void {
-    if (this.#h[HITS]! + this.#h[MISSES]! >= Math.max(16, this.maximum * PERIOD_FACTOR)) this.#climb();
+    if (this.#h[HITS]! + this.#h[MISSES]! >= this.#period) this.#climb();
   }
 
   /** One hill-climbing step (see the essay): integers only. */
@@ -325,6 +328,21 @@ export class EvictionPolicy {
     this.#prev[head] = node;
     this.#seg[node] = seg;
     this.#h[SIZES + seg - 1]!++;
+  }
+
+  /** Moves `node` of list `seg` to its most recent end; sizes and segments stay. */
+  #touch(node: number, seg: number): void {
+    const head = this.#sentinel + seg;
+    const last = this.#prev[head]!;
+    if (last === node) return; // already the most recent: nothing to move
+    const p = this.#prev[node]!;
+    const n = this.#next[node]!;
+    this.#next[p] = n;
+    this.#prev[n] = p;
+    this.#prev[node] = last;
+    this.#next[node] = head;
+    this.#next[last] = node;
+    this.#prev[head] = node;
   }
 
   #unlink(node: number): void {
