@@ -259,6 +259,18 @@ export abstract class CacheReads {
     this.pending[2 * s + 1] = 0;
   }
 
+  /**
+   * Replays every shard's buffered hits and adds its pending counts (dispose: nothing this
+   * instance saw is lost). Waits for each lock with buffered work; writes nothing else.
+   */
+  flushAll(): void {
+    for (let s = 0; s < this.hitCount.length; s++) {
+      if (this.hitCount[s] === 0 && this.pending[2 * s] === 0 && this.pending[2 * s + 1] === 0) continue;
+      this.shards.lock(s);
+      this.drainThenUnlock(s);
+    }
+  }
+
   addStatLocked(s: number, stat: number, by: number): void {
     this.views.f64[cacheStatF64(this.regions[s]!, stat)]! += by;
   }
