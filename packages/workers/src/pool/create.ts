@@ -268,12 +268,12 @@ function rethrowDecoded(error: unknown): never {
 }
 
 function handlesOf(maps: MapRecord): PoolWorkerData['maps'] {
-  if (typeof maps !== 'object' || maps === null) throw invalidOption('maps', 'must be an object of name → ShardedMap');
+  if (typeof maps !== 'object' || maps === null) throw invalidOption('maps', 'must be an object of name → ShardedMap or ShardedCache');
   const handles: Record<string, PoolWorkerData['maps'][string]> = {};
   for (const [name, map] of Object.entries(maps)) {
     const handle = (map as { handle?: unknown } | null)?.handle;
     if (typeof handle !== 'object' || handle === null) {
-      throw invalidOption(`maps.${name}`, 'must be a ShardedMap (it has no handle)');
+      throw invalidOption(`maps.${name}`, 'must be a ShardedMap or a ShardedCache (it has no handle)');
     }
     handles[name] = map.handle;
   }
