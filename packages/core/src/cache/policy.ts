@@ -32,7 +32,13 @@
  * This policy (pnpm bench --only cache): 44.3% unsharded, 41.8% over 8 shards; below LRU on
  * zigzag (11.3 vs 14.4% at 300) and orm-night at 500 and 1000 (58.6 vs 61.0%, 66.5 vs 67.3%):
  * there the best window is ~100% and the climber reaches it too slowly (zigzag is 26 scans) or
- * wanders. Weak point, open.
+ * wanders. Weak point, open. A later search (75 climbers over 8 shards: periods 1-10× maximum,
+ * steps 1/16-1/4, with and without steps that grow while the rate rises) found none below LRU in
+ * fewer places; every faster climber lost more elsewhere (down to 7% of the gap). Two findings
+ * bound what any climber can do: zigzag's LRU is optimal, so only a window that is 100% from the
+ * first request matches it (fixed 99%: 14.1 vs 14.4% at 300); and over 8 shards exact LRU itself
+ * hits less than lru-cache on orm-night@500 (60.5-60.7% vs 61.0%, 5 seeds), where no fixed window
+ * reaches 61.0%. What is left to try: a shadow LRU beside the policy, chosen per period.
  *
  * Per shard, not global: each shard has its own policy and sketch (its keys are its own, so the
  * sketch loses nothing), the lock it already holds covers every word, and no word is shared
