@@ -1,7 +1,7 @@
 // Compile-only: the types of @shardmap/core follow its options (tests/types.test.ts runs tsc on
 // this file). Each @ts-expect-error is a call that must NOT compile: if it ever compiles, tsc
 // reports the directive as unused and the test fails.
-import { ShardedMap, type JsonValue, type ShardedMapHandle } from '@shardmap/core';
+import { ShardedCache, ShardedMap, type JsonValue, type ShardedMapHandle } from '@shardmap/core';
 import type { MapRecord } from '@shardmap/workers';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -60,7 +60,7 @@ export const widenedStrings: ShardedMap<unknown, unknown> = ShardedMap.create({ 
 declare const ones: ShardedMap<string, 1>;
 export const literalToNumber: ShardedMap<string, number> = ones;
 export const genericWidened = <K, V>(map: ShardedMap<K, V>): ShardedMap<unknown, unknown> => map;
-export const record: MapRecord = { counters, names: ShardedMap.create({ keys: 'string', values: 'string' }), ones };
+export const record: MapRecord = { counters, names: ShardedMap.create({ keys: 'string', values: 'string' }), ones, pages: ShardedCache.create<string, number>({ maxEntries: 10, keys: 'string', values: 'number' }) };
 // @ts-expect-error but not contravariant: a map of numbers is not a map of 1s
 export const numberToLiteral: ShardedMap<string, 1> = counters;
 // @ts-expect-error a key of the wrong type

@@ -58,7 +58,7 @@ const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
  * finds the method, and no runtime gets a method named "undefined". Typed as DisposeSymbol so the
  * declarations need no lib that declares Symbol.dispose (types.ts).
  */
-const DISPOSE: DisposeSymbol = (Symbol.dispose ?? Symbol.for('Symbol.dispose')) as DisposeSymbol;
+export const DISPOSE: DisposeSymbol = (Symbol.dispose ?? Symbol.for('Symbol.dispose')) as DisposeSymbol;
 
 /**
  * A hash map shared by every thread holding its handle.

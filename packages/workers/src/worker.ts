@@ -12,12 +12,12 @@ import { registerThreadToken } from './pool/recovery.js';
  * package, a symlink not followed), it still sees the same instances instead of attaching again.
  */
 import { workerData } from 'node:worker_threads';
-import { ShardedMap } from '@shardmap/core';
+import { ShardedCache, ShardedMap } from '@shardmap/core';
 import { attachFailed, notInPool } from './errors.js';
 import { ATTACHED_MAPS, POOL_WORKER_DATA, type PoolWorkerData } from './pool/protocol.js';
 
-/** The maps of a pool, by the names given to `createMapPool({ maps })`. */
-export type MapRecord = { readonly [name: string]: ShardedMap<unknown, unknown> };
+/** The maps (and caches) of a pool, by the names given to `createMapPool({ maps })`. */
+export type MapRecord = { readonly [name: string]: ShardedMap<unknown, unknown> | ShardedCache<unknown, unknown> };
 
 /** What this thread's attach step produced: the maps, or the error to report on every task. */
 type AttachState = { readonly maps: MapRecord } | { readonly error: Error };
@@ -50,10 +50,10 @@ export function attachPoolMapsOnce(): AttachState {
 }
 
 function attachAll(handles: PoolWorkerData['maps']): AttachState {
-  const maps: Record<string, ShardedMap<unknown, unknown>> = {};
+  const maps: Record<string, ShardedMap<unknown, unknown> | ShardedCache<unknown, unknown>> = {};
   for (const [name, handle] of Object.entries(handles)) {
     try {
-      maps[name] = ShardedMap.attach(handle);
+      maps[name] = handle.kind === 'shardmap-cache' ? ShardedCache.attach(handle) : ShardedMap.attach(handle);
     } catch (cause) {
       return { error: attachFailed(name, cause) };
     }

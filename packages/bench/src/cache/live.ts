@@ -1,18 +1,11 @@
 /**
  * The cache bench's replays through the real ShardedCache (not the policy simulation of
- * replay.ts): its hit ratio on a trace, the hit ratio of one shared cache against per-worker
- * private copies, and the cost of a hit against ShardedMap.get and lru-cache.get.
- *
- * "Sharing beats copies" replays the trace as a round-robin load balancer would spread it over
- * WORKERS workers: request i goes to worker i % WORKERS. With private caches each worker has an
- * lru-cache of size/WORKERS; shared, every request goes to one ShardedCache of `size`. The
- * interleaving is replayed in one thread (the order a round robin gives); hits are what each
- * design would serve, and every miss is one load (what fetch() would run).
+ * replay.ts): its hit ratio on a trace, and the cost of a hit against ShardedMap.get and
+ * lru-cache.get in one thread. The runs on worker threads (sharing, 2-thread throughput) are
+ * threads.ts's.
  */
 import { LRUCache } from 'lru-cache';
 import { ShardedCache, ShardedMap } from '@shardmap/core';
-
-export const WORKERS = 4;
 
 /** The real cache's hit ratio with room for `size` keys (get, and set on a miss). */
 export function shardedCacheHitRatio(keys: Int32Array, size: number, shards: number, seed: number): number {
@@ -24,36 +17,6 @@ export function shardedCacheHitRatio(keys: Int32Array, size: number, shards: num
     else cache.set(k, 1);
   }
   return hits / keys.length;
-}
-
-export interface SharingRow {
-  readonly trace: string;
-  readonly size: number;
-  /** Hit ratios: WORKERS private lru-caches of size/WORKERS, one shared ShardedCache of size. */
-  readonly privateLru: number;
-  readonly shared: number;
-  /** Loads (misses) each design runs over the whole trace. */
-  readonly privateLoads: number;
-  readonly sharedLoads: number;
-}
-
-export function sharingRow(trace: string, keys: Int32Array, size: number, seed: number): SharingRow {
-  const privates = Array.from({ length: WORKERS }, () => new LRUCache<number, true>({ max: Math.max(1, Math.floor(size / WORKERS)) }));
-  let privateHits = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const c = privates[i % WORKERS]!;
-    if (c.get(keys[i]!) !== undefined) privateHits++;
-    else c.set(keys[i]!, true);
-  }
-  const shared = shardedCacheHitRatio(keys, size, 8, seed);
-  return {
-    trace,
-    size,
-    privateLru: privateHits / keys.length,
-    shared,
-    privateLoads: keys.length - privateHits,
-    sharedLoads: Math.round(keys.length * (1 - shared)),
-  };
 }
 
 export interface HitCostRow {

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { optHitRatio } from './opt.js';
 import { loadPolicyModule, lruHitRatio, policyHitRatio } from './replay.js';
 import { DEFAULT_TRACE_DIR, loadTraces } from './traces.js';
-import { WORKERS, hitCosts, shardedCacheHitRatio, sharingRow, type SharingRow } from './live.js';
+import { hitCosts, shardedCacheHitRatio } from './live.js';
+import { WORKERS, hitThroughput, sharingRows, type SharingRow, type ThroughputRow } from './threads.js';
 
 export interface CacheBenchSettings {
   readonly traces?: readonly string[];
@@ -87,20 +88,22 @@ export async function runCacheBench(settings: CacheBenchSettings, outDir: string
       rows.push(row);
     }
   }
-  const sharing: SharingRow[] = [];
-  for (const t of traces) for (const size of t.sizes) sharing.push(sharingRow(t.name, t.keys, size, settings.seed));
+  log(`cache: sharing, ${WORKERS} worker threads`);
+  const sharing = await sharingRows(traces, settings.seed);
   const costs = hitCosts(2_000_000, 7);
-  const table = [renderCacheTable(rows), '', renderSharing(sharing), '', renderCosts(costs)].join('\n');
+  log('cache: hit throughput on worker threads');
+  const throughput = await hitThroughput(1_000_000, 5);
+  const table = [renderCacheTable(rows), '', renderSharing(sharing), '', renderCosts(costs), '', renderThroughput(throughput)].join('\n');
   process.stdout.write(`${table}\n`);
   await fs.mkdir(outDir, { recursive: true });
   await fs.writeFile(path.join(outDir, 'cache-hit-ratio.md'), `# Cache hit ratio (seed ${settings.seed})\n\n${table}\n`);
-  await fs.writeFile(path.join(outDir, 'cache-hit-ratio.json'), `${JSON.stringify({ seed: settings.seed, shards: SHARDS, rows, sharing, costs }, null, 2)}\n`);
+  await fs.writeFile(path.join(outDir, 'cache-hit-ratio.json'), `${JSON.stringify({ seed: settings.seed, shards: SHARDS, rows, sharing, costs, throughput }, null, 2)}\n`);
   return rows;
 }
 
 function renderSharing(rows: readonly SharingRow[]): string {
   const lines = [
-    `Sharing beats copies: requests spread round-robin over ${WORKERS} workers; ${WORKERS} private lru-caches of size/${WORKERS} against one ShardedCache of size (replayed in one thread, in round-robin order).`,
+    `Sharing beats copies: ${WORKERS} worker threads replay one trace at once, worker w the requests i ≡ w (mod ${WORKERS}); ${WORKERS} private lru-caches of size/${WORKERS} (a miss is a load) against one ShardedCache of size shared by the threads (get, and fetch() on a miss: a load is a loader run, wherever it ran).`,
     '',
     `| trace | size | ${WORKERS} private LRU | shared ShardedCache | loads, private | loads, shared | loads saved |`,
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -123,6 +126,25 @@ function renderCosts(rows: readonly { subject: string; ns: number[] }[]): string
   ];
   for (const r of rows) {
     lines.push(`| ${r.subject} | ${median(r.ns).toFixed(1)} | ${Math.min(...r.ns).toFixed(1)}..${Math.max(...r.ns).toFixed(1)} | ${(median(r.ns) / median(map.ns)).toFixed(2)} |`);
+  }
+  return lines.join('\n');
+}
+
+function renderThroughput(rows: readonly ThroughputRow[]): string {
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const lines = [
+    `Hit throughput on worker threads, 1023 present int keys, ${rows[0]!.ns.length} runs of 1M hits a thread (every thread starts at one barrier; median, min..max):`,
+    '',
+    '| hit | threads | ns per hit, per thread | min..max | M hits/s, all threads | × ShardedMap.get | × lru-cache |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const map = rows.find((x) => x.threads === r.threads && x.subject.startsWith('ShardedMap.get'))!;
+    const lru = rows.find((x) => x.threads === r.threads && x.subject.startsWith('lru-cache'))!;
+    const m = median(r.ns);
+    lines.push(
+      `| ${r.subject} | ${r.threads} | ${m.toFixed(1)} | ${Math.min(...r.ns).toFixed(1)}..${Math.max(...r.ns).toFixed(1)} | ${((r.threads * 1000) / m).toFixed(2)} | ${(m / median(map.ns)).toFixed(2)} | ${(m / median(lru.ns)).toFixed(2)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -18,9 +18,11 @@
 import { EncodedValue, ProbeKey, encodeValue, prepareKey, prepareKeyOrThrow } from '../codecs.js';
 import { badBufferError, callbackWriteError, corruptError, optionError } from '../errors.js';
 import { userCode } from '../guard.js';
+import { hashNumber } from '../hash.js';
 import { Heap, Views } from '../memory.js';
 import { Shards, openShards } from '../shard.js';
-import { ownerIsDead, ownerIsKnown, ownerToken } from '../owners.js';
+import { ownerIsDead, ownerIsKnown, ownerToken, releaseOwner } from '../owners.js';
+import { DISPOSE } from '../map.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig } from '../buffer.js';
 import {
   C_BYTES,
@@ -40,7 +42,7 @@ import {
   shardWord,
 } from '../layout.js';
 import { policyLayout } from './policy.js';
-import { CacheEngine, EXPIRED, MISS, SLOW, STAT_EVICTIONS, STAT_EXPIRATIONS, STAT_HITS, STAT_LOADS, STAT_LOAD_FAILURES, STAT_LOAD_WAITS, STAT_MISSES } from './engine.js';
+import { CacheEngine, EXPIRED, disposedCacheEngine, MISS, SLOW, STAT_EVICTIONS, STAT_EXPIRATIONS, STAT_HITS, STAT_LOADS, STAT_LOAD_FAILURES, STAT_LOAD_WAITS, STAT_MISSES } from './engine.js';
 import { MISSING, fetchOnce, laneOf, type FlightHost } from './flight.js';
 import { memoryFigures } from '../stats.js';
 import type { KeyCodecName, ValueCodecName } from '../types.js';
@@ -100,7 +102,11 @@ export class ShardedCache<K = unknown, V = unknown> {
   readonly handle: ShardedCacheHandle<K, V>;
   readonly #config: BufferConfig;
   readonly #shards: Shards;
-  readonly #engine: CacheEngine;
+  /** The writes' and reads' engine; after [Symbol.dispose](), one whose every call throws. */
+  #engine: CacheEngine;
+  #disposed = false;
+  /** fetch() calls not yet settled: each may hold or take over a lane in this instance's name. */
+  #fetching = 0;
   readonly #probe = new ProbeKey();
   readonly #value = new EncodedValue();
   readonly #ttl: number;
@@ -171,18 +177,22 @@ export class ShardedCache<K = unknown, V = unknown> {
   /** As ShardedMap.recoverThread: repairs what the dead thread `token` left, and frees its lanes. */
   static recoverThread(handle: ShardedCacheHandle, token: number): { owners: number; shardsRecovered: number; heapRecovered: boolean } {
     const cache = ShardedCache.attach(handle);
-    const views = cache.#shards.views;
-    const shardCount = cache.#config.shardCount;
-    // A dead loader's lanes first (flight.ts invariant 3): its waiters load instead, at once.
-    for (let s = 0; s < shardCount; s++) {
-      const region = views.i32[shardWord(s, S_CACHE_REGION)]!;
-      for (let lane = 0; lane < C_LANES; lane++) {
-        const state = cacheLaneWord(region, lane, L_STATE);
-        const holder = Atomics.load(views.i32, state);
-        if (holder !== 0 && ownerToken(views, shardCount, holder) === token && Atomics.compareExchange(views.i32, state, holder, 0) === holder) Atomics.notify(views.i32, state);
+    try {
+      const views = cache.#shards.views;
+      const shardCount = cache.#config.shardCount;
+      // A dead loader's lanes first (flight.ts invariant 3): its waiters load instead, at once.
+      for (let s = 0; s < shardCount; s++) {
+        const region = views.i32[shardWord(s, S_CACHE_REGION)]!;
+        for (let lane = 0; lane < C_LANES; lane++) {
+          const state = cacheLaneWord(region, lane, L_STATE);
+          const holder = Atomics.load(views.i32, state);
+          if (holder !== 0 && ownerToken(views, shardCount, holder) === token && Atomics.compareExchange(views.i32, state, holder, 0) === holder) Atomics.notify(views.i32, state);
+        }
       }
+      return cache.#shards.recoverThread(token);
+    } finally {
+      cache[DISPOSE](); // its owner entry is free at once, not at the next GC
     }
-    return cache.#shards.recoverThread(token);
   }
 
   get [Symbol.toStringTag](): string {
@@ -194,7 +204,8 @@ export class ShardedCache<K = unknown, V = unknown> {
   /** The value, or undefined on a miss (absent or expired); a hit counts for the eviction policy. */
   get(key: K): V | undefined {
     if (typeof key === 'number' && this.#numberKeys && (!this.#int32Keys || (key | 0) === key)) {
-      const value = this.#engine.getNumber(key);
+      const c = this.#config;
+      const value = this.#engine.getNumber(key, hashNumber(key, c.seed) & c.hashMask);
       if (value !== SLOW) return value as V | undefined;
     }
     return this.#read(key, true, true) as V | undefined;
@@ -230,14 +241,19 @@ export class ShardedCache<K = unknown, V = unknown> {
     if (userCode.n !== 0) throw callbackWriteError('set');
     const ttl = options?.ttl ?? this.#ttl;
     if (options?.ttl !== undefined) checkTtl('ttl', ttl);
+    this.#store(this.#engine, key, value, ttl);
+    return this;
+  }
+
+  /** set() through `engine` (a fetch's load stores through the engine it started with). */
+  #store(engine: CacheEngine, key: K, value: V, ttl: number): void {
     const c = this.#config;
     encodeValue(c.valueCodec, value, this.#value);
     prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
-    const expiry = ttl > 0 ? this.#engine.now() + ttl : 0;
+    const expiry = ttl > 0 ? engine.now() + ttl : 0;
     const probe = this.#probe;
-    const s = this.#engine.shardOf(probe.hash);
-    this.#engine.withLock(s, () => this.#engine.storeLocked(s, probe, this.#value, expiry));
-    return this;
+    const s = engine.shardOf(probe.hash);
+    engine.withLock(s, () => engine.storeLocked(s, probe, this.#value, expiry));
   }
 
   delete(key: K): boolean {
@@ -258,17 +274,40 @@ export class ShardedCache<K = unknown, V = unknown> {
    * runs `load`; every concurrent caller, in any thread, gets its result or its rejection. Nothing
    * is stored on failure. Never blocks an event loop.
    */
-  async fetch(key: K, load: (key: K) => V | Promise<V>, options?: { ttl?: number }): Promise<V> {
-    if (typeof load !== 'function') throw new TypeError('shardmap: fetch() needs a load function');
-    if (options?.ttl !== undefined) checkTtl('ttl', options.ttl);
+  fetch(key: K, load: (key: K) => V | Promise<V>, options?: { ttl?: number }): Promise<V> {
+    // A hit is answered without an async function's machinery (it halves a fetch hit's cost);
+    // every error still comes back as a rejection, never a throw.
+    try {
+      if (typeof load !== 'function') throw new TypeError('shardmap: fetch() needs a load function');
+      if (options?.ttl !== undefined) checkTtl('ttl', options.ttl);
+      const c = this.#config;
+      if (typeof key === 'number' && this.#numberKeys && (!this.#int32Keys || (key | 0) === key)) {
+        const value = this.#engine.getNumber(key, hashNumber(key, c.seed) & c.hashMask);
+        if (value !== SLOW && value !== undefined) return Promise.resolve(value as V);
+        if (value === undefined) return this.#fetchSlow(key, load, options); // the miss is counted
+      }
+      const probe = this.#probe; // the scratch probe: nothing below awaits before it is read
+      prepareKeyOrThrow(c.keyCodec, key, probe, c.seed, c.hashMask);
+      if (this.#engine.lookup(probe, true, true) >= 0) return Promise.resolve(this.#engine.finishRaw() as V);
+      return this.#fetchSlow(key, load, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** fetch() after its miss (already counted): the single-flight load, or the wait for one. */
+  async #fetchSlow(key: K, load: (key: K) => V | Promise<V>, options: { ttl?: number } | undefined): Promise<V> {
     const c = this.#config;
-    const probe = new ProbeKey();
+    const probe = new ProbeKey(); // its own: it lives across awaits
     prepareKeyOrThrow(c.keyCodec, key, probe, c.seed, c.hashMask);
-    const hit = this.#engine.lookup(probe, true, true);
-    if (hit >= 0) return this.#engine.finishRaw() as V;
     const s = this.#engine.shardOf(probe.hash);
     const region = this.#shards.views.i32[shardWord(s, S_CACHE_REGION)]!;
-    return fetchOnce(this.#flightHost(key, probe, s, options), region, laneOf(probe.hash, this.#shards.shardBits), probe.hash, () => load(key));
+    this.#fetching++;
+    try {
+      return await fetchOnce(this.#flightHost(key, probe, s, options), region, laneOf(probe.hash, this.#shards.shardBits), probe.hash, () => load(key));
+    } finally {
+      if (--this.#fetching === 0 && this.#disposed) this.#releaseOwner();
+    }
   }
 
   #flightHost(key: K, probe: ProbeKey, s: number, options: { ttl?: number } | undefined): FlightHost<V> {
@@ -280,7 +319,7 @@ export class ShardedCache<K = unknown, V = unknown> {
       ownerId: shards.ownerId,
       ownerDead: (owner) => ownerIsDead(views, this.#config.shardCount, owner) || !ownerIsKnown(views, this.#config.shardCount, owner),
       peek: () => (engine.lookup(probe, true, false) >= 0 ? (engine.finishRaw() as V) : MISSING),
-      store: (value) => void this.set(key, value, options),
+      store: (value) => this.#store(engine, key, value, options?.ttl ?? this.#ttl),
       recordError: (region, lane, text) =>
         engine.withLock(s, () => {
           const blobWord = cacheLaneWord(region, lane, L_ERROR_BLOB);
@@ -370,7 +409,29 @@ export class ShardedCache<K = unknown, V = unknown> {
     };
   }
 
+  /**
+   * `using cache = ShardedCache.attach(handle)`: as ShardedMap's, gives back this instance's entry
+   * in the buffer's owner registry (1024 per buffer; otherwise at garbage collection), after
+   * replaying the hits it buffered. The cache and its other instances live on; this instance's
+   * every later call throws ERR_SHARDMAP_DISPOSED (a later fetch() rejects with it). A fetch()
+   * already pending runs to its end (its load holds a lane in this instance's name, flight.ts),
+   * and the entry comes back when the last one settles. Idempotent.
+   */
+  [DISPOSE](): void {
+    if (this.#disposed) return;
+    if (userCode.n !== 0) throw callbackWriteError('dispose');
+    this.#engine.flushAll();
+    this.#engine = disposedCacheEngine();
+    this.#disposed = true;
+    if (this.#fetching === 0) this.#releaseOwner();
+  }
+
+  #releaseOwner(): void {
+    releaseOwner(this, this.#shards.views, this.#config.shardCount, this.#shards.ownerId);
+  }
+
   [Symbol.for('nodejs.util.inspect.custom')](): string {
+    if (this.#disposed) return 'ShardedCache <disposed>';
     return `ShardedCache(${this.size}) <${this.#config.shardCount} shards, ${this.#shards.heap.highWater()} bytes used of ${this.#config.maxBytes}>`;
   }
 

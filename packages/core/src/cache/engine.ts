@@ -45,7 +45,7 @@ import {
   slotWord,
 } from '../layout.js';
 import { type EncodedValue, type ProbeKey, hasBlob, isTextTag } from '../codecs.js';
-import { corruptError, fullError } from '../errors.js';
+import { corruptError, disposedError, fullError } from '../errors.js';
 import type { Views } from '../memory.js';
 import { type Shards } from '../shard.js';
 import { clearLocked, commitInsertLocked, insertSlotLocked, removeLocked } from '../shard-table.js';
@@ -339,3 +339,18 @@ function entryBytesAt(views: Views, at: number): number {
   return ENTRY_OVERHEAD + valueBlobBytes(tags & 0xff, views.i32[slotWord(at, SLOT_KEY + 1)]!) + valueBlobBytes((tags >>> 8) & 0xff, views.i32[slotWord(at, SLOT_VALUE + 1)]!);
 }
 
+/**
+ * What a disposed ShardedCache calls instead of its engine: every method, and the clock, throws
+ * ERR_SHARDMAP_DISPOSED (map.ts's disposedEngine, for the cache's engine class). Swapping the
+ * engine, rather than a flag in every method, keeps the hit path free of a disposed check.
+ */
+export function disposedCacheEngine(): CacheEngine {
+  const refuse = (): never => {
+    throw disposedError();
+  };
+  const out: Record<string, unknown> = { now: refuse };
+  for (let p: object | null = CacheEngine.prototype; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    for (const name of Object.getOwnPropertyNames(p)) if (name !== 'constructor') out[name] = refuse;
+  }
+  return out as unknown as CacheEngine;
+}

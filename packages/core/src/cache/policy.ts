@@ -32,7 +32,13 @@
  * This policy (pnpm bench --only cache): 44.3% unsharded, 41.8% over 8 shards; below LRU on
  * zigzag (11.3 vs 14.4% at 300) and orm-night at 500 and 1000 (58.6 vs 61.0%, 66.5 vs 67.3%):
  * there the best window is ~100% and the climber reaches it too slowly (zigzag is 26 scans) or
- * wanders. Weak point, open.
+ * wanders. Weak point, open. A later search (75 climbers over 8 shards: periods 1-10× maximum,
+ * steps 1/16-1/4, with and without steps that grow while the rate rises) found none below LRU in
+ * fewer places; every faster climber lost more elsewhere (down to 7% of the gap). Two findings
+ * bound what any climber can do: zigzag's LRU is optimal, so only a window that is 100% from the
+ * first request matches it (fixed 99%: 14.1 vs 14.4% at 300); and over 8 shards exact LRU itself
+ * hits less than lru-cache on orm-night@500 (60.5-60.7% vs 61.0%, 5 seeds), where no fixed window
+ * reaches 61.0%. What is left to try: a shadow LRU beside the policy, chosen per period.
  *
  * Per shard, not global: each shard has its own policy and sketch (its keys are its own, so the
  * sketch loses nothing), the lock it already holds covers every word, and no word is shared
@@ -116,6 +122,8 @@ export class EvictionPolicy {
   readonly #hash: Int32Array;
   readonly #sketch: FrequencySketch;
   readonly #sentinel: number; // list of segment s has sentinel #sentinel + s
+  /** Requests (hits + misses) per climbing period: max(16, PERIOD_FACTOR × maximum). */
+  readonly #period: number;
 
   /** Attaches to a policy that init() laid out at `base` of `i32`. */
   constructor(i32: Int32Array, base: number) {
@@ -129,6 +137,7 @@ export class EvictionPolicy {
     this.#hash = i32.subarray(base + l.hash, base + l.sketch);
     this.#sketch = new FrequencySketch(i32, base + l.sketch);
     this.#sentinel = n - 1;
+    this.#period = Math.max(16, this.maximum * PERIOD_FACTOR);
   }
 
   /** Lays out an empty policy for `maximum` ≥ 1 entries (maximum + 1 nodes) at `base`. */
@@ -184,15 +193,15 @@ export class EvictionPolicy {
     const seg = this.#seg[node]!;
     if (seg === FREE) return;
     this.#sketch.increment(this.#hash[node]!);
-    this.#h[HITS]!++;
-    this.#unlink(node);
+    const h = this.#h;
     if (seg === PROBATION) {
+      this.#unlink(node);
       this.#linkLast(node, PROTECTED);
       this.#demoteOverflow();
     } else {
-      this.#linkLast(node, seg);
+      this.#touch(node, seg);
     }
-    this.#tick();
+    if (++h[HITS]! + h[MISSES]! >= this.#period) this.#climb();
   }
 
   /** The cache removed `node` (delete, expiry): unlink it. A FREE node is ignored. */
@@ -267,7 +276,7 @@ export class EvictionPolicy {
   }
 
   #tick(): void {
-    if (this.#h[HITS]! + this.#h[MISSES]! >= Math.max(16, this.maximum * PERIOD_FACTOR)) this.#climb();
+    if (this.#h[HITS]! + this.#h[MISSES]! >= this.#period) this.#climb();
   }
 
   /** One hill-climbing step (see the essay): integers only. */
@@ -325,6 +334,21 @@ export class EvictionPolicy {
     this.#prev[head] = node;
     this.#seg[node] = seg;
     this.#h[SIZES + seg - 1]!++;
+  }
+
+  /** Moves `node` of list `seg` to its most recent end; sizes and segments stay. */
+  #touch(node: number, seg: number): void {
+    const head = this.#sentinel + seg;
+    const last = this.#prev[head]!;
+    if (last === node) return; // already the most recent: nothing to move
+    const p = this.#prev[node]!;
+    const n = this.#next[node]!;
+    this.#next[p] = n;
+    this.#prev[n] = p;
+    this.#prev[node] = last;
+    this.#next[node] = head;
+    this.#next[last] = node;
+    this.#prev[head] = node;
   }
 
   #unlink(node: number): void {

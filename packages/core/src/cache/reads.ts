@@ -19,10 +19,9 @@ import {
   slotWord,
 } from '../layout.js';
 import { type ProbeKey, T_NUMBER, finishValue } from '../codecs.js';
-import { hashNumber } from '../hash.js';
 import { corruptError } from '../errors.js';
 import type { Views } from '../memory.js';
-import { BUSY, READ_ATTEMPTS, type Shards } from '../shard.js';
+import { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqValidate, tableOf, type Shards } from '../shard.js';
 import { RawValue, readKeyLocked, readValueRaw } from '../slots.js';
 import { NOT_FOUND, TORN, findNumber, findSlot, isFull, tableCapacity } from '../table.js';
 import { EvictionPolicy } from './policy.js';
@@ -52,6 +51,7 @@ export abstract class CacheReads {
   protected readonly views: Views;
   protected readonly shards: Shards;
   protected readonly shardMask: number;
+  protected readonly shardBits: number;
   protected readonly regions: Int32Array;
   protected readonly nodes: Int32Array;
   protected readonly policies: EvictionPolicy[] = [];
@@ -71,6 +71,7 @@ export abstract class CacheReads {
     this.views = shards.views;
     this.shards = shards;
     this.shardMask = config.shardCount - 1;
+    this.shardBits = shards.shardBits;
     this.anyNumber = config.valueCodec === 0 || config.valueCodec === 2;
     const n = config.shardCount;
     this.regions = new Int32Array(n);
@@ -135,35 +136,40 @@ export abstract class CacheReads {
   /**
    * get() of a number key whose value is a number, in few bytecodes (striped.ts's getNumber, plus
    * the node's expiry): the value, undefined on a miss, or SLOW for everything else (other value
-   * tags, an expired entry, failed reads), which the caller takes to lookup().
+   * tags, an expired entry, failed reads), which the caller takes to lookup(). The front hashes
+   * the key (`hash`), as ShardedMap's does: the hash's bytecode stays out of this function's
+   * inlining budget, and the seqlock steps are shard.ts's module functions for the same reason.
    */
-  getNumber(num: number): unknown {
-    const c = this.c;
-    const hash = hashNumber(num, c.seed) & c.hashMask;
+  getNumber(num: number, hash: number): unknown {
     const s = hash & this.shardMask;
-    const shards = this.shards;
     const views = this.views;
+    const lock = lockWord(s);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-      const seq = shards.readBegin(s);
+      const i32 = views.i32;
+      const seq = seqBegin(i32, lock);
       if (seq === BUSY) continue;
-      const table = shards.table(s);
+      const table = tableOf(i32, s);
       const capacity = tableCapacity(views, table);
       if (capacity === 0) continue;
-      const slot = findNumber(views, table, capacity, hash, hash >>> shards.shardBits, num);
+      const slot = findNumber(views, table, capacity, hash, hash >>> this.shardBits, num);
       if (slot === TORN) continue;
-      if (slot === NOT_FOUND) {
-        if (!shards.readValidate(s, seq)) continue;
+      let node = -1;
+      let value = 0;
+      let expiry = 0;
+      if (slot !== NOT_FOUND) {
+        const at = slotOffset(table, capacity, slot);
+        const tags = i32[slotWord(at, SLOT_TAGS)]!;
+        if (((tags >>> 8) & 0xff) !== T_NUMBER || !this.anyNumber) return SLOW;
+        node = tags >>> SLOT_NODE_SHIFT;
+        const nodes = this.nodes[s]!;
+        expiry = node < nodes ? views.f64[cacheExpiryF64(this.regions[s]!, nodes, node)]! : 0;
+        value = views.f64[slotF64(at, SLOT_VALUE)]!;
+      }
+      if (!seqValidate(i32, lock, seq)) continue; // one validation site: less bytecode to inline
+      if (node < 0) {
         this.pending[2 * s + 1]!++;
         return undefined;
       }
-      const at = slotOffset(table, capacity, slot);
-      const tags = views.i32[slotWord(at, SLOT_TAGS)]!;
-      if (((tags >>> 8) & 0xff) !== T_NUMBER || !this.anyNumber) return SLOW;
-      const node = tags >>> SLOT_NODE_SHIFT;
-      const nodes = this.nodes[s]!;
-      const expiry = node < nodes ? views.f64[cacheExpiryF64(this.regions[s]!, nodes, node)]! : 0;
-      const value = views.f64[slotF64(at, SLOT_VALUE)]!;
-      if (!shards.readValidate(s, seq)) continue;
       if (expiry !== 0 && expiry <= this.now()) return SLOW; // lookup() counts and removes it
       this.recordHit(s, node);
       return value;
@@ -212,15 +218,19 @@ export abstract class CacheReads {
   /** Removes an expired entry and counts it (the writer side, engine.ts). */
   protected abstract expireLocked(s: number, slot: number, node: number): void;
 
+  /** Buffers a hit; the 16th replays the buffer (out of line, so this stays small to inline). */
   protected recordHit(s: number, node: number): void {
-    const n = this.hitCount[s]!;
-    this.hitNodes[s * HIT_BUFFER + n] = node;
-    this.hitCount[s] = n + 1;
+    const n = this.hitCount[s]! + 1;
+    this.hitNodes[s * HIT_BUFFER + n - 1] = node;
+    this.hitCount[s] = n;
     this.pending[2 * s]!++;
-    if (n + 1 === HIT_BUFFER) {
-      if (this.shards.tryLock(s)) this.drainThenUnlock(s);
-      else this.hitCount[s] = 0; // lossy: the lock is busy
-    }
+    if (n === HIT_BUFFER) this.flushHitsSlow(s);
+  }
+
+  /** A full hit buffer: replayed if the lock is free, else dropped (lossy, never waits). */
+  protected flushHitsSlow(s: number): void {
+    if (this.shards.tryLock(s)) this.drainThenUnlock(s);
+    else this.hitCount[s] = 0; // lossy: the lock is busy
   }
 
   protected drainThenUnlock(s: number): void {
@@ -247,6 +257,18 @@ export abstract class CacheReads {
     f64[cacheStatF64(region, STAT_MISSES)]! += this.pending[2 * s + 1]!;
     this.pending[2 * s] = 0;
     this.pending[2 * s + 1] = 0;
+  }
+
+  /**
+   * Replays every shard's buffered hits and adds its pending counts (dispose: nothing this
+   * instance saw is lost). Waits for each lock with buffered work; writes nothing else.
+   */
+  flushAll(): void {
+    for (let s = 0; s < this.hitCount.length; s++) {
+      if (this.hitCount[s] === 0 && this.pending[2 * s] === 0 && this.pending[2 * s + 1] === 0) continue;
+      this.shards.lock(s);
+      this.drainThenUnlock(s);
+    }
   }
 
   addStatLocked(s: number, stat: number, by: number): void {

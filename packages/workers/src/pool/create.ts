@@ -123,7 +123,7 @@ export interface MapPool<M extends MapRecord = MapRecord> extends AsyncDisposabl
    *
    * Aborting (via `options.signal`) a task that is running TERMINATES its thread, possibly while
    * it holds a shard lock or is half-way through a write. Once that thread has exited, the pool
-   * recovers every map from it (`ShardedMap.recoverThread`): its locks are taken over, the write
+   * recovers every map and cache from it (`recoverThread`): its locks are taken over, the write
    * it had in flight is rolled back whole, and writes it completed stay. See `recoveries`.
    * Recovery runs on this thread's event loop: until it has, a write that needs a lock the
    * terminated thread held waits — so await, do not block this thread on the maps, while aborting.
@@ -133,7 +133,8 @@ export interface MapPool<M extends MapRecord = MapRecord> extends AsyncDisposabl
   readonly recoveries: readonly ThreadRecovery[];
   /**
    * Waits for the tasks already submitted, then stops every thread. Resolves when all have
-   * exited and every thread that ended has been recovered, leaving no handles behind. Idempotent; `run()` after `close()` rejects.
+   * exited and every thread that ended has been recovered, leaving no handles behind.
+   * Idempotent; `run()` after `close()` rejects.
    */
   close(): Promise<void>;
   /** `await using pool = createMapPool(...)` closes the pool at the end of the scope. */
@@ -275,12 +276,12 @@ function rethrowDecoded(error: unknown): never {
 }
 
 function handlesOf(maps: MapRecord): PoolWorkerData['maps'] {
-  if (typeof maps !== 'object' || maps === null) throw invalidOption('maps', 'must be an object of name → ShardedMap');
+  if (typeof maps !== 'object' || maps === null) throw invalidOption('maps', 'must be an object of name → ShardedMap or ShardedCache');
   const handles: Record<string, PoolWorkerData['maps'][string]> = {};
   for (const [name, map] of Object.entries(maps)) {
     const handle = (map as { handle?: unknown } | null)?.handle;
     if (typeof handle !== 'object' || handle === null) {
-      throw invalidOption(`maps.${name}`, 'must be a ShardedMap (it has no handle)');
+      throw invalidOption(`maps.${name}`, 'must be a ShardedMap or a ShardedCache (it has no handle)');
     }
     handles[name] = map.handle;
   }

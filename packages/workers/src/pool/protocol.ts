@@ -2,7 +2,7 @@
  * What the main thread and the pool's worker threads say to each other.
  *
  * `workerData` (sent once, when each thread starts):
- *   { [POOL_WORKER_DATA]: { maps: { name → ShardedMapHandle }, filename, name } }
+ *   { [POOL_WORKER_DATA]: { maps: { name → ShardedMapHandle | ShardedCacheHandle }, filename, name } }
  *   The handles are plain structured-cloneable objects holding the SharedArrayBuffer; they are
  *   cloned into every worker (the buffer itself is shared, never copied) and must never appear
  *   in a transferList — transferring would detach the buffer from every other thread.
@@ -10,7 +10,7 @@
  * Each task is wrapped in a `TaskEnvelope` so one built entry point (`pool/entry.js`) can route
  * it to the user's module and hand it the maps attached at startup.
  */
-import type { ShardedMapHandle } from '@shardmap/core';
+import type { ShardedCacheHandle, ShardedMapHandle } from '@shardmap/core';
 
 /** Key under which the pool's settings sit in `workerData` (a string: workerData is cloned). */
 export const POOL_WORKER_DATA = '@shardmap/workers:pool';
@@ -20,8 +20,8 @@ export const ATTACHED_MAPS = Symbol.for('@shardmap/workers:attached-maps');
 
 /** The pool's part of `workerData`. */
 export interface PoolWorkerData {
-  /** Map name → handle, attached once per thread at startup. */
-  readonly maps: Readonly<Record<string, ShardedMapHandle>>;
+  /** Map (or cache) name → handle, attached once per thread at startup (by the handle's kind). */
+  readonly maps: Readonly<Record<string, ShardedMapHandle | ShardedCacheHandle>>;
   /** Default task module (file: URL), or null when every `run()` names its own. */
   readonly filename: string | null;
   /** Default export name called in the task module. */

@@ -3,8 +3,9 @@
  * while it holds a shard lock or is half-way through a write. Every pool thread records, at
  * startup, its `threadId` next to its shardmap `threadToken()` in a small shared table; once the
  * thread has EXITED, the pool looks up its token and calls `ShardedMap.recoverThread(handle,
- * token)` for every map: locks the thread held are taken over, its in-flight write is rolled back,
- * and the other threads carry on.
+ * token)` for every map (`ShardedCache.recoverThread` for a cache, which also frees the lanes of
+ * loads the thread was running, so their waiters load): locks the thread held are taken over, its
+ * in-flight write is rolled back, and the other threads carry on.
  *
  * Not before it has exited: piscina reports a thread destroyed ('workerDestroy') the moment it
  * asks the thread to stop, and `Worker.terminate()` takes effect only when that thread next checks
@@ -18,7 +19,7 @@
  * registrations: by then the threads they describe are long gone (the pool is fixed-size).
  */
 import type { Worker } from 'node:worker_threads';
-import { ShardedMap, threadToken, type ShardedMapHandle } from '@shardmap/core';
+import { ShardedCache, ShardedMap, threadToken, type ShardedCacheHandle, type ShardedMapHandle } from '@shardmap/core';
 
 export const TOKEN_ENTRIES = 256;
 
@@ -47,12 +48,12 @@ export interface ThreadRecovery {
 }
 
 /** In the main thread, once a pool thread is gone: recover every map from whatever it held. */
-export function recoverPoolThread(table: Int32Array, threadId: number, handles: readonly ShardedMapHandle[]): ThreadRecovery {
+export function recoverPoolThread(table: Int32Array, threadId: number, handles: readonly (ShardedMapHandle | ShardedCacheHandle)[]): ThreadRecovery {
   const recovery: ThreadRecovery = { threadId, shardsRecovered: 0, heapRecovered: false };
   const token = tokenOf(table, threadId);
   if (token === undefined) return recovery; // it died before attaching anything
   for (const handle of handles) {
-    const report = ShardedMap.recoverThread(handle, token);
+    const report = handle.kind === 'shardmap-cache' ? ShardedCache.recoverThread(handle, token) : ShardedMap.recoverThread(handle, token);
     recovery.shardsRecovered += report.shardsRecovered;
     recovery.heapRecovered ||= report.heapRecovered;
   }
