@@ -94,38 +94,43 @@ export class StripedEngine implements Engine {
     probe.tag = T_NUMBER;
     probe.num = num === 0 ? 0 : num;
     probe.hash = hash;
-    return this.#lookupIn(s, probe, true) ? this.#finishRaw() : undefined;
+    const value = this.lookup(probe, true);
+    return value === ABSENT ? undefined : value;
   }
 
+  /**
+   * Finds `probe` without a lock (falling back to it), the probe loop itself: a lookup that
+   * called out to a loop of its own spent its callers' inlining budget on the call and left the
+   * probe (findNumber) out of line. The spinning begin is called only after a busy sequence, so
+   * its bytecode is not inlined into every lookup (V8 inlines by call frequency).
+   */
   lookup(probe: ProbeKey, wantValue: boolean): unknown {
-    if (!this.#lookupIn(probe.hash & this.#shardMask, probe, wantValue)) return ABSENT;
-    return wantValue ? this.#finishRaw() : true;
-  }
-
-  /** Finds `probe` in shard `s` without a lock (falling back to it); copies the value into #raw. */
-  #lookupIn(s: number, probe: ProbeKey, wantValue: boolean): boolean {
-    const shards = this.#shards;
+    const s = probe.hash & this.#shardMask;
     const views = this.#views;
     const lock = lockWord(s);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
       const i32 = views.i32;
-      const seq = seqBeginSpinning(i32, lock);
+      let seq = seqBegin(i32, lock);
+      if (seq === BUSY) seq = seqBeginSpinning(i32, lock); // a holder is mutating: spin a little
       if (seq !== BUSY) {
         const table = tableOf(i32, s);
         const capacity = tableCapacity(views, table);
         if (capacity !== 0) {
-          const slot = findSlot(views, table, capacity, probe, probe.hash >>> this.#shardBits);
+          const position = probe.hash >>> this.#shardBits;
+          // Number keys probe directly: only the probe a caller's keys take is inlined (and counted).
+          const slot = probe.tag === T_NUMBER ? findNumber(views, table, capacity, probe.hash, position, probe.num) : findSlot(views, table, capacity, probe, position);
           const copied = slot < 0 || !wantValue || readValueRaw(views, slotOffset(table, capacity, slot), this.#raw);
           // Validate everything copied above against the sequence before trusting it.
-          if (slot !== TORN && copied && seqValidate(i32, lock, seq)) return slot >= 0;
+          if (slot !== TORN && copied && seqValidate(i32, lock, seq)) return slot < 0 ? ABSENT : wantValue ? this.#finishRaw() : true;
         }
       }
-      shards.countRetry(s);
+      this.#shards.countRetry(s);
     }
-    return this.#lookupLocked(s, probe, wantValue);
+    if (!this.#lookupLocked(s, probe, wantValue)) return ABSENT;
+    return wantValue ? this.#finishRaw() : true;
   }
 
-  /** #lookupIn after READ_ATTEMPTS: under the lock, or against a HELD word (lock.ts invariant 7). */
+  /** lookup after READ_ATTEMPTS: under the lock, or against a HELD word (lock.ts invariant 7); copies the value into #raw. */
   #lookupLocked(s: number, probe: ProbeKey, wantValue: boolean): boolean {
     const shards = this.#shards;
     const held = shards.lockForRead(s);
@@ -282,9 +287,10 @@ export class StripedEngine implements Engine {
   }
 
   loadOrStore(probe: ProbeKey, value: EncodedValue): unknown {
-    const s = probe.hash & this.#shardMask;
     // Most calls of a warm cache find the key: look without the lock first (sync.Map does too).
-    if (this.#lookupIn(s, probe, true)) return this.#finishRaw();
+    const found = this.lookup(probe, true);
+    if (found !== ABSENT) return found;
+    const s = probe.hash & this.#shardMask;
     const shards = this.#shards;
     shards.lock(s);
     try {
