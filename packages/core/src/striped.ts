@@ -158,10 +158,17 @@ export class StripedEngine implements Engine {
     return slot >= 0;
   }
 
-  /** The value in #raw as users get it, after checking the codec could have stored it. */
+  /**
+   * The value in #raw as users get it, after checking the codec could have stored it. The number
+   * case alone is inlined into lookups; the rest (#decodeRaw) is called when it is needed.
+   */
   #finishRaw(): unknown {
     const raw = this.#raw;
-    if (raw.tag === T_NUMBER && this.#anyNumber) return raw.num; // 'any' and 'number' hold every number
+    return raw.tag === T_NUMBER && this.#anyNumber ? raw.num : this.#decodeRaw(); // 'any' and 'number' hold every number
+  }
+
+  #decodeRaw(): unknown {
+    const raw = this.#raw;
     if (!plausibleValue(this.#c.valueCodec, raw.tag, raw.num)) throw corruptError('map', `a stored value has tag ${raw.tag}, impossible for this codec`);
     return finishValue(raw.tag, raw.num, raw.str, raw.bytes);
   }
