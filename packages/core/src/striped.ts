@@ -99,10 +99,9 @@ export class StripedEngine implements Engine {
   }
 
   /**
-   * Finds `probe` without a lock (falling back to it), the probe loop itself: a lookup that
-   * called out to a loop of its own spent its callers' inlining budget on the call and left the
-   * probe (findNumber) out of line. The spinning begin is called only after a busy sequence, so
-   * its bytecode is not inlined into every lookup (V8 inlines by call frequency).
+   * Finds `probe` without a lock (falling back to it). The probe loop itself, probing numbers with
+   * findNumber and spinning only after a busy sequence, so that V8 (inlining by call frequency,
+   * within a bytecode budget) inlines the probe its keys take rather than a spin loop.
    */
   lookup(probe: ProbeKey, wantValue: boolean): unknown {
     const s = probe.hash & this.#shardMask;
@@ -356,8 +355,6 @@ export class StripedEngine implements Engine {
     }
   }
 
-
-
   loadAndDelete(probe: ProbeKey, wantValue: boolean): unknown {
     const s = probe.hash & this.#shardMask;
     const shards = this.#shards;
@@ -398,21 +395,10 @@ export class StripedEngine implements Engine {
 
   // --- whole shards and the whole map (invariant 3): striped-whole.ts ---------------------------
 
-  copyShard(s: number, out: [unknown, unknown][]): void {
-    this.#whole.copyShard(s, out);
-  }
-
-  rangeShard(s: number, fn: (key: unknown, value: unknown) => boolean | void): boolean {
-    return this.#whole.rangeShard(s, fn);
-  }
-
-  snapshotAll(out: [unknown, unknown][]): void {
-    this.#whole.snapshotAll(out);
-  }
-
-  clearAll(): void {
-    this.#whole.clearAll();
-  }
+  copyShard(s: number, out: [unknown, unknown][]): void { this.#whole.copyShard(s, out); }
+  rangeShard(s: number, fn: (key: unknown, value: unknown) => boolean | void): boolean { return this.#whole.rangeShard(s, fn); }
+  snapshotAll(out: [unknown, unknown][]): void { this.#whole.snapshotAll(out); }
+  clearAll(): void { this.#whole.clearAll(); }
 
   release(): void {} // between calls a striped instance holds nothing but its owner entry
 }
