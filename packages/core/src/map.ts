@@ -28,14 +28,16 @@
  * which runs no user code. Iteration copies one shard at a time: it is weakly consistent, not a
  * snapshot (snapshot() is). clear() and snapshot() lock every shard at once (in index order).
  *
- * Organisation: this file is the public front — argument and codec checks, key and value
- * preparation (user code in getters runs here, before any lock), the re-entrancy guard, result
- * shaping and the public docs (iteration's shard-by-shard walk is iteration.ts's). Every operation is one call into the engine chosen once in the
- * constructor (engine.ts): striped.ts for mode 'striped', syncmap/ for mode 'syncmap'. Locks and
- * the seqlock read are shard-lock.ts's; table growth shard.ts's; payloads are slots.ts's; stats stats.ts's.
+ * Organisation: this file is the public front — argument checks, the re-entrancy guard, result
+ * shaping and the public docs. Key and value preparation (user code in getters runs there, before
+ * any lock), add()'s checks and the copies of stored values are prepare.ts's; iteration's
+ * shard-by-shard walk is iteration.ts's. Every operation is one call into the engine chosen once
+ * in the constructor (engine.ts): striped.ts for mode 'striped', syncmap/ for mode 'syncmap'.
+ * Locks and the seqlock read are shard-lock.ts's; table growth shard.ts's; payloads are
+ * slots.ts's; stats stats.ts's.
  */
-import { EncodedValue, ProbeKey, T_BIGINT, T_BYTES, T_NUMBER, T_STRUCT, encodeValue, finishValue, prepareKey, prepareKeyOrThrow } from './codecs.js';
-import { badBufferError, callbackWriteError, disposedError, notNumericError, reentrantError, valueError } from './errors.js';
+import { EncodedValue, ProbeKey, encodeValue, prepareKey, prepareKeyOrThrow } from './codecs.js';
+import { badBufferError, callbackWriteError, disposedError, reentrantError } from './errors.js';
 import { userCode } from './guard.js';
 import { Shards, openShards } from './shard.js';
 import { initialCapacity } from './shard-table.js';
@@ -49,8 +51,7 @@ import { StripedEngine } from './striped.js';
 import type { AddableValue, DisposeSymbol, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
 import { SyncMapEngine } from './syncmap/engine.js';
 import { rangeShards, walkShards } from './iteration.js';
-
-const CODEC_ADD = new Set([0, 2, 3, 4]); // any, number, int32, bigint
+import { addInto, checkAddable, prepareLookup, prepareWrite, storedCopy } from './prepare.js';
 
 /**
  * `Symbol.dispose` where the runtime has it (Node 20.4+, current browsers). Elsewhere the symbol
@@ -172,7 +173,7 @@ export class ShardedMap<K = unknown, V = unknown> {
   /** get() of every key the number path above does not take. */
   #getOther(key: K): unknown {
     const probe = this.#probe;
-    if (!this.#prepareLookup(key, probe, this.#config)) return undefined;
+    if (!prepareLookup(key, probe, this.#config)) return undefined;
     const value = this.#engine.lookup(probe, true);
     return value === ABSENT ? undefined : value;
   }
@@ -180,19 +181,8 @@ export class ShardedMap<K = unknown, V = unknown> {
   has(key: K): boolean {
     if (this.#inUpdate) throw reentrantError('has');
     const probe = this.#probe;
-    if (!this.#prepareLookup(key, probe, this.#config)) return false;
+    if (!prepareLookup(key, probe, this.#config)) return false;
     return this.#engine.lookup(probe, false) !== ABSENT;
-  }
-
-  /** prepareKey with the number-key case inlined (the JIT does not inline prepareKey whole). */
-  #prepareLookup(key: K, probe: ProbeKey, c: BufferConfig): boolean {
-    if (typeof key === 'number' && (c.keyCodec === 0 || c.keyCodec === 2)) {
-      probe.tag = T_NUMBER;
-      probe.num = key === 0 ? 0 : key;
-      probe.hash = hashNumber(key, c.seed) & c.hashMask;
-      return true;
-    }
-    return prepareKey(c.keyCodec, key, probe, c.seed, c.hashMask);
   }
 
   get size(): number {
@@ -216,16 +206,9 @@ export class ShardedMap<K = unknown, V = unknown> {
       this.#engine.setNumber(key === 0 ? 0 : key, hashNumber(key, c.seed) & c.hashMask, value);
       return this;
     }
-    this.#prepareWrite(key, value);
+    prepareWrite(this.#config, key, value, this.#probe, this.#value);
     this.#engine.store(this.#probe, this.#value);
     return this;
-  }
-
-  /** Encodes the value, then the key (user code in getters runs here, before any lock). */
-  #prepareWrite(key: K, value: V): void {
-    const c = this.#config;
-    encodeValue(c.valueCodec, value, this.#value);
-    prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
   }
 
   /** Fills #probe for a removal; false if no such key can be stored (nothing to remove). */
@@ -248,9 +231,9 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   loadOrStore(key: K, value: V): { value: V; loaded: boolean } {
     if (userCode.n !== 0) throw this.#refuseWrite('loadOrStore');
-    this.#prepareWrite(key, value);
+    prepareWrite(this.#config, key, value, this.#probe, this.#value);
     const loaded = this.#engine.loadOrStore(this.#probe, this.#value);
-    return loaded === ABSENT ? { value: this.#storedCopy() as V, loaded: false } : { value: loaded as V, loaded: true };
+    return loaded === ABSENT ? { value: storedCopy(this.#value) as V, loaded: false } : { value: loaded as V, loaded: true };
   }
 
   loadAndDelete(key: K): { value: V | undefined; loaded: boolean } {
@@ -261,14 +244,14 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   swap(key: K, value: V): { previous: V | undefined; loaded: boolean } {
     if (userCode.n !== 0) throw this.#refuseWrite('swap');
-    this.#prepareWrite(key, value);
+    prepareWrite(this.#config, key, value, this.#probe, this.#value);
     const previous = this.#engine.swap(this.#probe, this.#value);
     return previous === ABSENT ? { previous: undefined, loaded: false } : { previous: previous as V, loaded: true };
   }
 
   compareAndSwap(key: K, expected: V, replacement: V): boolean {
     if (userCode.n !== 0) throw this.#refuseWrite('compareAndSwap');
-    this.#prepareWrite(key, replacement);
+    prepareWrite(this.#config, key, replacement, this.#probe, this.#value);
     return this.#engine.compareAndSwap(this.#probe, expected, this.#value);
   }
 
@@ -303,18 +286,7 @@ export class ShardedMap<K = unknown, V = unknown> {
       }
       return next !== undefined ? RMW_STORE : present ? RMW_DELETE : RMW_KEEP;
     }, true);
-    return decision === RMW_STORE ? (this.#storedCopy() as V) : undefined;
-  }
-
-  /**
-   * What get() would now return for the value just stored (#value): a copy, never the caller's
-   * object, and in the codec's form (a 'json' Date comes back as its string, as get() gives it).
-   */
-  #storedCopy(): unknown {
-    const v = this.#value;
-    if (v.tag === T_BYTES) return new Uint8Array(v.bytes); // a plain copy (Buffer#slice is a view)
-    if (v.tag === T_STRUCT) return finishValue(v.tag, 0, '', new Uint8Array(v.bytes)); // a plain, private copy
-    return finishValue(v.tag, v.num, v.str, v.bytes);
+    return decision === RMW_STORE ? (storedCopy(this.#value) as V) : undefined;
   }
 
   /**
@@ -325,33 +297,14 @@ export class ShardedMap<K = unknown, V = unknown> {
   add(this: ShardedMap<K, AddableValue<V>>, key: K, delta: number): number {
     if (userCode.n !== 0) throw this.#refuseWrite('add');
     const c = this.#config;
-    if (!CODEC_ADD.has(c.valueCodec)) throw notNumericError(`needs numeric values; this map's value codec is not numeric`);
-    const isBig = c.valueCodec === 4;
-    if (isBig ? !(typeof delta === 'bigint' || Number.isInteger(delta)) : typeof delta !== 'number') {
-      throw valueError(isBig ? 'bigint' : 'number', delta, 'not a valid delta');
-    }
-    if (c.valueCodec === 3 && (delta | 0) !== delta) throw valueError('int32', delta, 'not an int32 delta');
+    const isBig = checkAddable(c.valueCodec, delta);
     prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
-    this.#engine.readModifyWrite(this.#probe, this.#value, (current, present) => {
-      this.#addInto(present ? current : isBig ? 0n : 0, delta, isBig); // no user code: the lock stays LOCKED
+    const value = this.#value;
+    this.#engine.readModifyWrite(this.#probe, value, (current, present) => {
+      addInto(value, c.valueCodec, present ? current : isBig ? 0n : 0, delta, isBig); // no user code: the lock stays LOCKED
       return RMW_STORE;
     }, false);
-    return (isBig ? BigInt(this.#value.str) : this.#value.num) as number;
-  }
-
-  /** Fills #value with current + delta (add's arithmetic and checks). */
-  #addInto(current: unknown, delta: number, isBig: boolean): void {
-    const value = this.#value;
-    if (isBig) {
-      value.tag = T_BIGINT;
-      value.str = ((current as bigint) + BigInt(delta)).toString();
-      return;
-    }
-    if (typeof current !== 'number') throw notNumericError('on a value that is not a number');
-    const next = current + delta;
-    if (this.#config.valueCodec === 3 && (next | 0) !== next) throw valueError('int32', next, 'the sum leaves the int32 range');
-    value.tag = T_NUMBER;
-    value.num = next;
+    return (isBig ? BigInt(value.str) : value.num) as number;
   }
 
   // --- iteration (iteration.ts) --------------------------------------------------------------

@@ -94,38 +94,42 @@ export class StripedEngine implements Engine {
     probe.tag = T_NUMBER;
     probe.num = num === 0 ? 0 : num;
     probe.hash = hash;
-    return this.#lookupIn(s, probe, true) ? this.#finishRaw() : undefined;
+    const value = this.lookup(probe, true);
+    return value === ABSENT ? undefined : value;
   }
 
+  /**
+   * Finds `probe` without a lock (falling back to it). The probe loop itself, probing numbers with
+   * findNumber and spinning only after a busy sequence, so that V8 (inlining by call frequency,
+   * within a bytecode budget) inlines the probe its keys take rather than a spin loop.
+   */
   lookup(probe: ProbeKey, wantValue: boolean): unknown {
-    if (!this.#lookupIn(probe.hash & this.#shardMask, probe, wantValue)) return ABSENT;
-    return wantValue ? this.#finishRaw() : true;
-  }
-
-  /** Finds `probe` in shard `s` without a lock (falling back to it); copies the value into #raw. */
-  #lookupIn(s: number, probe: ProbeKey, wantValue: boolean): boolean {
-    const shards = this.#shards;
+    const s = probe.hash & this.#shardMask;
     const views = this.#views;
     const lock = lockWord(s);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
       const i32 = views.i32;
-      const seq = seqBeginSpinning(i32, lock);
+      let seq = seqBegin(i32, lock);
+      if (seq === BUSY) seq = seqBeginSpinning(i32, lock); // a holder is mutating: spin a little
       if (seq !== BUSY) {
         const table = tableOf(i32, s);
         const capacity = tableCapacity(views, table);
         if (capacity !== 0) {
-          const slot = findSlot(views, table, capacity, probe, probe.hash >>> this.#shardBits);
+          const position = probe.hash >>> this.#shardBits;
+          // Number keys probe directly: only the probe a caller's keys take is inlined (and counted).
+          const slot = probe.tag === T_NUMBER ? findNumber(views, table, capacity, probe.hash, position, probe.num) : findSlot(views, table, capacity, probe, position);
           const copied = slot < 0 || !wantValue || readValueRaw(views, slotOffset(table, capacity, slot), this.#raw);
           // Validate everything copied above against the sequence before trusting it.
-          if (slot !== TORN && copied && seqValidate(i32, lock, seq)) return slot >= 0;
+          if (slot !== TORN && copied && seqValidate(i32, lock, seq)) return slot < 0 ? ABSENT : wantValue ? this.#finishRaw() : true;
         }
       }
-      shards.countRetry(s);
+      this.#shards.countRetry(s);
     }
-    return this.#lookupLocked(s, probe, wantValue);
+    if (!this.#lookupLocked(s, probe, wantValue)) return ABSENT;
+    return wantValue ? this.#finishRaw() : true;
   }
 
-  /** #lookupIn after READ_ATTEMPTS: under the lock, or against a HELD word (lock.ts invariant 7). */
+  /** lookup after READ_ATTEMPTS: under the lock, or against a HELD word (lock.ts invariant 7); copies the value into #raw. */
   #lookupLocked(s: number, probe: ProbeKey, wantValue: boolean): boolean {
     const shards = this.#shards;
     const held = shards.lockForRead(s);
@@ -153,10 +157,17 @@ export class StripedEngine implements Engine {
     return slot >= 0;
   }
 
-  /** The value in #raw as users get it, after checking the codec could have stored it. */
+  /**
+   * The value in #raw as users get it, after checking the codec could have stored it. The number
+   * case alone is inlined into lookups; the rest (#decodeRaw) is called when it is needed.
+   */
   #finishRaw(): unknown {
     const raw = this.#raw;
-    if (raw.tag === T_NUMBER && this.#anyNumber) return raw.num; // 'any' and 'number' hold every number
+    return raw.tag === T_NUMBER && this.#anyNumber ? raw.num : this.#decodeRaw(); // 'any' and 'number' hold every number
+  }
+
+  #decodeRaw(): unknown {
+    const raw = this.#raw;
     if (!plausibleValue(this.#c.valueCodec, raw.tag, raw.num)) throw corruptError('map', `a stored value has tag ${raw.tag}, impossible for this codec`);
     return finishValue(raw.tag, raw.num, raw.str, raw.bytes);
   }
@@ -282,9 +293,10 @@ export class StripedEngine implements Engine {
   }
 
   loadOrStore(probe: ProbeKey, value: EncodedValue): unknown {
-    const s = probe.hash & this.#shardMask;
     // Most calls of a warm cache find the key: look without the lock first (sync.Map does too).
-    if (this.#lookupIn(s, probe, true)) return this.#finishRaw();
+    const found = this.lookup(probe, true);
+    if (found !== ABSENT) return found;
+    const s = probe.hash & this.#shardMask;
     const shards = this.#shards;
     shards.lock(s);
     try {
@@ -343,8 +355,6 @@ export class StripedEngine implements Engine {
     }
   }
 
-
-
   loadAndDelete(probe: ProbeKey, wantValue: boolean): unknown {
     const s = probe.hash & this.#shardMask;
     const shards = this.#shards;
@@ -385,21 +395,10 @@ export class StripedEngine implements Engine {
 
   // --- whole shards and the whole map (invariant 3): striped-whole.ts ---------------------------
 
-  copyShard(s: number, out: [unknown, unknown][]): void {
-    this.#whole.copyShard(s, out);
-  }
-
-  rangeShard(s: number, fn: (key: unknown, value: unknown) => boolean | void): boolean {
-    return this.#whole.rangeShard(s, fn);
-  }
-
-  snapshotAll(out: [unknown, unknown][]): void {
-    this.#whole.snapshotAll(out);
-  }
-
-  clearAll(): void {
-    this.#whole.clearAll();
-  }
+  copyShard(s: number, out: [unknown, unknown][]): void { this.#whole.copyShard(s, out); }
+  rangeShard(s: number, fn: (key: unknown, value: unknown) => boolean | void): boolean { return this.#whole.rangeShard(s, fn); }
+  snapshotAll(out: [unknown, unknown][]): void { this.#whole.snapshotAll(out); }
+  clearAll(): void { this.#whole.clearAll(); }
 
   release(): void {} // between calls a striped instance holds nothing but its owner entry
 }

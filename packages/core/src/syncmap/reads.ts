@@ -40,7 +40,7 @@ export class SnapshotReads {
   load(probe: ProbeKey): number {
     const s = probe.hash & this.#shardMask;
     const w = this.#pin.snap(s);
-    const at = this.#cells.slotIn(w & ~AMENDED_BIT, probe);
+    const at = this.#cells.readSlotIn(w & ~AMENDED_BIT, probe);
     if (at !== 0) {
       const st = this.#cells.stateAt(at);
       if (!gone(st)) return st & ~SEALED; // invariant 3 (a stale snapshot may show DEAD: gone)
@@ -56,7 +56,7 @@ export class SnapshotReads {
     const cells = this.#cells;
     const current = this.#pin.reload(s);
     if ((current & ~AMENDED_BIT) !== (w & ~AMENDED_BIT)) {
-      at = cells.slotIn(current & ~AMENDED_BIT, probe);
+      at = cells.readSlotIn(current & ~AMENDED_BIT, probe);
       if (at !== 0) return visible(cells.stateAt(at));
     } else if (at !== 0) return NIL; // EXPUNGED in the current snapshot: absent
     if ((current & AMENDED_BIT) === 0) return NIL;
