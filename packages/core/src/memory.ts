@@ -30,6 +30,7 @@ import {
   H_HIGH_WATER,
   H_LARGE_FREE,
   SIZE_CLASS_COUNT,
+  arenaStart,
   H_PUBLISHED_LENGTH,
   MAX_SMALL_CLASS,
   MIN_CLASS,
@@ -87,12 +88,27 @@ const MAX_CHUNK_BYTES = 64 * 1024;
 export class Heap {
   private readonly heapLockOwner: LockOwner;
 
+  /** The first byte blocks may start at: below it lie the header, shard blocks and owner registry. */
+  private readonly arenaStart: number;
+
   constructor(
     private readonly views: Views,
     private readonly maxBytes: number,
     lockOwner: LockOwner,
+    shardCount: number,
   ) {
     this.heapLockOwner = lockOwner;
+    this.arenaStart = arenaStart(shardCount);
+  }
+
+  /**
+   * A block a free list holds (or is handed) is impossible unless it lies wholly in the arena,
+   * below the high-water mark: a scribbled list head would otherwise hand out the header, a lock
+   * word or the owner registry as a blob. The high-water word is read plainly: every block listed
+   * was listed under the lock this caller holds, after the bump that made it.
+   */
+  private impossibleBlock(block: number, bytes: number): boolean {
+    return block < this.arenaStart || (block & 7) !== 0 || block + bytes > this.views.i32[H_HIGH_WATER]! || !this.views.covers(block + bytes);
   }
 
   /** True while this instance holds the heap lock. */
@@ -129,8 +145,8 @@ export class Heap {
   alloc(shard: number, bytes: number): number {
     const cls = sizeClassOf(bytes);
     const block = cls <= MAX_SMALL_CLASS ? this.allocSmallLocked(shard, cls) : this.allocLarge(cls);
-    if (block !== 0 && (block < 0 || (block & 7) !== 0 || !this.views.covers(block + classBytes(cls)))) {
-      throw corruptError('memory', `block ${block} outside the buffer`);
+    if (block !== 0 && this.impossibleBlock(block, classBytes(cls))) {
+      throw corruptError('memory', `block ${block} outside the arena`);
     }
     return block;
   }
@@ -143,13 +159,13 @@ export class Heap {
   allocTable(bytes: number): number {
     const cls = Math.max(sizeClassOf(bytes), MAX_SMALL_CLASS + 1 - 6); // >= 512 B: few tiny classes
     const block = this.allocLarge(cls);
-    if (block !== 0 && !this.views.covers(block + classBytes(cls))) throw corruptError('memory', `block ${block} outside the buffer`);
+    if (block !== 0 && this.impossibleBlock(block, classBytes(cls))) throw corruptError('memory', `block ${block} outside the arena`);
     return block;
   }
 
   freeTable(offset: number, bytes: number): void {
     const cls = Math.max(sizeClassOf(bytes), MAX_SMALL_CLASS + 1 - 6);
-    if (offset <= 0 || (offset & 7) !== 0 || !this.views.covers(offset + classBytes(cls))) {
+    if (this.impossibleBlock(offset, classBytes(cls))) {
       throw corruptError('memory', `freeing an impossible table ${offset} (${bytes} bytes)`);
     }
     this.freeLarge(offset, cls);
@@ -158,7 +174,7 @@ export class Heap {
   /** Returns a block of `bytes` (as passed to alloc) to its free list. Caller holds the shard lock. */
   free(shard: number, offset: number, bytes: number): void {
     const cls = sizeClassOf(bytes);
-    if (offset <= 0 || (offset & 7) !== 0 || !this.views.covers(offset + classBytes(cls))) {
+    if (this.impossibleBlock(offset, classBytes(cls))) {
       throw corruptError('memory', `freeing an impossible block ${offset} (${bytes} bytes)`);
     }
     if (cls > MAX_SMALL_CLASS) return this.freeLarge(offset, cls);
@@ -173,7 +189,7 @@ export class Heap {
     const head = shardWord(shard, S_SMALL_FREE + cls - MIN_CLASS);
     const block = i32[head]!;
     if (block !== 0) {
-      if ((block & 7) !== 0 || block < 0 || !this.views.covers(block + 4)) throw corruptError('memory', `free block ${block} outside the buffer`);
+      if (this.impossibleBlock(block, 8)) throw corruptError('memory', `free block ${block} outside the arena`);
       i32[head] = this.views.i32[linkWord(block)]!;
       return block;
     }
@@ -205,7 +221,7 @@ export class Heap {
       const head = shardWord(shard, S_SMALL_FREE + larger - MIN_CLASS);
       const block = i32[head]!;
       if (block === 0) continue;
-      if ((block & 7) !== 0 || block < 0 || !this.views.covers(block + classBytes(larger))) throw corruptError('memory', `free block ${block} outside the buffer`);
+      if (this.impossibleBlock(block, classBytes(larger))) throw corruptError('memory', `free block ${block} outside the arena`);
       this.views.i32[head] = this.views.i32[linkWord(block)]!; // pop, then list the upper halves
       for (let piece = larger - 1; piece >= cls; piece--) this.free(shard, block + classBytes(piece), classBytes(piece));
       return block;
@@ -262,7 +278,7 @@ export class Heap {
       const head = H_LARGE_FREE + cls;
       const block = i32[head]!;
       if (block !== 0) {
-        if ((block & 7) !== 0 || block < 0 || !this.views.covers(block + 4)) throw corruptError('memory', `free block ${block} outside the buffer`);
+        if (this.impossibleBlock(block, 8)) throw corruptError('memory', `free block ${block} outside the arena`);
         i32[head] = this.views.i32[linkWord(block)]!;
         return block;
       }

@@ -337,7 +337,7 @@ export function openShards(instance: object, config: Readonly<Pick<BufferConfig,
     ownerKnown: (owner: number): boolean => ownerIsKnown(views, config.shardCount, owner),
     localHold: (owner: number, index: number): number => localHold(views, config.shardCount, owner, index),
   };
-  const shards = new Shards(views, new Heap(views, config.maxBytes, lockOwner), config.shardCount, ownerId, config.maxBytes, lockOwner);
+  const shards = new Shards(views, new Heap(views, config.maxBytes, lockOwner, config.shardCount), config.shardCount, ownerId, config.maxBytes, lockOwner);
   registerLocalHolder(views, ownerId, shards);
   return shards;
 }

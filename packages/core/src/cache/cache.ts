@@ -144,7 +144,7 @@ export class ShardedCache<K = unknown, V = unknown> {
     config.mode = MODE_CACHE;
     config.sab = allocateBuffer(config, MIN_CAPACITY);
     const views = new Views(config.sab, config.sab.byteLength);
-    const heap = new Heap(views, config.maxBytes, { ownerId: 0, ownerDead: () => false, ownerKnown: () => true, localHold: () => 0 });
+    const heap = new Heap(views, config.maxBytes, { ownerId: 0, ownerDead: () => false, ownerKnown: () => true, localHold: () => 0 }, shardCount);
     const regions: number[] = [];
     for (let s = 0; s < shardCount; s++) {
       const maximum = Math.floor(maxEntries / shardCount) + (s < maxEntries % shardCount ? 1 : 0);

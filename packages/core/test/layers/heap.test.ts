@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Heap, Views } from '../../src/memory.js';
 import { lockedBy, type LockOwner } from '../../src/lock.js';
-import { ALIGN, GROW_STEP_BYTES, H_HEAP_LOCK, H_HIGH_WATER, H_PUBLISHED_LENGTH, MAX_SMALL_CLASS, arenaStart, classBytes, sizeClassOf } from '../../src/layout.js';
+import { ALIGN, GROW_STEP_BYTES, H_HEAP_LOCK, H_HIGH_WATER, H_PUBLISHED_LENGTH, MAX_SMALL_CLASS, MIN_CLASS, S_SMALL_FREE, arenaStart, classBytes, shardWord, sizeClassOf } from '../../src/layout.js';
 
 const SHARDS = 2;
 const owner = (dead: number[] = []): LockOwner => ({ ownerId: 1, ownerDead: (o) => dead.includes(o), ownerKnown: () => true, localHold: () => -1 });
@@ -16,7 +16,7 @@ function setup(initial = GROW_STEP_BYTES, maxBytes = 4 * 1024 * 1024, lockOwner 
   i32[H_HIGH_WATER] = arenaStart(SHARDS);
   i32[H_PUBLISHED_LENGTH] = initial;
   const views = new Views(sab, initial);
-  return { sab, views, heap: new Heap(views, maxBytes, lockOwner), published: () => Atomics.load(views.i32, H_PUBLISHED_LENGTH) };
+  return { sab, views, heap: new Heap(views, maxBytes, lockOwner, SHARDS), published: () => Atomics.load(views.i32, H_PUBLISHED_LENGTH) };
 }
 const extent = (bytes: number) => classBytes(sizeClassOf(bytes));
 
@@ -154,7 +154,7 @@ describe('buffer growth', () => {
   it('a block another thread grew the buffer for and freed is covered by this thread\'s views on alloc', () => {
     const a = setup();
     const viewsB = new Views(a.sab, GROW_STEP_BYTES);
-    const heapB = new Heap(viewsB, 4 * 1024 * 1024, owner());
+    const heapB = new Heap(viewsB, 4 * 1024 * 1024, owner(), SHARDS);
     let block = 0;
     while (block < GROW_STEP_BYTES) block = a.heap.alloc(0, 40_000);
     a.heap.free(0, block, 40_000);
@@ -170,6 +170,22 @@ describe('refusals and the heap lock', () => {
     const { heap } = setup();
     for (const offset of [0, -8, 12, 2 ** 30]) expect(() => heap.free(0, offset, 8), `offset ${offset}`).toThrow(expect.objectContaining({ code: 'ERR_SHARDMAP_CORRUPT' }));
     expect(() => heap.freeTable(4, 512)).toThrow(expect.objectContaining({ code: 'ERR_SHARDMAP_CORRUPT' }));
+  });
+
+  it('a free-list head scribbled to point below the arena or past the high-water mark is corruption, not a block', () => {
+    // A flipped byte of a shard's list head (the byte-flip campaign's hang, SHARDMAP_SEED=1831365193
+    // flip 268) made alloc hand out the header and shard blocks as a 16 KiB blob: its writes then
+    // named an owner of no thread in a lock word, and the next writer waited forever.
+    const { views, heap } = setup();
+    const cls = MAX_SMALL_CLASS;
+    const head = shardWord(1, S_SMALL_FREE + cls - MIN_CLASS);
+    for (const scribbled of [0xe0, 256, arenaStart(SHARDS) - 8, views.i32[H_HIGH_WATER]! + 8]) {
+      views.i32[head] = scribbled;
+      expect(() => heap.alloc(1, classBytes(cls)), `head ${scribbled}`).toThrow(expect.objectContaining({ code: 'ERR_SHARDMAP_CORRUPT' }));
+      expect(() => heap.alloc(1, 64), `head ${scribbled}, split`).toThrow(expect.objectContaining({ code: 'ERR_SHARDMAP_CORRUPT' }));
+    }
+    views.i32[head] = 0;
+    expect(heap.alloc(1, classBytes(cls))).toBeGreaterThanOrEqual(arenaStart(SHARDS)); // a real block again
   });
 
   it('recoverHeapLock releases a heap lock held by a dead owner, and only then', () => {
