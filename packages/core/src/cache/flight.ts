@@ -15,6 +15,10 @@
  *     flight it waited on (L_DONE_FLIGHT, for its key's hash).
  *  3. Nobody waits forever: waits are bounded (WAIT_MS) and re-check; a lane whose loader's
  *     owner was marked dead (ShardedCache.recoverThread) is taken over by one compareExchange.
+ *  4. A waiter takes a failure only from its own flight: the lane's error record is read under
+ *     the shard's lock and counts only while L_FLIGHT still names that flight — a later flight of
+ *     another key may have taken the lane and recorded its own error meanwhile (a waiter that
+ *     woke late once revived another key's error).
  * Keys whose hashes share a lane load one after another (a slow loader delays them, never mixes
  * them): the waiter of another key finds no value when it wakes, and then loads its own.
  * Weak points: a value the policy does not admit, or that expires at once, is loaded again by a
@@ -75,7 +79,10 @@ export async function fetchOnce<V>(host: FlightHost<V>, region: number, lane: nu
     const found = host.peek();
     if (found !== MISSING) return found;
     if (sameKey && Atomics.load(i32, state) !== holder && i32[cacheLaneWord(region, lane, L_DONE_FLIGHT)] === flight && i32[cacheLaneWord(region, lane, L_DONE_RESULT)] === RESULT_FAILED) {
-      throw reviveError(host.readError(region, lane));
+      const text = host.readError(region, lane);
+      // Invariant 4: the record is this flight's only if no later flight has started in the lane
+      // (a loader bumps L_FLIGHT before it records anything; readError's lock orders the two).
+      if (i32[cacheLaneWord(region, lane, L_FLIGHT)] === flight) throw reviveError(text);
     }
   }
 }
