@@ -94,7 +94,8 @@ export function measureCell(kind: MemoryKind, mode: 'striped' | 'syncmap', entri
   };
 }
 
+// Run as a script (run-memory.ts starts it): measure one cell. Imported, it only lends KINDS.
 const [kind, mode, entries] = process.argv.slice(2);
-if (kind !== undefined && kind in KINDS && (mode === 'striped' || mode === 'syncmap')) {
+if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop()!) && kind !== undefined && kind in KINDS && (mode === 'striped' || mode === 'syncmap')) {
   process.stdout.write(`${JSON.stringify(measureCell(kind as MemoryKind, mode, Number(entries)))}\n`);
 }
