@@ -195,7 +195,7 @@ export class PolicyModel {
   #admit(candidate: number, victim: number): boolean {
     const cf = this.sketch.frequency(candidate);
     const vf = this.sketch.frequency(victim);
-    if (cf > vf) return true;
+    if (cf > vf + 1) return true; // the policy's ADMIT_MARGIN
     if (cf <= 6) return false;
     return (this.#nextRandom() & 127) === 0;
   }
