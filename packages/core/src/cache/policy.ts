@@ -52,7 +52,12 @@
  * back first, so the rule loosens admission, and loose admission churns). What remains points
  * at admission, not the window: on orm-night@500 a fixed 1% window that admits every candidate
  * (segmented LRU, 50% protected) hits 2.8 points above LRU, the same window with the filter 17.8
- * below; zigzag wants the filter strict. An adaptive admission rule is the open step.
+ * below; zigzag wants the filter strict. The most promising step found: a shadow of that
+ * segmented LRU (on hashes, full size) beside the policy, swapping roles when it out-hits the
+ * cache by 1% over a decayed period (the cache keeps its entries and takes the other's rules, the
+ * shadow restarts as a copy of the cache): 45.6% over 8 shards (46.2%, seeds 2-3), orm-night at
+ * or above LRU at every size, only zigzag short (0.9-1.8 points). It costs a second set of lists
+ * and a hash index per shard, replayed under the lock; not built yet.
  *
  * Per shard, not global: each shard has its own policy and sketch (its keys are its own, so the
  * sketch loses nothing), the lock it already holds covers every word, and no word is shared
