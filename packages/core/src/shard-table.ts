@@ -65,6 +65,34 @@ export const removeLocked = (shards: Shards, s: number, slot: number): void => {
   freeValueBlob(shards.views, shards.heap, s, at);
 };
 
+/**
+ * removeLocked, then shrinkAfterRemoveLocked: for a caller that uses no slot index after it (a
+ * rehash moves them all). One call, so the callers' bytecode stays within V8's inlining budget.
+ */
+export const removeShrinkingLocked = (shards: Shards, s: number, slot: number): void => {
+  removeLocked(shards, s, slot);
+  shrinkAfterRemoveLocked(shards, s);
+};
+
+/**
+ * After a removal (the caller is done with every slot index: a rehash moves them all): a table a
+ * quarter full or less, above MIN_CAPACITY, is rebuilt at half its size, so deleting most entries
+ * gives the table's memory back at once (insertSlotLocked's halving waits for the next insert).
+ * Halving at a quarter leaves the table half full, far from the 7/8 that grows it again, so
+ * churn at the boundary cannot make it flap. A full heap leaves the table as it is. One logged
+ * mutation (invariant 4); the old table is freed at its commit (5). Only the striped engine
+ * calls it (syncmap's dirty table is rebuilt from the snapshot instead), hence its points' names.
+ */
+export const shrinkAfterRemoveLocked = (shards: Shards, s: number): void => {
+  const capacity = shards.capacity(s);
+  if (capacity <= MIN_CAPACITY || shards.countLocked(s) * 4 > capacity) return;
+  shards.beginLocked(s);
+  if (!rehashLocked(shards, s, capacity >> 1)) return shards.abortLocked(s);
+  killPoint('striped.shrink.published');
+  shards.commitLocked(s);
+  killPoint('striped.shrink.committed');
+};
+
 /** Builds a table of `capacity` slots from the current one and publishes it (invariant 2). */
 const rehashLocked = (shards: Shards, s: number, capacity: number): boolean => {
   const old = shards.table(s);

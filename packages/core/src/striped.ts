@@ -31,7 +31,7 @@ import { type EncodedValue, type ProbeKey, T_NUMBER, finishValue, hasBlob, plaus
 import { corruptError, fullError, tableError } from './errors.js';
 import type { Views } from './memory.js';
 import { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqBeginSpinning, seqValidate, tableOf, type Shards } from './shard.js';
-import { commitInsertLocked, insertSlotLocked, removeLocked } from './shard-table.js';
+import { commitInsertLocked, insertSlotLocked, removeShrinkingLocked } from './shard-table.js';
 import { RawValue, freePayloadBlob, readValueRaw, setTags, setValueTag, storeKey, storeValue, valuePayloadAt, valueTagAt, writeBlob } from './slots.js';
 import { NOT_FOUND, TORN, findNumber, findSlot, tableCapacity } from './table.js';
 import { killPoint } from './kill-points.js';
@@ -348,7 +348,7 @@ export class StripedEngine implements Engine {
     try {
       const slot = shards.findLocked(s, probe);
       if (slot < 0 || !this.#shards.sameValueLocked(s, this.#readLocked(s, slot), expected)) return false;
-      removeLocked(shards, s, slot);
+      removeShrinkingLocked(shards, s, slot);
       return true;
     } finally {
       shards.unlock(s);
@@ -363,7 +363,7 @@ export class StripedEngine implements Engine {
       const slot = shards.findLocked(s, probe);
       if (slot < 0) return ABSENT;
       const value = wantValue ? this.#readLocked(s, slot) : true;
-      removeLocked(shards, s, slot);
+      removeShrinkingLocked(shards, s, slot);
       return value;
     } finally {
       shards.unlock(s);
@@ -386,7 +386,7 @@ export class StripedEngine implements Engine {
         else this.#insertLocked(s, probe, value);
         return RMW_STORE;
       }
-      removeLocked(shards, s, slot);
+      removeShrinkingLocked(shards, s, slot);
       return RMW_DELETE;
     } finally {
       shards.unlock(s);

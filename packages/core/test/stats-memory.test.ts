@@ -55,6 +55,36 @@ describe(`stats() memory figures (SHARDMAP_SEED=${SEED})`, () => {
     expect(half.bytesFree - full.bytesFree).toBe(full.bytesUsed - half.bytesUsed);
   });
 
+  it('striped: deleting most entries shrinks the tables, every delete kind, and a refill reuses what they gave back', () => {
+    const m = ShardedMap.create<number, number>({ keys: 'number', values: 'number', shards: 4 });
+    const empty = m.stats();
+    for (let i = 0; i < 100_000; i++) m.set(i, i);
+    const full = m.stats();
+    consistent(full);
+    // Keep 1 in 100; the other 99 go by delete, loadAndDelete, compareAndDelete and update.
+    for (let i = 0; i < 100_000; i++) {
+      if (i % 100 === 0) continue;
+      const kind = i % 4;
+      if (kind === 0) expect(m.delete(i)).toBe(true);
+      else if (kind === 1) expect(m.loadAndDelete(i)).toEqual({ value: i, loaded: true });
+      else if (kind === 2) expect(m.compareAndDelete(i, i)).toBe(true);
+      else m.update(i, () => undefined);
+    }
+    const drained = m.stats();
+    consistent(drained);
+    expect(m.size).toBe(1_000);
+    for (let i = 0; i < 100_000; i += 100) expect(m.get(i)).toBe(i);
+    // Int entries have no blobs: without shrinking, every table byte would still be in use.
+    const inUse = (drained.bytesUsed - empty.bytesUsed) / (full.bytesUsed - empty.bytesUsed);
+    expect(inUse, `in use after deleting 99%: ${drained.bytesUsed} of ${full.bytesUsed}`).toBeLessThanOrEqual(0.05);
+    expect(handedOut(drained)).toBe(handedOut(full));
+    for (let i = 0; i < 100_000; i++) if (i % 100 !== 0) m.set(i, -i);
+    const refilled = m.stats();
+    expect(m.size).toBe(100_000);
+    expect(m.get(99_999)).toBe(-99_999);
+    expect(handedOut(refilled), `handed out ${handedOut(full)} then ${handedOut(refilled)}`).toBeLessThanOrEqual(1.1 * handedOut(full));
+  });
+
   it('syncmap: clear() reclaims the snapshots it retired at once when no other pin holds them', () => {
     const m = ShardedMap.create<number, number>({ keys: 'number', values: 'number', shards: 4, mode: 'syncmap' });
     for (let i = 0; i < 20_000; i++) m.set(i, i);
