@@ -93,6 +93,20 @@ export const shrinkAfterRemoveLocked = (shards: Shards, s: number): void => {
   killPoint('striped.shrink.committed');
 };
 
+/**
+ * For a table being built (not published): if its `count` entries fill a quarter of its
+ * `capacity` or less, a copy in the smallest table they fill at most half of, else 0 (also when
+ * the heap has no room). The caller frees or keeps `table`.
+ */
+export const smallerCopyLocked = (shards: Shards, table: number, capacity: number, count: number): number => {
+  if (capacity <= MIN_CAPACITY || count * 4 > capacity) return 0;
+  let target = MIN_CAPACITY;
+  while (target < capacity && count * 2 > target) target *= 2;
+  const smaller = shards.heap.allocTable(tableBytes(target));
+  if (smaller !== 0) rehashInto(shards.views, table, capacity, smaller, target, shards.shardBits);
+  return smaller;
+};
+
 /** Builds a table of `capacity` slots from the current one and publishes it (invariant 2). */
 const rehashLocked = (shards: Shards, s: number, capacity: number): boolean => {
   const old = shards.table(s);

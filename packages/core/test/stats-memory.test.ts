@@ -85,6 +85,22 @@ describe(`stats() memory figures (SHARDMAP_SEED=${SEED})`, () => {
     expect(handedOut(refilled), `handed out ${handedOut(full)} then ${handedOut(refilled)}`).toBeLessThanOrEqual(1.1 * handedOut(full));
   });
 
+  it('syncmap: after deleting most entries, the rebuilt dirty table is small, and once promoted and reclaimed the old snapshot is free', () => {
+    const m = ShardedMap.create<number, number>({ mode: 'syncmap', keys: 'number', values: 'number', shards: 4 });
+    for (let i = 0; i < 100_000; i++) m.set(i, i);
+    for (let r = 0; r < 2; r++) for (let i = 0; i < 100_000; i++) m.get(i); // misses promote dirty
+    const full = m.stats();
+    for (let i = 0; i < 100_000; i++) if (i % 100 !== 0) expect(m.delete(i)).toBe(true);
+    for (let i = 0; i < 64; i++) m.set(-1 - i, i); // each shard's next write rebuilds dirty without the deleted
+    for (let i = 0; i < 4000; i++) m.get(-1 - (i % 64)); // misses promote the small tables
+    for (let i = 0; i < 8000; i++) m.set(-100 - (i % 64), i + 0.5); // records retired: a reclamation batch runs
+    const later = m.stats();
+    consistent(later);
+    expect(m.size).toBe(1_000 + 64 + 64);
+    for (let i = 0; i < 100_000; i += 100) expect(m.get(i)).toBe(i);
+    expect(later.bytesUsed, `in use: ${later.bytesUsed} of ${full.bytesUsed}`).toBeLessThanOrEqual(0.1 * full.bytesUsed);
+  });
+
   it('syncmap: clear() reclaims the snapshots it retired at once when no other pin holds them', () => {
     const m = ShardedMap.create<number, number>({ keys: 'number', values: 'number', shards: 4, mode: 'syncmap' });
     for (let i = 0; i < 20_000; i++) m.set(i, i);

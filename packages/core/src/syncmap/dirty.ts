@@ -11,7 +11,7 @@ import { RMW_DELETE, RMW_KEEP, RMW_STORE, type RmwCompute, type RmwDecision } fr
 import { corruptError, fullError } from '../errors.js';
 import type { Views } from '../memory.js';
 import type { Shards } from '../shard.js';
-import { commitInsertLocked, insertSlotLocked, removeLocked } from '../shard-table.js';
+import { commitInsertLocked, insertSlotLocked, removeLocked, smallerCopyLocked } from '../shard-table.js';
 import { killPoint } from '../kill-points.js';
 import { OP_PROMOTE } from './recovery-ops.js';
 import type { EngineConfig } from '../buffer.js';
@@ -214,8 +214,15 @@ export class DirtyTables {
       }
     }
     killPoint('syncmap.rebuild.copied'); // the fresh table leaks; expunged cells stay absent
+    // Deletes left NIL cells that this rebuild expunged: here a syncmap shard's tables shrink
+    // (the next promotion makes the small table the snapshot).
+    const smaller = smallerCopyLocked(this.#shards, fresh, capacity, count);
+    if (smaller !== 0) {
+      killPoint('syncmap.rebuild.shrunk'); // both tables leak; the snapshot is untouched
+      this.#shards.heap.freeTable(fresh, tableBytes(capacity));
+    }
     this.#shards.setDirtyOnlyLocked(s, 0); // a copy of the snapshot
-    this.#shards.setTableLocked(s, fresh, count, tombstones); // dirty is only read under the lock
+    this.#shards.setTableLocked(s, smaller || fresh, count, smaller ? 0 : tombstones); // dirty is only read under the lock
   }
 
   /** Go's missLocked: count a miss; promote dirty once misses reach its size. */
