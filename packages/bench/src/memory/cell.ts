@@ -29,6 +29,9 @@ export interface MemoryCell {
   readonly committedBytes: number;
   /** ShardedMap's JS heap growth per entry (its instance, not its entries). */
   readonly shardedHeapBytes: number;
+  /** bytesUsed right after deleting 99 of every 100 entries ÷ bytesUsed full (syncmap keeps its
+   *  snapshot until a write rebuilds dirty and a promotion and reclamation follow). */
+  readonly afterDelete: number;
   /** bytesUsed after clear() ÷ bytesUsed full. */
   readonly afterClear: number;
   /** size ÷ capacity sampled every 1/64 of the fill past its first 1/64: mean and lowest. */
@@ -77,6 +80,8 @@ export function measureCell(kind: MemoryKind, mode: 'striped' | 'syncmap', entri
   const full = sharded.stats();
   const shardedHeapBytes = (heapUsed() - base) / entries;
   if (full.size !== entries) throw new Error('ShardedMap lost entries');
+  for (let i = 0; i < entries; i++) if (i % 100 !== 0) sharded.delete(keyOf(kind, i));
+  const deleted = sharded.stats();
   sharded.clear();
   const cleared = sharded.stats();
   return {
@@ -88,6 +93,7 @@ export function measureCell(kind: MemoryKind, mode: 'striped' | 'syncmap', entri
     handedOutBytes: (full.bytesUsed + full.bytesFree) / entries,
     committedBytes: full.bytesCommitted / entries,
     shardedHeapBytes,
+    afterDelete: deleted.bytesUsed / full.bytesUsed,
     afterClear: cleared.bytesUsed / full.bytesUsed,
     loadMean: loadSamples === 0 ? full.loadFactor : loadSum / loadSamples,
     loadMin: loadSamples === 0 ? full.loadFactor : loadMin,
