@@ -25,7 +25,6 @@ import { ownerIsDead, ownerIsKnown, ownerToken, releaseOwner } from '../owners.j
 import { DISPOSE } from '../map.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig } from '../buffer.js';
 import {
-  C_BYTES,
   C_DEFAULT_TTL,
   C_LANES,
   L_STATE,
@@ -43,6 +42,7 @@ import {
 } from '../layout.js';
 import { policyLayout } from './policy.js';
 import { CacheEngine, EXPIRED, disposedCacheEngine, MISS, SLOW, STAT_EVICTIONS, STAT_EXPIRATIONS, STAT_HITS, STAT_LOADS, STAT_LOAD_FAILURES, STAT_LOAD_WAITS, STAT_MISSES } from './engine.js';
+import { MIN_BYTES_BUDGET } from './reads.js';
 import { MISSING, fetchOnce, laneOf, type FlightHost } from './flight.js';
 import { memoryFigures } from '../stats.js';
 import type { KeyCodecName, ValueCodecName } from '../types.js';
@@ -120,7 +120,7 @@ export class ShardedCache<K = unknown, V = unknown> {
     this.handle = Object.freeze({ kind: 'shardmap-cache' as const, buffer: config.sab });
     this.#shards = openShards(this, config);
     this.#engine = new CacheEngine(config, this.#shards);
-    this.#ttl = ttl ?? readDefaultTtl(this.#shards.views);
+    this.#ttl = ttl ?? readDefaultTtl(this.#shards.views, this.#engine.region(0));
     this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2 || config.keyCodec === 3;
     this.#int32Keys = config.keyCodec === 3;
   }
@@ -157,7 +157,7 @@ export class ShardedCache<K = unknown, V = unknown> {
     // Tables (MIN_CAPACITY each) come next; what the ceiling leaves is split between the shards.
     const fixed = heap.highWater() + shardCount * 2 * 1024;
     const budget = o.maxBytes === undefined ? 2 ** 31 - 1 : Math.floor((config.maxBytes - fixed) / 2 / shardCount);
-    if (budget < 1024) throw optionError('maxBytes', `${config.maxBytes} leaves no room for entries (${fixed} bytes of fixed structures)`);
+    if (budget < MIN_BYTES_BUDGET) throw optionError('maxBytes', `${config.maxBytes} leaves no room for entries (${fixed} bytes of fixed structures)`);
     for (let i = 0; i < regions.length; i += 2) {
       const region = regions[i]!;
       CacheEngine.initRegion(views, region, regions[i + 1]!, budget, cachePolicyBase(region, regions[i + 1]! + 1));
@@ -182,7 +182,7 @@ export class ShardedCache<K = unknown, V = unknown> {
       const shardCount = cache.#config.shardCount;
       // A dead loader's lanes first (flight.ts invariant 3): its waiters load instead, at once.
       for (let s = 0; s < shardCount; s++) {
-        const region = views.i32[shardWord(s, S_CACHE_REGION)]!;
+        const region = cache.#engine.region(s);
         for (let lane = 0; lane < C_LANES; lane++) {
           const state = cacheLaneWord(region, lane, L_STATE);
           const holder = Atomics.load(views.i32, state);
@@ -301,7 +301,7 @@ export class ShardedCache<K = unknown, V = unknown> {
     const probe = new ProbeKey(); // its own: it lives across awaits
     prepareKeyOrThrow(c.keyCodec, key, probe, c.seed, c.hashMask);
     const s = this.#engine.shardOf(probe.hash);
-    const region = this.#shards.views.i32[shardWord(s, S_CACHE_REGION)]!;
+    const region = this.#engine.region(s);
     this.#fetching++;
     try {
       return await fetchOnce(this.#flightHost(key, probe, s, options), region, laneOf(probe.hash, this.#shards.shardBits), probe.hash, () => load(key));
@@ -391,7 +391,7 @@ export class ShardedCache<K = unknown, V = unknown> {
     let entryBytes = 0;
     for (let s = 0; s < this.#config.shardCount; s++) {
       maxEntries += e.maximum(s);
-      entryBytes += this.#shards.views.i32[cacheWord(this.#shards.views.i32[shardWord(s, S_CACHE_REGION)]!, C_BYTES)]!;
+      entryBytes += e.entryBytes(s);
     }
     return {
       size: this.size,
@@ -449,8 +449,8 @@ function checkTtl(option: string, ttl: unknown): asserts ttl is number {
 function writeDefaultTtl(views: Views, ttl: number): void {
   views.i32[cacheWord(views.i32[shardWord(0, S_CACHE_REGION)]!, C_DEFAULT_TTL)] = ttl;
 }
-function readDefaultTtl(views: Views): number {
-  const region = views.i32[shardWord(0, S_CACHE_REGION)]!;
-  if (region <= 0) throw corruptError('cache', 'shard 0 has no cache region');
-  return views.i32[cacheWord(region, C_DEFAULT_TTL)]!;
+function readDefaultTtl(views: Views, region: number): number {
+  const ttl = views.i32[cacheWord(region, C_DEFAULT_TTL)]!;
+  if (!(ttl >= 0 && ttl <= 2 ** 31)) throw corruptError('cache', `default ttl ${ttl}`);
+  return ttl;
 }
