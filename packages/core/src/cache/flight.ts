@@ -27,6 +27,7 @@
  */
 import { C_LANES, L_DONE_FLIGHT, L_DONE_RESULT, L_FLIGHT, L_HASH, L_STATE, cacheLaneWord } from '../layout.js';
 import type { Views } from '../memory.js';
+import { killPoint } from '../kill-points.js';
 
 /** A waiter re-checks its lane at least this often (dead loaders, missed wake-ups). */
 const WAIT_MS = 50;
@@ -76,6 +77,7 @@ export async function fetchOnce<V>(host: FlightHost<V>, region: number, lane: nu
     if (!waited) host.countWait();
     waited = true;
     await waitForChange(i32, state, holder);
+    killPoint('flight.wait.woken'); // a test pauses a waiter here: one that wakes late
     const found = host.peek();
     if (found !== MISSING) return found;
     if (sameKey && Atomics.load(i32, state) !== holder && i32[cacheLaneWord(region, lane, L_DONE_FLIGHT)] === flight && i32[cacheLaneWord(region, lane, L_DONE_RESULT)] === RESULT_FAILED) {
@@ -121,6 +123,7 @@ async function runLoad<V>(host: FlightHost<V>, region: number, lane: number, has
     } catch (error) {
       host.countLoad(true);
       host.recordError(region, lane, describeError(error));
+      killPoint('flight.fail.recorded'); // a test pauses here: the record is written, L_DONE_* not yet
       throw error;
     }
     host.countLoad(false);
