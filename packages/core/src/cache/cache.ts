@@ -29,6 +29,7 @@ import {
   C_LANES,
   L_STATE,
   L_ERROR_BLOB,
+  L_ERROR_FLIGHT,
   L_ERROR_LENGTH,
   MAX_CACHE_NODES,
   MIN_CAPACITY,
@@ -320,26 +321,26 @@ export class ShardedCache<K = unknown, V = unknown> {
       ownerDead: (owner) => ownerIsDead(views, this.#config.shardCount, owner) || !ownerIsKnown(views, this.#config.shardCount, owner),
       peek: () => (engine.lookup(probe, true, false) >= 0 ? (engine.finishRaw() as V) : MISSING),
       store: (value) => this.#store(engine, key, value, options?.ttl ?? this.#ttl),
-      recordError: (region, lane, text) =>
+      recordError: (region, lane, flight, text) =>
         engine.withLock(s, () => {
           const blobWord = cacheLaneWord(region, lane, L_ERROR_BLOB);
           const lengthWord = cacheLaneWord(region, lane, L_ERROR_LENGTH);
           const oldBlob = views.i32[blobWord]!;
           const oldLength = views.i32[lengthWord]!;
           const blob = shards.heap.alloc(s, Math.max(8, 2 * text.length));
-          if (blob === 0) {
-            views.i32[lengthWord] = 0; // no room: waiters revive an error with no message
-            return;
-          }
-          for (let i = 0; i < text.length; i++) views.u16[(blob >> 1) + i] = text.charCodeAt(i);
+          const length = blob === 0 ? 0 : text.length; // no room: waiters revive an error with no message
+          for (let i = 0; i < length; i++) views.u16[(blob >> 1) + i] = text.charCodeAt(i);
           views.i32[blobWord] = blob;
-          views.i32[lengthWord] = text.length;
+          views.i32[lengthWord] = length;
+          views.i32[cacheLaneWord(region, lane, L_ERROR_FLIGHT)] = flight;
           if (oldBlob > 0) shards.heap.free(s, oldBlob, Math.max(8, 2 * oldLength));
         }),
-      readError: (region, lane) =>
+      readError: (region, lane, flight) =>
         engine.withLock(s, () => {
+          if (views.i32[cacheLaneWord(region, lane, L_ERROR_FLIGHT)] !== flight) return undefined;
           const blob = views.i32[cacheLaneWord(region, lane, L_ERROR_BLOB)]!;
           const length = views.i32[cacheLaneWord(region, lane, L_ERROR_LENGTH)]!;
+          if (length < 0 || (length > 0 && !shards.heap.holdsBlock(blob, 2 * length))) throw corruptError('cache', `lane ${lane}'s error record (${length} chars at ${blob})`);
           let text = '';
           for (let i = 0; i < length; i++) text += String.fromCharCode(views.u16[(blob >> 1) + i]!);
           return text;
