@@ -129,15 +129,8 @@ export class CacheEngine extends CacheReads {
     const newBytes = oldBytes - valueBlobBytes(valueTagOf(views, at), views.i32[slotWord(at, SLOT_VALUE + 1)]!) + blobBytesOf(value.tag, value.str, value.bytes);
     this.makeRoomLocked(s, newBytes - oldBytes, node);
     // Removing other entries moves no slot (table.ts erases in place): `at` stays this entry's.
-    let old = this.tryReplaceLocked(s, at, value);
-    while (old === undefined) {
-      // The heap is full (other shards' blobs, fragmentation): drop this shard's next victim, never this entry.
-      const victim = this.victimForRoomLocked(s, node);
-      if (victim < 0) throw fullError(value.str.length * 2 + value.bytes.length, this.c.maxBytes);
-      this.policies[s]!.onRemove(victim);
-      this.evictNodeLocked(s, victim);
-      old = this.tryReplaceLocked(s, at, value);
-    }
+    let old: [number, number, number] | undefined;
+    while ((old = this.tryReplaceLocked(s, at, value)) === undefined) this.evictForHeapLocked(s, node, newBytes);
     views.f64[cacheExpiryF64(region, this.nodes[s]!, node)] = expiry; // read only under this lock's sequence
     freePayloadBlob(shards.heap, s, old);
     views.i32[cacheWord(region, C_BYTES)]! += newBytes - oldBytes;
@@ -182,12 +175,19 @@ export class CacheEngine extends CacheReads {
         if (victim >= 0) this.evictNodeLocked(s, victim);
         return;
       }
-      // The heap is full (other shards' blobs, fragmentation): drop this shard's next victim.
-      const victim = this.victimForRoomLocked(s, -1);
-      if (victim < 0) throw fullError(need, this.c.maxBytes);
-      this.policies[s]!.onRemove(victim);
-      this.evictNodeLocked(s, victim);
+      this.evictForHeapLocked(s, -1, need);
     }
+  }
+
+  /**
+   * The heap is full (other shards' blobs, fragmentation): drops this shard's next victim for
+   * room, never `keep` (the entry being written); ERR_SHARDMAP_FULL for `need` bytes if there is none.
+   */
+  private evictForHeapLocked(s: number, keep: number, need: number): void {
+    const victim = this.victimForRoomLocked(s, keep);
+    if (victim < 0) throw fullError(need, this.c.maxBytes);
+    this.policies[s]!.onRemove(victim);
+    this.evictNodeLocked(s, victim);
   }
 
   /** Evicts until `extra` more bytes fit the shard's budget (never `keep`); FULL if they never can. */
@@ -381,7 +381,7 @@ function entryBytesAt(views: Views, at: number): number {
 
 /**
  * What a disposed ShardedCache calls instead of its engine: every method, and the clock, throws
- * ERR_SHARDMAP_DISPOSED (map.ts's disposedEngine, for the cache's engine class). Swapping the
+ * ERR_SHARDMAP_DISPOSED (engine.ts's disposedEngine, for the cache's engine class). Swapping the
  * engine, rather than a flag in every method, keeps the hit path free of a disposed check.
  */
 export function disposedCacheEngine(): CacheEngine {
