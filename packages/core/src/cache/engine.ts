@@ -194,7 +194,7 @@ export class CacheEngine extends CacheReads {
   private makeRoomLocked(s: number, extra: number, keep: number): void {
     const i32 = this.views.i32;
     const region = this.regions[s]!;
-    const budget = i32[cacheWord(region, C_BYTES_BUDGET)]!;
+    const budget = this.budgets[s]!; // create's, as checked at attach (the word may be scribbled since)
     if (extra <= 0) return;
     if (extra > budget) throw fullError(extra, this.c.maxBytes);
     const policy = this.policies[s]!;

@@ -62,6 +62,8 @@ export abstract class CacheReads {
   protected readonly shardBits: number;
   protected readonly regions: Int32Array;
   protected readonly nodes: Int32Array;
+  /** Each shard's byte budget (C_BYTES_BUDGET, written once by create), as checked at attach. */
+  protected readonly budgets: Int32Array;
   protected readonly policies: EvictionPolicy[] = [];
   protected readonly raw = new RawValue();
   protected readonly keyScratch = new RawValue();
@@ -84,6 +86,7 @@ export abstract class CacheReads {
     const n = config.shardCount;
     this.regions = new Int32Array(n);
     this.nodes = new Int32Array(n);
+    this.budgets = new Int32Array(n);
     for (let s = 0; s < n; s++) {
       const region = this.views.i32[shardWord(s, S_CACHE_REGION)]!;
       this.regions[s] = region;
@@ -98,9 +101,9 @@ export abstract class CacheReads {
   /**
    * Shard `s`'s policy, once its region is proven plausible: a block of the arena (memory.ts) as
    * long as its C_MAXIMUM implies, whose policy agrees on that maximum, with the byte budget create
-   * gives every shard. Every later read and write trusts this instance's copy of the region and
-   * node count (the shard word naming the region is not read again), so one check here keeps a
-   * scribbled header out of every hot path.
+   * gives every shard. Every later read and write trusts this instance's copy of the region, node
+   * count and budget (the words are not read again), so one check here keeps a scribbled header
+   * out of every hot path.
    */
   private openPolicy(s: number, region: number): EvictionPolicy {
     const i32 = this.views.i32;
@@ -111,7 +114,8 @@ export abstract class CacheReads {
     const policy = new EvictionPolicy(i32, cachePolicyBase(region, maximum + 1));
     if (policy.maximum !== maximum) throw corruptError('cache', `shard ${s}'s policy holds ${policy.maximum} entries, its region ${maximum}`);
     const budget = i32[cacheWord(region, C_BYTES_BUDGET)]!;
-    if (budget < MIN_BYTES_BUDGET || (s > 0 && budget !== i32[cacheWord(this.regions[0]!, C_BYTES_BUDGET)])) throw corruptError('cache', `shard ${s}'s byte budget ${budget} is not the cache's`);
+    if (budget < MIN_BYTES_BUDGET || (s > 0 && budget !== this.budgets[0])) throw corruptError('cache', `shard ${s}'s byte budget ${budget} is not the cache's`);
+    this.budgets[s] = budget;
     return policy;
   }
 
@@ -277,6 +281,10 @@ export abstract class CacheReads {
   protected drainLocked(s: number): void {
     const policy = this.policies[s]!;
     const nodes = this.nodes[s]!;
+    // Every critical section starts here. Invariant 1: between operations the policy lists exactly
+    // the table's entries; a size word that disagrees is scribbled, and the policy's loops, which
+    // move nodes until a size is within its share, would run past the end of a list for good.
+    if (policy.size !== this.shards.countLocked(s)) throw corruptError('cache', `shard ${s}'s policy lists ${policy.size} entries, its table holds ${this.shards.countLocked(s)}`);
     const n = this.hitCount[s]!;
     for (let i = 0; i < n; i++) {
       const node = this.hitNodes[s * HIT_BUFFER + i]!;

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ShardedCache } from '../../src/cache/cache.js';
-import { C_BYTES_BUDGET, C_MAXIMUM, S_CACHE_REGION, cacheWord, shardWord } from '../../src/layout.js';
+import { C_BYTES_BUDGET, C_MAXIMUM, S_CACHE_REGION, cachePolicyBase, cacheWord, shardWord } from '../../src/layout.js';
+import { PROTECTED } from '../../src/cache/policy.js';
 
 const i32Of = (cache: ShardedCache): Int32Array => new Int32Array(cache.handle.buffer);
 const regionOf = (cache: ShardedCache, s: number): number => i32Of(cache)[shardWord(s, S_CACHE_REGION)]!;
@@ -50,5 +51,27 @@ describe('a scribbled cache region', () => {
     const cache = filled({ maxBytes: 2 ** 21 });
     i32Of(cache)[cacheWord(regionOf(cache, 1), C_BYTES_BUDGET)] = 300;
     expect(codeOf(() => ShardedCache.attach(cache.handle))).toBe('ERR_SHARDMAP_CORRUPT');
+    // Flip seed 99, flip 2484: the instance that checked the budget keeps using its copy.
+    cache.set(1000, 'x'.repeat(300));
+    expect(cache.get(1000)).toBe('x'.repeat(300));
+  });
+});
+
+describe("a scribbled policy's size", () => {
+  it('makes the next write throw ERR_SHARDMAP_CORRUPT instead of moving nodes past the end of a list for good', () => {
+    // Flip seed 777, flips 644 and 3032: protected's size word grew past its list; the next
+    // replayed hit demoted "overflow" from an empty list forever.
+    const cache = ShardedCache.create<number, string>({ maxEntries: 64, shards: 1, seed: 7 });
+    for (let i = 0; i < 60; i++) cache.set(i, `v${i}`);
+    for (let round = 0; round < 3; round++) for (let i = 0; i < 60; i++) cache.get(i); // probation → protected
+    const policy = cache._engine.policyOf(0);
+    expect(policy.first(PROTECTED)).toBeGreaterThanOrEqual(0);
+    const region = regionOf(cache, 0);
+    // policy.ts's header: the three sizes from word 1 (window, probation, protected).
+    i32Of(cache)[cachePolicyBase(region, i32Of(cache)[cacheWord(region, C_MAXIMUM)]! + 1) + 1 + PROTECTED - 1]! += 1 << 20;
+    // A full hit buffer is replayed under the lock: the 16th get may already meet the check.
+    for (let i = 0; i < 16; i++) expect([undefined, 'ERR_SHARDMAP_CORRUPT']).toContain(codeOf(() => cache.get(i)));
+    expect(codeOf(() => cache.set(1, 'w'))).toBe('ERR_SHARDMAP_CORRUPT');
+    expect(codeOf(() => cache.delete(2))).toBe('ERR_SHARDMAP_CORRUPT');
   });
 });
