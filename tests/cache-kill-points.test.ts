@@ -132,7 +132,9 @@ async function killAndCheck(point: string, scenario: string): Promise<void> {
 
 describe('every kill point of a cache write', () => {
   const where = new Map<string, string>();
-  const own = cachePoints();
+  // cache/flight.ts's `flight.*` points are pauses for tests/cache-flight-pause.test.ts: fetch()
+  // writes no entry there.
+  const own = cachePoints().filter((p) => p.startsWith('cache.'));
 
   it('every cache point is reached by a scenario', async () => {
     for (const scenario of Object.keys(scenarios)) {

@@ -7,7 +7,10 @@
  * The operations run in a worker whose heartbeat the test watches: a flip whose operations stop
  * moving for HANG_MS is a hang; the worker is terminated and a new one resumes at the next flip.
  * Every flip replays alone from SHARDMAP_SEED and its index (printed with every anomaly).
- * SHARDMAP_FLIPS (default 10,000) overrides the count. Both modes run.
+ * SHARDMAP_FLIPS (default 10,000) overrides the count. Both map modes run, and a ShardedCache
+ * bounded by maxEntries and one bounded by maxBytes alone (tests/fixtures/
+ * reliability-byteflip-cache.mjs: its cache regions, the policy's lists and sketch, the fetch
+ * lanes and the instances' hit buffers are flipped and exercised too).
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -28,7 +31,7 @@ interface Anomaly {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.each(['striped', 'syncmap'])("byte-flip fuzz, mode '%s': a corrupt buffer throws ERR_SHARDMAP_CORRUPT, never hangs or misreads", (mode) => {
+describe.each(['striped', 'syncmap', 'cache-entries', 'cache-bytes'])("byte-flip fuzz, target '%s': a corrupt buffer throws ERR_SHARDMAP_CORRUPT, never hangs or misreads", (mode) => {
   it(`${FLIPS} flips over as many maps, operations under a watchdog`, { timeout: 900_000 }, async () => {
     const seed = seedFor();
     const stats = new Int32Array(new SharedArrayBuffer(4 * 8));

@@ -8,13 +8,17 @@
  * tests, keeps them. There a test arms one point in a worker (armKillPoint): the first time that
  * worker reaches it, it raises the flag and parks for good; the test then terminates it and runs
  * ShardedMap.recoverThread, exactly as a pool does for a worker killed mid-task.
+ *
+ * A point is also a pause: a test that stages an interleaving across threads (cache/flight.ts's
+ * `flight.*` points) parks one thread at a point, drives the others, then resumes it with
+ * resumeKillPoint; the thread goes on as if it had never stopped, and the point is disarmed.
  */
 
 interface Armed {
   name: string;
   /** Hits to let pass before parking (to reach the n-th visit of a point). */
   skip: number;
-  /** [0]: set to 1 when parked; [1]: never changes (the park waits on it). */
+  /** [0]: set to 1 when parked; [1]: the park waits while it is 0 (resumeKillPoint sets it). */
   flag: Int32Array;
 }
 
@@ -35,6 +39,13 @@ export function traceKillPoints(): Set<string> {
   return (visited = new Set());
 }
 
+/** Test-only, from any thread: lets the thread parked on `flag` go on (a pause, not a kill). */
+export function resumeKillPoint(flag: SharedArrayBuffer): void {
+  const f = new Int32Array(flag);
+  Atomics.store(f, 1, 1);
+  Atomics.notify(f, 1);
+}
+
 export function killPoint(name: string): void {
   visited?.add(name);
   const a = armed;
@@ -42,5 +53,6 @@ export function killPoint(name: string): void {
   if (a.skip-- > 0) return;
   Atomics.store(a.flag, 0, 1);
   Atomics.notify(a.flag, 0);
-  for (;;) Atomics.wait(a.flag, 1, 0);
+  while (Atomics.load(a.flag, 1) === 0) Atomics.wait(a.flag, 1, 0);
+  armed = undefined; // resumed: the point fires once
 }

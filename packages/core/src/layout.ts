@@ -261,7 +261,9 @@ const C_STATS_WORDS = 2 * C_STATS;
 export const C_LANES = 32;
 export const C_LANE_WORDS = 8;
 /** Lane words: the loader's owner id (0: free; Atomics), flights begun, the key hash of the last
- *  flight, the last finished flight and its result (1 ok, 2 failed), its error's blob and length. */
+ *  flight, the last finished flight and its result (1 ok, 2 failed), and the last recorded error:
+ *  its blob, its length and the flight that recorded it (a flight that failed without recording
+ *  one, its store or peek having thrown, leaves an older flight's record there). */
 export const L_STATE = 0;
 export const L_FLIGHT = 1;
 export const L_HASH = 2;
@@ -269,6 +271,7 @@ export const L_DONE_FLIGHT = 3;
 export const L_DONE_RESULT = 4;
 export const L_ERROR_BLOB = 5;
 export const L_ERROR_LENGTH = 6;
+export const L_ERROR_FLIGHT = 7;
 const C_LANES_START = C_HEADER_WORDS + C_STATS_WORDS;
 const C_FIXED_WORDS = C_LANES_START + C_LANES * C_LANE_WORDS;
 

@@ -48,18 +48,11 @@ import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type Shard
 import { MODE_CACHE } from './layout.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, disposedEngine, type Engine } from './engine.js';
 import { StripedEngine } from './striped.js';
-import type { AddableValue, DisposeSymbol, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
+import { DISPOSE } from './dispose.js';
+import type { AddableValue, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
 import { SyncMapEngine } from './syncmap/engine.js';
 import { rangeShards, walkShards } from './iteration.js';
 import { addInto, checkAddable, prepareLookup, prepareWrite, storedCopy } from './prepare.js';
-
-/**
- * `Symbol.dispose` where the runtime has it (Node 20.4+, current browsers). Elsewhere the symbol
- * esbuild's compiled `using` looks up in its place, Symbol.for('Symbol.dispose'): a `using` still
- * finds the method, and no runtime gets a method named "undefined". Typed as DisposeSymbol so the
- * declarations need no lib that declares Symbol.dispose (types.ts).
- */
-export const DISPOSE: DisposeSymbol = (Symbol.dispose ?? Symbol.for('Symbol.dispose')) as DisposeSymbol;
 
 /**
  * A hash map shared by every thread holding its handle.

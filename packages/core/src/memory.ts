@@ -111,6 +111,11 @@ export class Heap {
     return block < this.arenaStart || (block & 7) !== 0 || block + bytes > this.views.i32[H_HIGH_WATER]! || !this.views.covers(block + bytes);
   }
 
+  /** True if [block, block + bytes) lies wholly in the arena, below the high-water mark (a region a header word names). */
+  holdsBlock(block: number, bytes: number): boolean {
+    return !this.impossibleBlock(block, bytes);
+  }
+
   /** True while this instance holds the heap lock. */
   private heapHeld = false;
 

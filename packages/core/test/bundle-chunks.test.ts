@@ -23,7 +23,7 @@ const exportedNames = (code: string): string[] => {
 describe.each([
   ['bundle', ['ShardedCache', 'ShardedMap', 'createMap', 'setCanWait', 'threadToken']],
   // The test build's kill-points entry re-exports its module whole, killPoint included.
-  ['kill', ['ShardedCache', 'ShardedMap', 'armKillPoint', 'createMap', 'disarmKillPoint', 'killPoint', 'setCanWait', 'threadToken', 'traceKillPoints']],
+  ['kill', ['ShardedCache', 'ShardedMap', 'armKillPoint', 'createMap', 'disarmKillPoint', 'killPoint', 'resumeKillPoint', 'setCanWait', 'threadToken', 'traceKillPoints']],
 ])('dist/%s', (dir, entryBindings) => {
   it('map.js exports only what the entries re-export or wrap', () => {
     const names = exportedNames(read(dir, 'map.js'));

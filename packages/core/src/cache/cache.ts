@@ -1,68 +1,27 @@
 /**
  * ShardedCache: a bounded cache in one SharedArrayBuffer, shared by every thread holding its
- * handle. The public front: options, argument checks, key and value preparation (user code in
- * getters runs here, before any lock), the write guard, results. The entries, the bounds, the
- * eviction policy and expiry are cache/engine.ts's; single-flight loads are cache/flight.ts's.
- *
- * Bounds. `maxEntries` is split over the shards exactly (shard s keeps at most its share), so
- * `size ≤ maxEntries` whenever no writer runs. `maxBytes` is the buffer's ceiling; each shard
- * evicts to keep its entries' bytes (blobs + ENTRY_OVERHEAD) within half its share of what the
- * ceiling leaves after the fixed structures, which leaves room for table growth and size-class
- * rounding; if the heap is full anyway a set evicts the shard's entries until it fits. Only an
- * entry larger than a shard's whole budget throws ERR_SHARDMAP_FULL. `maxBytes` alone bounds the
- * entries to maxBytes / BYTES_PER_IMPLIED_ENTRY.
- *
- * A shard's policy addresses nodes with 16 bits (layout.ts), so a large cache gets more shards
- * than asked for (each keeps < 65536 entries); a cache smaller than its shard count gets fewer.
+ * handle. The public front: argument checks, key and value preparation (user code in getters runs
+ * here, before any lock), the write guard, results. A new buffer's sizing (options, shard count,
+ * the bounds per shard) is cache/create.ts's; the entries, the bounds, the eviction policy and
+ * expiry are cache/engine.ts's; single-flight loads are cache/flight.ts's, with the lanes' error
+ * records and recovery in cache/lanes.ts.
  */
 import { EncodedValue, ProbeKey, encodeValue, prepareKey, prepareKeyOrThrow } from '../codecs.js';
-import { badBufferError, callbackWriteError, corruptError, optionError } from '../errors.js';
+import { badBufferError, callbackWriteError } from '../errors.js';
 import { userCode } from '../guard.js';
 import { hashNumber } from '../hash.js';
-import { Heap, Views } from '../memory.js';
 import { Shards, openShards } from '../shard.js';
-import { ownerIsDead, ownerIsKnown, ownerToken, releaseOwner } from '../owners.js';
-import { DISPOSE } from '../map.js';
-import { allocateBuffer, parseOptions, readBuffer, type BufferConfig } from '../buffer.js';
-import {
-  C_BYTES,
-  C_DEFAULT_TTL,
-  C_LANES,
-  L_STATE,
-  L_ERROR_BLOB,
-  L_ERROR_LENGTH,
-  MAX_CACHE_NODES,
-  MIN_CAPACITY,
-  MODE_CACHE,
-  S_CACHE_REGION,
-  cacheLaneWord,
-  cachePolicyBase,
-  cacheRegionBytes,
-  cacheWord,
-  shardWord,
-} from '../layout.js';
-import { policyLayout } from './policy.js';
+import { ownerIsDead, ownerIsKnown, releaseOwner } from '../owners.js';
+import { DISPOSE } from '../dispose.js';
+import { readBuffer, type BufferConfig } from '../buffer.js';
+import { MIN_CAPACITY, MODE_CACHE } from '../layout.js';
 import { CacheEngine, EXPIRED, disposedCacheEngine, MISS, SLOW, STAT_EVICTIONS, STAT_EXPIRATIONS, STAT_HITS, STAT_LOADS, STAT_LOAD_FAILURES, STAT_LOAD_WAITS, STAT_MISSES } from './engine.js';
 import { MISSING, fetchOnce, laneOf, type FlightHost } from './flight.js';
+import { freeLanesOf, readLaneErrorLocked, recordLaneErrorLocked } from './lanes.js';
+import { checkTtl, createCacheBuffer, readDefaultTtl, type ShardedCacheOptions } from './create.js';
 import { memoryFigures } from '../stats.js';
-import type { KeyCodecName, ValueCodecName } from '../types.js';
 
-/** Entries implied by maxBytes alone: a guess at a small entry's whole cost (slot, blobs, policy). */
-const BYTES_PER_IMPLIED_ENTRY = 256;
-const OPTION_NAMES: ReadonlySet<string> = new Set(['maxEntries', 'maxBytes', 'ttl', 'keys', 'values', 'shards', 'seed']);
-
-export interface ShardedCacheOptions {
-  /** At least one of maxEntries / maxBytes. */
-  maxEntries?: number;
-  /** The shared memory ceiling: the cache evicts to stay under it. */
-  maxBytes?: number;
-  /** Default time to live in ms; none when absent (or 0). */
-  ttl?: number;
-  keys?: KeyCodecName;
-  values?: ValueCodecName;
-  shards?: number;
-  seed?: number;
-}
+export type { ShardedCacheOptions } from './create.js';
 
 /** The plain, structured-cloneable object that carries a cache to other threads. */
 export interface ShardedCacheHandle<K = unknown, V = unknown> {
@@ -120,51 +79,15 @@ export class ShardedCache<K = unknown, V = unknown> {
     this.handle = Object.freeze({ kind: 'shardmap-cache' as const, buffer: config.sab });
     this.#shards = openShards(this, config);
     this.#engine = new CacheEngine(config, this.#shards);
-    this.#ttl = ttl ?? readDefaultTtl(this.#shards.views);
+    this.#ttl = ttl ?? readDefaultTtl(this.#shards.views, this.#engine.region(0));
     this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2 || config.keyCodec === 3;
     this.#int32Keys = config.keyCodec === 3;
   }
 
   static create<K = unknown, V = unknown>(options: ShardedCacheOptions): ShardedCache<K, V> {
-    const o = (options ?? {}) as ShardedCacheOptions;
-    if (typeof o !== 'object') throw optionError('options', 'must be an object');
-    for (const name of Object.keys(o)) if (!OPTION_NAMES.has(name)) throw optionError(name, `is not an option of ShardedCache.create (options: ${[...OPTION_NAMES].join(', ')})`);
-    if (o.maxEntries === undefined && o.maxBytes === undefined) throw optionError('maxEntries', 'or maxBytes is needed: a cache must be bounded');
-    if (o.maxEntries !== undefined && (!Number.isInteger(o.maxEntries) || o.maxEntries < 1 || o.maxEntries > 2 ** 28)) {
-      throw optionError('maxEntries', `must be an integer from 1 to 2^28, not ${String(o.maxEntries)}`);
-    }
-    const ttl = o.ttl ?? 0;
-    checkTtl('ttl', ttl);
-    const config = parseOptions({ keys: o.keys, values: o.values, shards: o.shards, maxBytes: o.maxBytes, seed: o.seed }, -1);
-    const maxEntries = o.maxEntries ?? Math.max(1, Math.floor(config.maxBytes / BYTES_PER_IMPLIED_ENTRY));
-    let shardCount = config.shardCount;
-    while (shardCount > 1 && shardCount > maxEntries) shardCount >>= 1;
-    while (Math.ceil(maxEntries / shardCount) > MAX_CACHE_NODES - 2 && shardCount < 4096) shardCount <<= 1;
-    config.shardCount = shardCount;
-    config.mode = MODE_CACHE;
-    config.sab = allocateBuffer(config, MIN_CAPACITY);
-    const views = new Views(config.sab, config.sab.byteLength);
-    const heap = new Heap(views, config.maxBytes, { ownerId: 0, ownerDead: () => false, ownerKnown: () => true, localHold: () => 0 }, shardCount);
-    const regions: number[] = [];
-    for (let s = 0; s < shardCount; s++) {
-      const maximum = Math.floor(maxEntries / shardCount) + (s < maxEntries % shardCount ? 1 : 0);
-      const region = heap.allocTable(cacheRegionBytes(maximum + 1, policyLayout(maximum).int32s));
-      if (region === 0) throw optionError('maxBytes', `${config.maxBytes} cannot hold a cache of ${maxEntries} entries`);
-      views.i32.fill(0, region >> 2, (region + cacheRegionBytes(maximum + 1, policyLayout(maximum).int32s)) >> 2);
-      views.i32[shardWord(s, S_CACHE_REGION)] = region;
-      regions.push(region, maximum);
-    }
-    // Tables (MIN_CAPACITY each) come next; what the ceiling leaves is split between the shards.
-    const fixed = heap.highWater() + shardCount * 2 * 1024;
-    const budget = o.maxBytes === undefined ? 2 ** 31 - 1 : Math.floor((config.maxBytes - fixed) / 2 / shardCount);
-    if (budget < 1024) throw optionError('maxBytes', `${config.maxBytes} leaves no room for entries (${fixed} bytes of fixed structures)`);
-    for (let i = 0; i < regions.length; i += 2) {
-      const region = regions[i]!;
-      CacheEngine.initRegion(views, region, regions[i + 1]!, budget, cachePolicyBase(region, regions[i + 1]! + 1));
-    }
-    writeDefaultTtl(views, ttl);
+    const { config, ttl } = createCacheBuffer(options);
     const cache = new ShardedCache<K, V>(config, ttl);
-    for (let s = 0; s < shardCount; s++) cache.#shards.initTable(s, MIN_CAPACITY);
+    for (let s = 0; s < config.shardCount; s++) cache.#shards.initTable(s, MIN_CAPACITY);
     return cache;
   }
 
@@ -178,17 +101,9 @@ export class ShardedCache<K = unknown, V = unknown> {
   static recoverThread(handle: ShardedCacheHandle, token: number): { owners: number; shardsRecovered: number; heapRecovered: boolean } {
     const cache = ShardedCache.attach(handle);
     try {
-      const views = cache.#shards.views;
       const shardCount = cache.#config.shardCount;
-      // A dead loader's lanes first (flight.ts invariant 3): its waiters load instead, at once.
-      for (let s = 0; s < shardCount; s++) {
-        const region = views.i32[shardWord(s, S_CACHE_REGION)]!;
-        for (let lane = 0; lane < C_LANES; lane++) {
-          const state = cacheLaneWord(region, lane, L_STATE);
-          const holder = Atomics.load(views.i32, state);
-          if (holder !== 0 && ownerToken(views, shardCount, holder) === token && Atomics.compareExchange(views.i32, state, holder, 0) === holder) Atomics.notify(views.i32, state);
-        }
-      }
+      // A dead loader's lanes first: its waiters load instead, at once.
+      freeLanesOf(cache.#shards.views, shardCount, Array.from({ length: shardCount }, (_, s) => cache.#engine.region(s)), token);
       return cache.#shards.recoverThread(token);
     } finally {
       cache[DISPOSE](); // its owner entry is free at once, not at the next GC
@@ -301,7 +216,7 @@ export class ShardedCache<K = unknown, V = unknown> {
     const probe = new ProbeKey(); // its own: it lives across awaits
     prepareKeyOrThrow(c.keyCodec, key, probe, c.seed, c.hashMask);
     const s = this.#engine.shardOf(probe.hash);
-    const region = this.#shards.views.i32[shardWord(s, S_CACHE_REGION)]!;
+    const region = this.#engine.region(s);
     this.#fetching++;
     try {
       return await fetchOnce(this.#flightHost(key, probe, s, options), region, laneOf(probe.hash, this.#shards.shardBits), probe.hash, () => load(key));
@@ -320,30 +235,8 @@ export class ShardedCache<K = unknown, V = unknown> {
       ownerDead: (owner) => ownerIsDead(views, this.#config.shardCount, owner) || !ownerIsKnown(views, this.#config.shardCount, owner),
       peek: () => (engine.lookup(probe, true, false) >= 0 ? (engine.finishRaw() as V) : MISSING),
       store: (value) => this.#store(engine, key, value, options?.ttl ?? this.#ttl),
-      recordError: (region, lane, text) =>
-        engine.withLock(s, () => {
-          const blobWord = cacheLaneWord(region, lane, L_ERROR_BLOB);
-          const lengthWord = cacheLaneWord(region, lane, L_ERROR_LENGTH);
-          const oldBlob = views.i32[blobWord]!;
-          const oldLength = views.i32[lengthWord]!;
-          const blob = shards.heap.alloc(s, Math.max(8, 2 * text.length));
-          if (blob === 0) {
-            views.i32[lengthWord] = 0; // no room: waiters revive an error with no message
-            return;
-          }
-          for (let i = 0; i < text.length; i++) views.u16[(blob >> 1) + i] = text.charCodeAt(i);
-          views.i32[blobWord] = blob;
-          views.i32[lengthWord] = text.length;
-          if (oldBlob > 0) shards.heap.free(s, oldBlob, Math.max(8, 2 * oldLength));
-        }),
-      readError: (region, lane) =>
-        engine.withLock(s, () => {
-          const blob = views.i32[cacheLaneWord(region, lane, L_ERROR_BLOB)]!;
-          const length = views.i32[cacheLaneWord(region, lane, L_ERROR_LENGTH)]!;
-          let text = '';
-          for (let i = 0; i < length; i++) text += String.fromCharCode(views.u16[(blob >> 1) + i]!);
-          return text;
-        }),
+      recordError: (region, lane, flight, text) => engine.withLock(s, () => recordLaneErrorLocked(views, shards.heap, s, region, lane, flight, text)),
+      readError: (region, lane, flight) => engine.withLock(s, () => readLaneErrorLocked(views, shards.heap, region, lane, flight)),
       countLoad: (failed) => engine.withLock(s, () => engine.addStatLocked(s, failed ? STAT_LOAD_FAILURES : STAT_LOADS, 1)),
       countWait: () => engine.withLock(s, () => engine.addStatLocked(s, STAT_LOAD_WAITS, 1)),
     };
@@ -391,7 +284,7 @@ export class ShardedCache<K = unknown, V = unknown> {
     let entryBytes = 0;
     for (let s = 0; s < this.#config.shardCount; s++) {
       maxEntries += e.maximum(s);
-      entryBytes += this.#shards.views.i32[cacheWord(this.#shards.views.i32[shardWord(s, S_CACHE_REGION)]!, C_BYTES)]!;
+      entryBytes += e.entryBytes(s);
     }
     return {
       size: this.size,
@@ -439,18 +332,4 @@ export class ShardedCache<K = unknown, V = unknown> {
   get _engine(): CacheEngine {
     return this.#engine;
   }
-}
-
-function checkTtl(option: string, ttl: unknown): asserts ttl is number {
-  if (typeof ttl !== 'number' || !(ttl >= 0) || ttl > 2 ** 31) throw optionError(option, `must be a number of milliseconds from 0 (none) to 2^31, not ${String(ttl)}`);
-}
-
-/** The default ttl lives in shard 0's region (C_DEFAULT_TTL), so attach() finds it. */
-function writeDefaultTtl(views: Views, ttl: number): void {
-  views.i32[cacheWord(views.i32[shardWord(0, S_CACHE_REGION)]!, C_DEFAULT_TTL)] = ttl;
-}
-function readDefaultTtl(views: Views): number {
-  const region = views.i32[shardWord(0, S_CACHE_REGION)]!;
-  if (region <= 0) throw corruptError('cache', 'shard 0 has no cache region');
-  return views.i32[cacheWord(region, C_DEFAULT_TTL)]!;
 }

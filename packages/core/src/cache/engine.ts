@@ -51,7 +51,7 @@ import { type Shards } from '../shard.js';
 import { clearLocked, commitInsertLocked, insertSlotLocked, removeLocked } from '../shard-table.js';
 import { freePayloadBlob, storeKey, storeValue, valuePayloadAt, writeBlob } from '../slots.js';
 import { TORN, findNodeSlot, isFull } from '../table.js';
-import { EvictionPolicy, FREE } from './policy.js';
+import { EvictionPolicy, FREE, PROBATION, PROTECTED, WINDOW } from './policy.js';
 import { killPoint } from '../kill-points.js';
 import type { EngineConfig } from '../buffer.js';
 
@@ -59,6 +59,8 @@ import type { EngineConfig } from '../buffer.js';
 export { EXPIRED, MISS, SLOW, STAT_EVICTIONS, STAT_EXPIRATIONS, STAT_HITS, STAT_LOADS, STAT_LOAD_FAILURES, STAT_LOAD_WAITS, STAT_MISSES } from './reads.js';
 /** Nodes each write looks at for expired entries (invariant 5). */
 const SWEEP_PER_WRITE = 2;
+/** The lists victimForRoom() takes from, in its order (policy.ts). */
+const ROOM_ORDER = [PROBATION, PROTECTED, WINDOW] as const;
 /** Bytes charged per entry on top of its blobs (its slot, control byte and table slack). */
 export const ENTRY_OVERHEAD = 64;
 
@@ -126,11 +128,27 @@ export class CacheEngine extends CacheReads {
     const oldBytes = entryBytesAt(views, at);
     const newBytes = oldBytes - valueBlobBytes(valueTagOf(views, at), views.i32[slotWord(at, SLOT_VALUE + 1)]!) + blobBytesOf(value.tag, value.str, value.bytes);
     this.makeRoomLocked(s, newBytes - oldBytes, node);
-    shards.beginLocked(s);
+    // Removing other entries moves no slot (table.ts erases in place): `at` stays this entry's.
     let old: [number, number, number] | undefined;
+    while ((old = this.tryReplaceLocked(s, at, value)) === undefined) this.evictForHeapLocked(s, node, newBytes);
+    views.f64[cacheExpiryF64(region, this.nodes[s]!, node)] = expiry; // read only under this lock's sequence
+    freePayloadBlob(shards.heap, s, old);
+    views.i32[cacheWord(region, C_BYTES)]! += newBytes - oldBytes;
+    this.policies[s]!.onAccess(node);
+  }
+
+  /** One logged replacement of the value at `at`; its old payload, or undefined if the heap is full (nothing changed). */
+  private tryReplaceLocked(s: number, at: number, value: EncodedValue): [number, number, number] | undefined {
+    const shards = this.shards;
+    const views = this.views;
+    shards.beginLocked(s);
+    let old: [number, number, number];
     try {
       const blob = writeBlob(views, shards, s, value.tag, value.str, value.bytes);
-      if (blob < 0) throw fullError(value.str.length * 2 + value.bytes.length, this.c.maxBytes);
+      if (blob < 0) {
+        shards.abortLocked(s);
+        return undefined;
+      }
       old = valuePayloadAt(views, at);
       shards.logSlotLocked(s, at);
       storeValue(views, at, value, blob);
@@ -142,10 +160,7 @@ export class CacheEngine extends CacheReads {
       throw error;
     }
     shards.commitLocked(s);
-    views.f64[cacheExpiryF64(region, this.nodes[s]!, node)] = expiry; // read only under this lock's sequence
-    freePayloadBlob(shards.heap, s, old);
-    views.i32[cacheWord(region, C_BYTES)]! += newBytes - oldBytes;
-    this.policies[s]!.onAccess(node);
+    return old;
   }
 
   private insertLocked(s: number, probe: ProbeKey, value: EncodedValue, expiry: number): void {
@@ -160,29 +175,54 @@ export class CacheEngine extends CacheReads {
         if (victim >= 0) this.evictNodeLocked(s, victim);
         return;
       }
-      // The heap is full (other shards' blobs, fragmentation): drop this shard's next victim.
-      const victim = this.policies[s]!.victimForRoom();
-      if (victim < 0) throw fullError(need, this.c.maxBytes);
-      this.policies[s]!.onRemove(victim);
-      this.evictNodeLocked(s, victim);
+      this.evictForHeapLocked(s, -1, need);
     }
+  }
+
+  /**
+   * The heap is full (other shards' blobs, fragmentation): drops this shard's next victim for
+   * room, never `keep` (the entry being written); ERR_SHARDMAP_FULL for `need` bytes if there is none.
+   */
+  private evictForHeapLocked(s: number, keep: number, need: number): void {
+    const victim = this.victimForRoomLocked(s, keep);
+    if (victim < 0) throw fullError(need, this.c.maxBytes);
+    this.policies[s]!.onRemove(victim);
+    this.evictNodeLocked(s, victim);
   }
 
   /** Evicts until `extra` more bytes fit the shard's budget (never `keep`); FULL if they never can. */
   private makeRoomLocked(s: number, extra: number, keep: number): void {
     const i32 = this.views.i32;
     const region = this.regions[s]!;
-    const budget = i32[cacheWord(region, C_BYTES_BUDGET)]!;
+    const budget = this.budgets[s]!; // create's, as checked at attach (the word may be scribbled since)
     if (extra <= 0) return;
     if (extra > budget) throw fullError(extra, this.c.maxBytes);
     const policy = this.policies[s]!;
     while (i32[cacheWord(region, C_BYTES)]! + extra > budget) {
-      let victim = policy.victimForRoom();
-      if (victim === keep) victim = policy.after(victim);
+      const victim = this.victimForRoomLocked(s, keep);
       if (victim < 0) break;
       policy.onRemove(victim);
       this.evictNodeLocked(s, victim);
     }
+  }
+
+  /**
+   * The policy's victim for room (victimForRoom), or, when that is `keep` (the entry being
+   * replaced), the next one: after it in its list, else the least recent of another list. Only
+   * looking along keep's own list once stopped the eviction while other lists held entries, and
+   * the replacement went over the budget. -1 when nothing but `keep` is left.
+   */
+  private victimForRoomLocked(s: number, keep: number): number {
+    const policy = this.policies[s]!;
+    const victim = policy.victimForRoom();
+    if (victim !== keep || victim < 0) return victim;
+    const next = policy.after(keep);
+    if (next >= 0) return next;
+    for (const seg of ROOM_ORDER) {
+      const first = policy.first(seg);
+      if (first >= 0 && first !== keep) return first;
+    }
+    return -1;
   }
 
   /** One logged insert with a free node; the node, or -1 if the heap is full (nothing changed). */
@@ -341,7 +381,7 @@ function entryBytesAt(views: Views, at: number): number {
 
 /**
  * What a disposed ShardedCache calls instead of its engine: every method, and the clock, throws
- * ERR_SHARDMAP_DISPOSED (map.ts's disposedEngine, for the cache's engine class). Swapping the
+ * ERR_SHARDMAP_DISPOSED (engine.ts's disposedEngine, for the cache's engine class). Swapping the
  * engine, rather than a flag in every method, keeps the hit path free of a disposed check.
  */
 export function disposedCacheEngine(): CacheEngine {

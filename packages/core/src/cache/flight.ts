@@ -15,10 +15,11 @@
  *     flight it waited on (L_DONE_FLIGHT, for its key's hash).
  *  3. Nobody waits forever: waits are bounded (WAIT_MS) and re-check; a lane whose loader's
  *     owner was marked dead (ShardedCache.recoverThread) is taken over by one compareExchange.
- *  4. A waiter takes a failure only from its own flight: the lane's error record is read under
- *     the shard's lock and counts only while L_FLIGHT still names that flight — a later flight of
- *     another key may have taken the lane and recorded its own error meanwhile (a waiter that
- *     woke late once revived another key's error).
+ *  4. A waiter takes a failure only from its own flight: the lane's error record carries the
+ *     flight that wrote it (L_ERROR_FLIGHT) and is read under the shard's lock, so it counts only
+ *     if it is that flight's. A later flight of another key may have taken the lane and recorded
+ *     its own error meanwhile (a waiter that woke late once revived another key's error), and a
+ *     flight whose store or peek threw fails without recording one, next to an older record.
  * Keys whose hashes share a lane load one after another (a slow loader delays them, never mixes
  * them): the waiter of another key finds no value when it wakes, and then loads its own.
  * Weak points: a value the policy does not admit, or that expires at once, is loaded again by a
@@ -27,6 +28,7 @@
  */
 import { C_LANES, L_DONE_FLIGHT, L_DONE_RESULT, L_FLIGHT, L_HASH, L_STATE, cacheLaneWord } from '../layout.js';
 import type { Views } from '../memory.js';
+import { killPoint } from '../kill-points.js';
 
 /** A waiter re-checks its lane at least this often (dead loaders, missed wake-ups). */
 const WAIT_MS = 50;
@@ -42,10 +44,10 @@ export interface FlightHost<V> {
   peek(): V | typeof MISSING;
   /** Stores the loaded value (ttl applied by the host). */
   store(value: V): void;
-  /** Saves `text` as lane `lane`'s error record under the shard's lock (freeing the previous one). */
-  recordError(region: number, lane: number, text: string): void;
-  /** Reads lane `lane`'s error record. */
-  readError(region: number, lane: number): string;
+  /** Saves `text` as lane `lane`'s error record of `flight`, under the shard's lock (freeing the previous one). */
+  recordError(region: number, lane: number, flight: number, text: string): void;
+  /** Lane `lane`'s error record if `flight` recorded it, else undefined (under the shard's lock). */
+  readError(region: number, lane: number, flight: number): string | undefined;
   countLoad(failed: boolean): void;
   countWait(): void;
 }
@@ -76,13 +78,15 @@ export async function fetchOnce<V>(host: FlightHost<V>, region: number, lane: nu
     if (!waited) host.countWait();
     waited = true;
     await waitForChange(i32, state, holder);
+    killPoint('flight.wait.woken'); // a test pauses a waiter here: one that wakes late
     const found = host.peek();
     if (found !== MISSING) return found;
     if (sameKey && Atomics.load(i32, state) !== holder && i32[cacheLaneWord(region, lane, L_DONE_FLIGHT)] === flight && i32[cacheLaneWord(region, lane, L_DONE_RESULT)] === RESULT_FAILED) {
-      const text = host.readError(region, lane);
-      // Invariant 4: the record is this flight's only if no later flight has started in the lane
-      // (a loader bumps L_FLIGHT before it records anything; readError's lock orders the two).
-      if (i32[cacheLaneWord(region, lane, L_FLIGHT)] === flight) throw reviveError(text);
+      const text = host.readError(region, lane, flight);
+      if (text !== undefined) throw reviveError(text); // invariant 4: this flight's own record
+      // Not recorded by this flight: it failed in its store or peek, or a later flight wrote the
+      // record. The lane is free or another key's: go round and load (or wait) again.
+
     }
   }
 }
@@ -120,7 +124,8 @@ async function runLoad<V>(host: FlightHost<V>, region: number, lane: number, has
       value = await load();
     } catch (error) {
       host.countLoad(true);
-      host.recordError(region, lane, describeError(error));
+      host.recordError(region, lane, flight, describeError(error));
+      killPoint('flight.fail.recorded'); // a test pauses here: the record is written, L_DONE_* not yet
       throw error;
     }
     host.countLoad(false);

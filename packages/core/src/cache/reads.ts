@@ -4,7 +4,11 @@
  * whole-shard copies for iteration, and the figures stats() sums. Invariants 1-5 are engine.ts's.
  */
 import {
+  C_BYTES,
+  C_BYTES_BUDGET,
+  C_HEADER_WORDS,
   C_MAXIMUM,
+  MAX_CACHE_NODES,
   SLOT_NODE_SHIFT,
   SLOT_TAGS,
   SLOT_VALUE,
@@ -12,6 +16,7 @@ import {
   cacheExpiryF64,
   cacheWord,
   cachePolicyBase,
+  cacheRegionBytes,
   cacheStatF64,
   shardWord,
   slotF64,
@@ -24,7 +29,7 @@ import type { Views } from '../memory.js';
 import { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqValidate, tableOf, type Shards } from '../shard.js';
 import { RawValue, readKeyLocked, readValueRaw } from '../slots.js';
 import { NOT_FOUND, TORN, findNumber, findSlot, isFull, tableCapacity } from '../table.js';
-import { EvictionPolicy } from './policy.js';
+import { EvictionPolicy, policyLayout } from './policy.js';
 import type { EngineConfig } from '../buffer.js';
 
 /** Stats f64 indexes (layout.ts C_STATS). */
@@ -35,6 +40,9 @@ export const STAT_EXPIRATIONS = 3;
 export const STAT_LOADS = 4;
 export const STAT_LOAD_FAILURES = 5;
 export const STAT_LOAD_WAITS = 6;
+
+/** The least byte budget create gives a shard (a smaller one is a scribbled word). */
+export const MIN_BYTES_BUDGET = 1024;
 
 /** Hits an instance buffers per shard before it replays them (invariant 4). */
 const HIT_BUFFER = 16;
@@ -54,6 +62,8 @@ export abstract class CacheReads {
   protected readonly shardBits: number;
   protected readonly regions: Int32Array;
   protected readonly nodes: Int32Array;
+  /** Each shard's byte budget (C_BYTES_BUDGET, written once by create), as checked at attach. */
+  protected readonly budgets: Int32Array;
   protected readonly policies: EvictionPolicy[] = [];
   protected readonly raw = new RawValue();
   protected readonly keyScratch = new RawValue();
@@ -76,16 +86,42 @@ export abstract class CacheReads {
     const n = config.shardCount;
     this.regions = new Int32Array(n);
     this.nodes = new Int32Array(n);
+    this.budgets = new Int32Array(n);
     for (let s = 0; s < n; s++) {
       const region = this.views.i32[shardWord(s, S_CACHE_REGION)]!;
-      if (region <= 0 || (region & 7) !== 0) throw corruptError('cache', `shard ${s} has no cache region`);
       this.regions[s] = region;
       this.nodes[s] = this.views.i32[cacheWord(region, C_MAXIMUM)]! + 1;
-      this.policies.push(new EvictionPolicy(this.views.i32, cachePolicyBase(region, this.nodes[s]!)));
+      this.policies.push(this.openPolicy(s, region));
     }
     this.hitNodes = new Int32Array(n * HIT_BUFFER);
     this.hitCount = new Int32Array(n);
     this.pending = new Float64Array(n * 2);
+  }
+
+  /**
+   * Shard `s`'s policy, once its region is proven plausible: a block of the arena (memory.ts) as
+   * long as its C_MAXIMUM implies, whose policy agrees on that maximum, with the byte budget create
+   * gives every shard. Every later read and write trusts this instance's copy of the region, node
+   * count and budget (the words are not read again), so one check here keeps a scribbled header
+   * out of every hot path.
+   */
+  private openPolicy(s: number, region: number): EvictionPolicy {
+    const i32 = this.views.i32;
+    const maximum = region > 0 && (region & 7) === 0 && this.shards.heap.holdsBlock(region, 4 * C_HEADER_WORDS) ? i32[cacheWord(region, C_MAXIMUM)]! : 0;
+    if (maximum < 1 || maximum > MAX_CACHE_NODES - 2) throw corruptError('cache', `shard ${s} has no cache region (at ${region}, maximum ${maximum})`);
+    const policyWords = policyLayout(maximum).int32s;
+    if (!this.shards.heap.holdsBlock(region, cacheRegionBytes(maximum + 1, policyWords))) throw corruptError('cache', `shard ${s}'s cache region at ${region} of ${maximum} entries leaves the heap`);
+    const policy = new EvictionPolicy(i32, cachePolicyBase(region, maximum + 1));
+    if (policy.maximum !== maximum) throw corruptError('cache', `shard ${s}'s policy holds ${policy.maximum} entries, its region ${maximum}`);
+    const budget = i32[cacheWord(region, C_BYTES_BUDGET)]!;
+    if (budget < MIN_BYTES_BUDGET || (s > 0 && budget !== this.budgets[0])) throw corruptError('cache', `shard ${s}'s byte budget ${budget} is not the cache's`);
+    this.budgets[s] = budget;
+    return policy;
+  }
+
+  /** Shard `s`'s cache region (layout.ts), as checked when this instance attached. */
+  region(s: number): number {
+    return this.regions[s]!;
   }
 
   shardOf(hash: number): number {
@@ -245,6 +281,10 @@ export abstract class CacheReads {
   protected drainLocked(s: number): void {
     const policy = this.policies[s]!;
     const nodes = this.nodes[s]!;
+    // Every critical section starts here. Invariant 1: between operations the policy lists exactly
+    // the table's entries; a size word that disagrees is scribbled, and the policy's loops, which
+    // move nodes until a size is within its share, would run past the end of a list for good.
+    if (policy.size !== this.shards.countLocked(s)) throw corruptError('cache', `shard ${s}'s policy lists ${policy.size} entries, its table holds ${this.shards.countLocked(s)}`);
     const n = this.hitCount[s]!;
     for (let i = 0; i < n; i++) {
       const node = this.hitNodes[s * HIT_BUFFER + i]!;
@@ -314,6 +354,11 @@ export abstract class CacheReads {
   /** Entries of shard `s` (expired ones not yet removed included). */
   count(s: number): number {
     return this.shards.count(s);
+  }
+
+  /** Bytes of shard `s`'s entries charged against its budget (C_BYTES). */
+  entryBytes(s: number): number {
+    return this.views.i32[cacheWord(this.regions[s]!, C_BYTES)]!;
   }
 
   maximum(s: number): number {
