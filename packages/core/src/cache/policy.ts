@@ -82,6 +82,7 @@
  *   Every word is written under the shard's lock, with plain stores, and read under it.
  */
 import { FrequencySketch, sketchInt32s } from './sketch.js';
+import { corruptError } from '../errors.js';
 
 // Header words. All plain, under the shard's lock.
 const MAXIMUM = 0; // entries the policy keeps; written by init()
@@ -340,6 +341,9 @@ export class EvictionPolicy {
   /** Moves the least recent node of `from` to the most recent end of `to`; returns it. */
   #moveFirst(from: number, to: number): number {
     const node = this.first(from);
+    // A list shorter than its size word, or a link into another list, is a scribbled region: every
+    // loop over #moveFirst then ends, since each call takes one node of `from` for good.
+    if (node < 0 || node > this.maximum || this.#seg[node] !== from) throw corruptError('policy', `segment ${from} counts ${this.#h[SIZES + from - 1]} entries; its list starts at ${node}`);
     this.#unlink(node);
     this.#linkLast(node, to);
     return node;

@@ -169,3 +169,24 @@ describe('eviction policy against its model', () => {
     expect(() => EvictionPolicy.init(i32, 0, 0)).toThrow(/maximum/);
   });
 });
+
+describe('a scribbled policy region', () => {
+  it('a list head that names a node of another list is reported as corrupt, not followed', () => {
+    const maximum = 16;
+    const { policy, i32, base } = makePolicy(maximum);
+    for (let node = 0; node < maximum; node++) expect(policy.onInsert(node, Math.imul(node + 1, 0x9e3779b1))).toBe(-1);
+    expect(policy.windowMax).toBe(1);
+    const inProbation = policy.first(PROBATION);
+    expect(policy.segmentOf(inProbation)).toBe(PROBATION);
+    policy.onRemove(policy.after(inProbation)); // room for one more, the window keeps its one node
+    // The window's sentinel is node maximum + WINDOW: point its head at a probation node.
+    i32[base + policyLayout(maximum).next + maximum + WINDOW] = inProbation;
+    let thrown: unknown;
+    try {
+      policy.onInsert(maximum, 12345); // the window overflows: its "least recent" moves to probation
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as { code?: string } | undefined)?.code).toBe('ERR_SHARDMAP_CORRUPT');
+  });
+});
