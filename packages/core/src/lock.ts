@@ -38,16 +38,19 @@
  *     (update() callbacks, compare paths given objects, decoding a shard or the whole map) first
  *     writes its owner id into the shard's holder word (S_HOLDER, plainly: it holds the lock), then
  *     swaps its LOCKED word for `acquired | HELD` (hold). It changes nothing readers read while the
- *     word is HELD, and leaves HELD with one compareExchange back to its LOCKED word (touch) before
- *     its first mutation, or by unlocking. Bit 0 is clear, so readers read and validate against the
+ *     word is HELD — beyond words that writers change with no lock at all, each change one atomic
+ *     step no reader validates against this word (syncmap's inline cell states, syncmap/engine.ts
+ *     invariants 4' and 8) — and leaves HELD with one compareExchange back to its LOCKED word
+ *     (touch) before its first mutation, or by unlocking. Bit 0 is clear, so readers read and validate against the
  *     HELD word as against a sequence: it differs from every unlocked word (bit 2) and from every
  *     other HELD word (its sequence bits are the acquired word's, which unlock advances; a touch
  *     advances the holder's acquired word too, and S_LAST_SEQUENCE with it, so a second hold in
  *     one acquisition shows a new word).
  *     A waiter setting WAITERS on it makes a concurrent reader retry once. Writers treat it as taken
  *     and wait; the owner a takeover checks is the holder word's. A HELD lock taken over from a dead
- *     owner needs no rollback: its holder mutated nothing readers read (an engine's own marks, such
- *     as syncmap's seals, are the engine's recovery hook's).
+ *     owner needs no rollback: its holder mutated nothing readers read but such lock-free words,
+ *     each change complete in its one step (an engine's own marks, such as syncmap's seals, are the
+ *     engine's recovery hook's).
  *  7. Readers never wait for a HELD word (lockForRead hands it back to be read against), and user
  *     code running under a HELD lock may not write any shardmap structure (guard.ts). A thread
  *     therefore sleeps only on a LOCKED word, whose holder runs no user code and waits for no shard

@@ -48,6 +48,9 @@ export const present = (st: number): boolean => !gone(st) && (st & ~SEALED) !== 
 
 export const isRecord = (st: number): boolean => (st & 3) === 0 && (st & ~7) !== 0;
 
+/** True if state `st` is an inline value (small int or constant; SEALED ignored): kind 1 or 2. */
+export const isInline = (st: number): boolean => (st & 3) === KIND_INT || (st & 3) === KIND_CONSTANT;
+
 /** What a reader reports for state `st`: EXPUNGED is NIL, SEALED is masked off. */
 export const visible = (st: number): number => gone(st) ? NIL : st & ~SEALED;
 

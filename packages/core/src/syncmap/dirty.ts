@@ -18,13 +18,19 @@ import type { EngineConfig } from '../buffer.js';
 import { setTags, storeKey, writeBlob } from '../slots.js';
 import { TORN, eraseSlot, initTable, isFull, tableCapacity } from '../table.js';
 import { DELETED } from '../control.js';
-import { EXPUNGED, NIL, SEALED, deadIn, gone, isRecord, present, type Cells } from './cells.js';
+import { EXPUNGED, NIL, SEALED, deadIn, gone, inlineState, isInline, isRecord, present, type Cells } from './cells.js';
 import type { Pin } from './epoch.js';
 import type { Retirement } from './retire.js';
 
 export class DirtyTables {
   /** Set by liveCellLocked: whether the key was in the snapshot (else dirty, where Go counts a miss). */
   foundInSnapshot = false;
+  /**
+   * Set by liveCellLocked with the cell it returns: the state it read there (NIL where it read
+   * none). Only a guess once returned — lock-free writers may change the cell at any time — for a
+   * compareExchange, which checks it.
+   */
+  seenState = NIL;
   readonly #views: Views;
   readonly #shards: Shards;
   readonly #c: EngineConfig;
@@ -58,14 +64,17 @@ export class DirtyTables {
     if (at !== 0) {
       const cell = this.#cells.cellOf(at);
       const st = Atomics.load(this.#views.i32, cell);
+      this.seenState = st;
       if (!gone(st)) return cell;
       if (st !== EXPUNGED) throw corruptError('snapshot', `shard ${s}: a current snapshot holds a dead cell`);
       if (!revive) return -2;
       this.#reviveLocked(s, at, cell);
+      this.seenState = NIL;
       return cell;
     }
     if ((w & AMENDED_BIT) === 0) return -1;
     const dirtyAt = this.findDirtyLocked(s, probe);
+    this.seenState = NIL;
     return dirtyAt === 0 ? -1 : this.#cells.cellOf(dirtyAt);
   }
 
@@ -342,7 +351,8 @@ export class DirtyTables {
    * update()/add(): read-modify-write of one key of shard `s`, taking its lock. The cell is SEALED while
    * `compute` runs, so no lock-free writer changes it in between (invariant 4). `compute` fills
    * `value` when it returns RMW_STORE. `runsUserCode`: the lock is held HELD while `compute` runs
-   * (lock.ts invariant 6), touched again before the first mutation. Returns what it decided.
+   * (lock.ts invariant 6), touched again before the first mutation — except an inline state stored
+   * over an inline one (invariant 4'). Returns what it decided.
    */
   readModifyWrite(s: number, probe: ProbeKey, value: EncodedValue, compute: RmwCompute, runsUserCode: boolean): RmwDecision {
     const pin = this.#pin;
@@ -365,8 +375,14 @@ export class DirtyTables {
         return RMW_STORE;
       }
       const i32 = this.#views.i32;
-      let st = Atomics.load(i32, cell);
-      while (Atomics.compareExchange(i32, cell, st, st | SEALED) !== st) st = Atomics.load(i32, cell);
+      // Seal from the state liveCellLocked read: if a lock-free writer changed it since, the
+      // failed compareExchange hands back the state to try next (no Atomics.load either way).
+      let st = this.seenState;
+      for (;;) {
+        const seen = Atomics.compareExchange(i32, cell, st, st | SEALED);
+        if (seen === st) break;
+        st = seen;
+      }
       let unsealed = false;
       try {
         let decision: RmwDecision;
@@ -378,8 +394,12 @@ export class DirtyTables {
           pin.busy--;
         }
         if (decision === RMW_KEEP || (decision === RMW_DELETE && !present(st))) return RMW_KEEP;
-        if (runsUserCode) shards.touch(s);
-        const next = decision === RMW_DELETE ? NIL : this.#cells.newState(s, value);
+        const inline = decision === RMW_STORE ? inlineState(value) : -1;
+        // Inline over inline is the write lock-free writers make (invariant 8), which no reader
+        // validates against the lock word: it is stored still HELD (invariant 4'). Anything else
+        // touches first.
+        if (runsUserCode && !(inline >= 0 && isInline(st))) shards.touch(s);
+        const next = decision === RMW_DELETE ? NIL : inline >= 0 ? inline : this.#cells.newState(s, value);
         Atomics.store(this.#views.i32, cell, next); // sealed: no one else writes it
         unsealed = true;
         this.replacedLocked(s, st, next);

@@ -37,6 +37,13 @@
  *     only while its shard's lock is held, so a recovery that takes that lock over from a dead
  *     owner unseals every cell of the shard (the sealer's write never happened: the old state
  *     stays, as if the call had not been made).
+ *  4'. update() runs its callback with the lock HELD (lock.ts invariant 6) and touches it before
+ *     it mutates, but for one write: an inline state stored over an inline state, which is
+ *     exactly what a lock-free writer does with no lock at all (invariant 8). No reader validates
+ *     that against the lock word (a snapshot hit reads the cell alone; a validated read of dirty
+ *     may see a lock-free writer's CAS in between anyway), so it is stored while still HELD, in
+ *     one Atomics.store that also unseals: a holder that dies after it has made its whole write,
+ *     one that dies before it has made none (the seal is undone by recovery, as above).
  *  5. misses >= dirty's size promotes dirty to the snapshot (dirty becomes null); the first new
  *     key after that rebuilds dirty from the snapshot, first expunging its NIL cells.
  *  5'. A lookup that misses an amended snapshot reads dirty as striped readers read their table
@@ -252,6 +259,7 @@ export class SyncMapEngine implements Engine {
     if (cell >= 0) {
       const i32 = this.#views.i32;
       const st = Atomics.load(i32, cell);
+      if ((st & 3) === KIND_INT && this.#intsPlausible) return st >> 3; // decode's first case, without the call
       if (present(st)) return this.#cells.decode(st & ~SEALED); // a storing loadOrStore takes the lock (invariant 8)
     }
     const shards = this.#shards;

