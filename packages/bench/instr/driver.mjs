@@ -1,0 +1,53 @@
+/**
+ * One operation in a loop, for instruction counts under cachegrind (count.mjs runs it).
+ *
+ *   node driver.mjs <bundle index.js> <striped|syncmap> <op> <calls>
+ *
+ * The map holds KEYS int keys (or 16-char string keys for the s* ops), warmed up by WARMUP calls
+ * of the same op so the JIT has settled, then runs <calls> more. count.mjs runs it at two call
+ * counts and divides the difference of the totals: start-up, warm-up and JIT cost cancel out.
+ */
+const [bundle, mode, op, callsArg] = process.argv.slice(2);
+const { ShardedMap } = await import(new URL(bundle, `file://${process.cwd()}/`).href);
+const KEYS = 1023;
+const WARMUP = 60_000;
+const calls = Number(callsArg);
+
+const strings = op.startsWith('s');
+const keyOf = strings
+  ? (() => {
+      const ks = [];
+      for (let i = 0; i < KEYS; i++) ks.push(('k' + i).padEnd(15, '-') + 'x');
+      return (i) => ks[i];
+    })()
+  : (i) => i;
+const map = ShardedMap.create({ mode, seed: 1 });
+for (let i = 0; i < KEYS; i++) map.set(keyOf(i), i);
+
+const OPS = {
+  get: (i) => map.get(i),
+  getmiss: (i) => map.get(i + 1_000_000),
+  has: (i) => map.has(i),
+  set: (i) => map.set(i, i),
+  setdelete: (i) => (map.set(i + 1_000_000, i), map.delete(i + 1_000_000)),
+  loadOrStore: (i) => map.loadOrStore(i, i),
+  swap: (i) => map.swap(i, i),
+  CAS: (i) => map.compareAndSwap(i, i, i),
+  add: (i) => map.add(i, 0),
+  update: (i) => map.update(i, (v) => v),
+  sget: (i) => map.get(keyOf(i)),
+  sset: (i) => map.set(keyOf(i), i),
+};
+const fn = OPS[op];
+if (fn === undefined) throw new Error(`unknown op ${op}: one of ${Object.keys(OPS).join(', ')}`);
+
+function loop(n) {
+  let sink = 0;
+  for (let c = 0, i = 0; c < n; c++) {
+    if (fn(i) !== undefined) sink++;
+    if (++i === KEYS) i = 0;
+  }
+  return sink;
+}
+loop(WARMUP);
+loop(calls);
