@@ -10,6 +10,7 @@
  * (src/kill-points.ts); dist/kill/ keeps them and exports armKillPoint, for the crash tests only.
  */
 import { fileURLToPath } from 'node:url';
+import { inlineAccessors } from './inline-accessors.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -47,7 +48,10 @@ const bundle = (dir, input, plugins) => ({
   },
 });
 
+/** Modules whose one-expression helpers the bundle inlines at every call (inline-accessors.mjs). */
+const INLINED = ['dist/layout.js', 'dist/control.js', 'dist/tags.js', 'dist/syncmap/cells.js'].map(here);
+
 export default [
-  bundle('dist/bundle', { index: here('dist/index.js'), testing: here('dist/testing.js') }, [stripKillPoints()]),
-  bundle('dist/kill', { index: here('dist/index.js'), testing: here('dist/testing.js'), 'kill-points': here('dist/kill-points.js') }, []),
+  bundle('dist/bundle', { index: here('dist/index.js'), testing: here('dist/testing.js') }, [stripKillPoints(), inlineAccessors(INLINED)]),
+  bundle('dist/kill', { index: here('dist/index.js'), testing: here('dist/testing.js'), 'kill-points': here('dist/kill-points.js') }, [inlineAccessors(INLINED)]),
 ];
