@@ -31,11 +31,16 @@ export const RMW_STORE = 1;
 export const RMW_DELETE = 2;
 export type RmwDecision = typeof RMW_KEEP | typeof RMW_STORE | typeof RMW_DELETE;
 
+/** update()'s callback, as the engines hand it on: user code. */
+export type UserUpdate = (current: unknown) => unknown;
+
 /**
  * Computes the next value of a read-modify-write from the current one (`present` false: absent).
- * Fills the EncodedValue passed to readModifyWrite when it returns RMW_STORE.
+ * Fills the EncodedValue passed to readModifyWrite when it returns RMW_STORE. `userFn` is the
+ * readModifyWrite's own, handed on as an argument: kept in a field of the front for the step
+ * to read, it cost a write barrier (~50 instructions) on every update().
  */
-export type RmwCompute = (current: unknown, present: boolean) => RmwDecision;
+export type RmwCompute = (current: unknown, present: boolean, userFn: UserUpdate | undefined) => RmwDecision;
 
 /** Per-shard figures stats() sums (read at one instant of the shard: Shards.readShard). */
 export interface ShardFigures {
@@ -66,9 +71,9 @@ export interface Engine {
   loadAndDelete(probe: ProbeKey, wantValue: boolean): unknown;
   /**
    * update()/add(): `compute` decides under the key's lock, with the key's value unchangeable.
-   * `runsUserCode`: `compute` may run user code, so the lock is held HELD while it runs.
+   * `userFn`: user code `compute` runs (undefined: none), so the lock is held HELD while it runs.
    */
-  readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute, runsUserCode: boolean): RmwDecision;
+  readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute, userFn: UserUpdate | undefined): RmwDecision;
   /** Calls fn(key, value) for shard `s`'s entries, no lock held during fn; false if fn stopped. */
   rangeShard(s: number, fn: (key: unknown, value: unknown) => boolean | void): boolean;
   /** Shard `s`'s entries, copied (for iterators that may resume in a later task). */

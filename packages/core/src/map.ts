@@ -46,7 +46,7 @@ import { hashNumber } from './hash.js';
 import { collectStats, type ShardedMapStats } from './stats.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
 import { MODE_CACHE } from './layout.js';
-import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, disposedEngine, type Engine, type RmwCompute } from './engine.js';
+import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, disposedEngine, type Engine, type RmwCompute, type UserUpdate } from './engine.js';
 import { StripedEngine } from './striped.js';
 import { DISPOSE } from './dispose.js';
 import type { AddableValue, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
@@ -81,8 +81,6 @@ export class ShardedMap<K = unknown, V = unknown> {
   readonly #probe = new ProbeKey();
   readonly #value = new EncodedValue();
   #inUpdate = false;
-  /** The callback of the update() in progress; #updateStep takes it (and forgets it) when it runs. */
-  #updateFn: ((current: unknown) => unknown) | undefined = undefined;
   /** The delta of the add() in progress, and whether the map's values are bigints (read by #addStep). */
   #addDelta = 0;
   #addBig = false;
@@ -271,24 +269,22 @@ export class ShardedMap<K = unknown, V = unknown> {
     if (typeof fn !== 'function') throw new TypeError('shardmap: update() needs a function');
     const c = this.#config;
     prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
-    this.#updateFn = fn as (current: unknown) => unknown;
-    const decision = this.#engine.readModifyWrite(this.#probe, this.#value, this.#updateStep, true);
+    const decision = this.#engine.readModifyWrite(this.#probe, this.#value, this.#updateStep, fn as UserUpdate);
     return decision === RMW_STORE ? (storedCopy(this.#value) as V) : undefined;
   }
 
   /**
    * update()'s compute step, made once per instance rather than per call: a closure made per call
    * is an allocation, and where the engine's call to it is not inlined its first call goes through
-   * V8's lazy-compile stub (~60 instructions a call, measured on update).
+   * V8's lazy-compile stub (~60 instructions a call, measured on update). The callback comes as
+   * an argument, so the map keeps no reference to user code between calls.
    */
-  readonly #updateStep: RmwCompute = (current, present) => {
-    const fn = this.#updateFn!;
-    this.#updateFn = undefined; // the map keeps no reference to user code between calls
+  readonly #updateStep: RmwCompute = (current, present, fn) => {
     let next: unknown;
     this.#inUpdate = true;
     userCode.n++;
     try {
-      next = fn(current);
+      next = fn!(current);
       if (next !== undefined) encodeValue(this.#config.valueCodec, next, this.#value); // may run getters: still guarded
     } finally {
       userCode.n--;
@@ -309,7 +305,7 @@ export class ShardedMap<K = unknown, V = unknown> {
     prepareKeyOrThrow(c.keyCodec, key, this.#probe, c.seed, c.hashMask);
     this.#addDelta = delta;
     this.#addBig = isBig;
-    this.#engine.readModifyWrite(this.#probe, this.#value, this.#addStep, false);
+    this.#engine.readModifyWrite(this.#probe, this.#value, this.#addStep, undefined);
     return (isBig ? BigInt(this.#value.str) : this.#value.num) as number;
   }
 

@@ -35,7 +35,7 @@ import { commitInsertLocked, insertSlotLocked, removeShrinkingLocked } from './s
 import { RawValue, freePayloadBlob, readValueRaw, setTags, setValueTag, storeKey, storeValue, valuePayloadAt, valueTagAt, writeBlob } from './slots.js';
 import { NOT_FOUND, TORN, findNumber, findSlot, tableCapacity } from './table.js';
 import { killPoint } from './kill-points.js';
-import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from './engine.js';
+import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, type RmwDecision, type UserUpdate, type ShardFigures } from './engine.js';
 import type { EngineConfig } from './buffer.js';
 import { StripedWhole } from './striped-whole.js';
 
@@ -375,7 +375,7 @@ export class StripedEngine implements Engine {
    * number value straight from the slot, a number over a number stored in one write — so that
    * the helpers a counter's path calls fit V8's inlining budget of this function.
    */
-  readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute, runsUserCode: boolean): RmwDecision {
+  readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute, userFn: UserUpdate | undefined): RmwDecision {
     const s = probe.hash & this.#shardMask;
     const shards = this.#shards;
     const views = this.#views;
@@ -389,10 +389,10 @@ export class StripedEngine implements Engine {
       const at = slot >= 0 ? slotOffset(table, capacity, slot) : 0;
       const isNumber = slot >= 0 && valueTagAt(views, at) === T_NUMBER;
       const current = slot < 0 ? undefined : isNumber && this.#anyNumber ? views.f64[slotF64(at, SLOT_VALUE)]! : this.#readLocked(s, slot);
-      if (runsUserCode) shards.hold(s); // readers read on while the callback runs (lock.ts invariant 6)
-      const decision = compute(current, slot >= 0);
+      if (userFn !== undefined) shards.hold(s); // readers read on while the callback runs (lock.ts invariant 6)
+      const decision = compute(current, slot >= 0, userFn);
       if (decision !== RMW_STORE && (decision !== RMW_DELETE || slot < 0)) return RMW_KEEP;
-      if (runsUserCode) shards.touch(s); // leave HELD: the mutation starts here
+      if (userFn !== undefined) shards.touch(s); // leave HELD: the mutation starts here
       if (decision === RMW_DELETE) {
         removeShrinkingLocked(shards, s, slot);
         return RMW_DELETE;

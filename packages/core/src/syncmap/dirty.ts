@@ -7,7 +7,7 @@
  */
 import { AMENDED_BIT, CELL_BYTES, MIN_CAPACITY, RECORD_BYTES, SLOT_CELL, SLOT_HASH, SLOT_WORDS, cellAt, cellWord, ctrlStart, slotIndex, slotOffset, slotWord, tableBytes } from '../layout.js';
 import type { EncodedValue, ProbeKey } from '../codecs.js';
-import { RMW_DELETE, RMW_KEEP, RMW_STORE, type RmwCompute, type RmwDecision } from '../engine.js';
+import { RMW_DELETE, RMW_KEEP, RMW_STORE, type RmwCompute, type RmwDecision, type UserUpdate } from '../engine.js';
 import { corruptError, fullError } from '../errors.js';
 import type { Views } from '../memory.js';
 import type { Shards } from '../shard.js';
@@ -350,11 +350,12 @@ export class DirtyTables {
   /**
    * update()/add(): read-modify-write of one key of shard `s`, taking its lock. The cell is SEALED while
    * `compute` runs, so no lock-free writer changes it in between (invariant 4). `compute` fills
-   * `value` when it returns RMW_STORE. `runsUserCode`: the lock is held HELD while `compute` runs
+   * `value` when it returns RMW_STORE. `userFn` (user code compute runs) set: the lock is held HELD while `compute` runs
    * (lock.ts invariant 6), touched again before the first mutation — except an inline state stored
    * over an inline one (invariant 4'). Returns what it decided.
    */
-  readModifyWrite(s: number, probe: ProbeKey, value: EncodedValue, compute: RmwCompute, runsUserCode: boolean): RmwDecision {
+  readModifyWrite(s: number, probe: ProbeKey, value: EncodedValue, compute: RmwCompute, userFn: UserUpdate | undefined): RmwDecision {
+    const runsUserCode = userFn !== undefined;
     const pin = this.#pin;
     const shards = this.#shards;
     shards.lock(s);
@@ -365,7 +366,7 @@ export class DirtyTables {
         let decision: RmwDecision;
         if (runsUserCode) shards.hold(s); // readers read on while the callback runs (lock.ts invariant 6)
         try {
-          decision = compute(undefined, false);
+          decision = compute(undefined, false, userFn);
         } finally {
           pin.busy--;
         }
@@ -389,7 +390,7 @@ export class DirtyTables {
         pin.busy++;
         if (runsUserCode) shards.hold(s); // the seal is not a change readers see (they mask it)
         try {
-          decision = compute(present(st) ? this.#cells.decode(st) : undefined, present(st));
+          decision = compute(present(st) ? this.#cells.decode(st) : undefined, present(st), userFn);
         } finally {
           pin.busy--;
         }

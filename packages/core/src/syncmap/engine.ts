@@ -79,7 +79,7 @@ import type { Views } from '../memory.js';
 import type { Shards } from '../shard.js';
 import type { EngineConfig } from '../buffer.js';
 import { NOT_FOUND, findNumber } from '../table.js';
-import { ABSENT, type Engine, type RmwCompute, type RmwDecision, type ShardFigures } from '../engine.js';
+import { ABSENT, type Engine, type RmwCompute, type RmwDecision, type UserUpdate, type ShardFigures } from '../engine.js';
 import { Cells, KIND_INT, NIL, SEALED, inlineState, needsLock, present } from './cells.js';
 import { DirtyTables } from './dirty.js';
 import { NOT_LOADED, Pin } from './epoch.js';
@@ -356,9 +356,9 @@ export class SyncMapEngine implements Engine {
 
 
 
-  readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute, runsUserCode: boolean): RmwDecision {
+  readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute, userFn: UserUpdate | undefined): RmwDecision {
     this.#pin.enter();
-    return this.#dirty.readModifyWrite(probe.hash & this.#shardMask, probe, value, compute, runsUserCode);
+    return this.#dirty.readModifyWrite(probe.hash & this.#shardMask, probe, value, compute, userFn);
   }
 
   // --- whole shards and the whole map (whole.ts) ------------------------------------------------
