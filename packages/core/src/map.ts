@@ -33,8 +33,8 @@
  * any lock), add()'s checks and the copies of stored values are prepare.ts's; iteration's
  * shard-by-shard walk is iteration.ts's. Every operation is one call into the engine chosen once
  * in the constructor (engine.ts): striped.ts for mode 'striped', syncmap/ for mode 'syncmap'.
- * Locks and the seqlock read are shard-lock.ts's; table growth shard.ts's; payloads are
- * slots.ts's; stats stats.ts's.
+ * Locks and the seqlock read are shard-lock.ts's; table growth and shrinking shard-table.ts's
+ * (the new table published by shard.ts); payloads are slots.ts's; stats stats.ts's.
  */
 import { EncodedValue, ProbeKey, encodeValue, prepareKey, prepareKeyOrThrow } from './codecs.js';
 import { badBufferError, callbackWriteError, disposedError, reentrantError } from './errors.js';

@@ -17,6 +17,7 @@
  *     leaves the old tag, whose inline payload, if any, is read only as that tag's). Any other
  *     replacement writes the new blob first, logs the slot, then rewrites it; the old blob is
  *     freed after the commit (shard.ts invariant 5), so a full heap changes nothing.
+ *     Those two logged writes, insert and replace, are striped-writes.ts's.
  *  3. Iteration copies one shard at a time (Shards.readShard: under its lock held HELD, or against
  *     another holder's HELD word), then calls back with no lock held. snapshot() and clear() hold
  *     every lock at once, taken in index order and each held HELD until all are taken (lock.ts
@@ -26,18 +27,18 @@
  * functions the JIT inlines whole: the generic path's dispatch and decoding exceed V8's inlining
  * budget, which costs ~40 ns a lookup.
  */
-import { SLOT_HASH, SLOT_VALUE, TBL_CAPACITY, slotF64, slotOffset, slotWord, tableWord } from './layout.js';
-import { type EncodedValue, type ProbeKey, T_NUMBER, finishValue, hasBlob, plausibleValue } from './codecs.js';
-import { corruptError, fullError, tableError } from './errors.js';
+import { SLOT_VALUE, TBL_CAPACITY, slotF64, slotOffset, tableWord } from './layout.js';
+import { type EncodedValue, type ProbeKey, T_NUMBER, finishValue, plausibleValue } from './codecs.js';
+import { corruptError, tableError } from './errors.js';
 import type { Views } from './memory.js';
 import { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqBeginSpinning, seqValidate, tableOf, type Shards } from './shard.js';
-import { commitInsertLocked, insertSlotLocked, removeShrinkingLocked } from './shard-table.js';
-import { RawValue, freePayloadBlob, readValueRaw, setTags, setValueTag, storeKey, storeValue, valuePayloadAt, valueTagAt, writeBlob } from './slots.js';
+import { removeShrinkingLocked } from './shard-table.js';
+import { RawValue, readValueRaw, valueTagAt } from './slots.js';
 import { NOT_FOUND, TORN, findNumber, findSlot, tableCapacity } from './table.js';
-import { killPoint } from './kill-points.js';
 import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, type RmwDecision, type UserUpdate, type ShardFigures } from './engine.js';
 import type { EngineConfig } from './buffer.js';
 import { StripedWhole } from './striped-whole.js';
+import { insertEntryLocked, replaceValueLocked } from './striped-writes.js';
 
 export class StripedEngine implements Engine {
   readonly name = 'striped';
@@ -197,8 +198,8 @@ export class StripedEngine implements Engine {
     shards.lock(s);
     try {
       const slot = shards.findLocked(s, probe);
-      if (slot >= 0) this.#replaceLocked(s, slot, value);
-      else this.#insertLocked(s, probe, value);
+      if (slot >= 0) replaceValueLocked(this.#shards, s, slot, value, this.#c.maxBytes);
+      else insertEntryLocked(this.#shards, s, probe, value, this.#c.maxBytes);
     } finally {
       shards.unlock(s);
     }
@@ -223,73 +224,15 @@ export class StripedEngine implements Engine {
       const encoded = this.#value;
       encoded.tag = T_NUMBER;
       encoded.num = value;
-      if (slot >= 0) return this.#replaceLocked(s, slot, encoded);
+      if (slot >= 0) return replaceValueLocked(this.#shards, s, slot, encoded, this.#c.maxBytes);
       const probe = this.#probe;
       probe.tag = T_NUMBER;
       probe.num = num;
       probe.hash = hash;
-      this.#insertLocked(s, probe, encoded);
+      insertEntryLocked(this.#shards, s, probe, encoded, this.#c.maxBytes);
     } finally {
       shards.unlock(s);
     }
-  }
-
-  /** Replaces the value at `slot` with `value` (invariant 2). */
-  #replaceLocked(s: number, slot: number, value: EncodedValue): void {
-    const shards = this.#shards;
-    const views = this.#views;
-    const at = shards.slotAt(s, slot);
-    if (!hasBlob(value.tag) && !hasBlob(valueTagAt(views, at))) {
-      storeValue(views, at, value, 0);
-      killPoint('striped.replace.inline-payload');
-      setValueTag(views, at, value.tag);
-      return;
-    }
-    shards.beginLocked(s);
-    let old: [number, number, number] | undefined;
-    try {
-      const blob = writeBlob(views, shards, s, value.tag, value.str, value.bytes);
-      if (blob < 0) throw fullError(value.str.length * 2 + value.bytes.length, this.#c.maxBytes);
-      old = valuePayloadAt(views, at);
-      killPoint('striped.replace.allocated');
-      shards.logSlotLocked(s, at);
-      storeValue(views, at, value, blob);
-      killPoint('striped.replace.payload');
-      setValueTag(views, at, value.tag);
-      killPoint('striped.replace.tagged');
-    } finally {
-      shards.commitLocked(s);
-    }
-    killPoint('striped.replace.committed');
-    freePayloadBlob(shards.heap, s, old); // after the commit (shard.ts, invariant 5)
-  }
-
-  /** Inserts probe → value (absent from shard `s`); throws ERR_SHARDMAP_FULL with nothing changed. */
-  #insertLocked(s: number, probe: ProbeKey, value: EncodedValue): void {
-    const shards = this.#shards;
-    const views = this.#views;
-    shards.beginLocked(s);
-    try {
-      const slot = insertSlotLocked(shards, s, probe.hash);
-      if (slot === TORN) throw corruptError('table', `shard ${s} has no free slot below its load limit`);
-      const keyBlob = slot < 0 ? -1 : writeBlob(views, shards, s, probe.tag, probe.str, probe.bytes);
-      const valueBlob = keyBlob < 0 ? -1 : writeBlob(views, shards, s, value.tag, value.str, value.bytes);
-      if (valueBlob < 0) throw fullError(probe.str.length * 2 + probe.bytes.length + value.str.length * 2 + value.bytes.length, this.#c.maxBytes);
-      killPoint('striped.insert.allocated');
-      // The slot is free: these writes are invisible until its control byte is set (invariant 1).
-      const at = shards.slotAt(s, slot);
-      views.i32[slotWord(at, SLOT_HASH)] = probe.hash;
-      setTags(views, at, probe.tag, value.tag);
-      storeKey(views, at, probe, keyBlob);
-      storeValue(views, at, value, valueBlob);
-      killPoint('striped.insert.written');
-      commitInsertLocked(shards, s, slot, probe.hash); // the control byte makes the entry findable
-      killPoint('striped.insert.published');
-    } catch (error) {
-      shards.abortLocked(s); // frees the blobs allocated above (nothing was published)
-      throw error;
-    }
-    shards.commitLocked(s);
   }
 
   loadOrStore(probe: ProbeKey, value: EncodedValue): unknown {
@@ -302,7 +245,7 @@ export class StripedEngine implements Engine {
     try {
       const slot = shards.findLocked(s, probe); // double-check under the lock
       if (slot >= 0) return this.#readLocked(s, slot);
-      this.#insertLocked(s, probe, value);
+      insertEntryLocked(this.#shards, s, probe, value, this.#c.maxBytes);
       return ABSENT;
     } finally {
       shards.unlock(s);
@@ -316,11 +259,11 @@ export class StripedEngine implements Engine {
     try {
       const slot = shards.findLocked(s, probe);
       if (slot < 0) {
-        this.#insertLocked(s, probe, value);
+        insertEntryLocked(this.#shards, s, probe, value, this.#c.maxBytes);
         return ABSENT;
       }
       const previous = this.#readLocked(s, slot);
-      this.#replaceLocked(s, slot, value);
+      replaceValueLocked(this.#shards, s, slot, value, this.#c.maxBytes);
       return previous;
     } finally {
       shards.unlock(s);
@@ -334,7 +277,7 @@ export class StripedEngine implements Engine {
     try {
       const slot = shards.findLocked(s, probe);
       if (slot < 0 || !this.#shards.sameValueLocked(s, this.#readLocked(s, slot), expected)) return false;
-      this.#replaceLocked(s, slot, value);
+      replaceValueLocked(this.#shards, s, slot, value, this.#c.maxBytes);
       return true;
     } finally {
       shards.unlock(s);
@@ -399,8 +342,8 @@ export class StripedEngine implements Engine {
       }
       // The table stays where it is: it moves only under this lock. The views may have grown.
       if (isNumber && value.tag === T_NUMBER) views.f64[slotF64(at, SLOT_VALUE)] = value.num; // number over number: one store
-      else if (slot >= 0) this.#replaceLocked(s, slot, value);
-      else this.#insertLocked(s, probe, value);
+      else if (slot >= 0) replaceValueLocked(this.#shards, s, slot, value, this.#c.maxBytes);
+      else insertEntryLocked(this.#shards, s, probe, value, this.#c.maxBytes);
       return RMW_STORE;
     } finally {
       shards.unlock(s);

@@ -2,12 +2,11 @@
  * syncmap's locked half: the dirty table (the shard's S_TABLE, a table only lock holders read
  * or write, except the validated lock-free lookup of engine.ts invariant 5'), its rebuild from the
  * snapshot, promotion, and every cell transition that needs the lock. Every method here runs
- * under shard `s`'s lock (readModifyWrite and promoteIfDue take it). The invariants are
- * engine.ts's (1-5a).
+ * under shard `s`'s lock (promoteIfDue takes it). The invariants are engine.ts's (1-5a);
+ * update()/add()'s sealed read-modify-write, which takes the lock itself, is rmw.ts's.
  */
 import { AMENDED_BIT, CELL_BYTES, MIN_CAPACITY, RECORD_BYTES, SLOT_CELL, SLOT_HASH, SLOT_WORDS, cellAt, cellWord, ctrlStart, slotIndex, slotOffset, slotWord, tableBytes } from '../layout.js';
 import type { EncodedValue, ProbeKey } from '../codecs.js';
-import { RMW_DELETE, RMW_KEEP, RMW_STORE, type RmwCompute, type RmwDecision, type UserUpdate } from '../engine.js';
 import { corruptError, fullError } from '../errors.js';
 import type { Views } from '../memory.js';
 import type { Shards } from '../shard.js';
@@ -18,7 +17,7 @@ import type { EngineConfig } from '../buffer.js';
 import { setTags, storeKey, writeBlob } from '../slots.js';
 import { TORN, eraseSlot, initTable, isFull, tableCapacity } from '../table.js';
 import { DELETED } from '../control.js';
-import { EXPUNGED, NIL, SEALED, deadIn, gone, inlineState, isInline, isRecord, present, type Cells } from './cells.js';
+import { EXPUNGED, NIL, SEALED, deadIn, gone, isRecord, present, type Cells } from './cells.js';
 import type { Pin } from './epoch.js';
 import type { Retirement } from './retire.js';
 
@@ -345,71 +344,5 @@ export class DirtyTables {
       this.#pin.publishLocked(s, this.#pin.reload(s) & ~AMENDED_BIT);
     }
     return st & ~SEALED;
-  }
-
-  /**
-   * update()/add(): read-modify-write of one key of shard `s`, taking its lock. The cell is SEALED while
-   * `compute` runs, so no lock-free writer changes it in between (invariant 4). `compute` fills
-   * `value` when it returns RMW_STORE. `userFn` (user code compute runs) set: the lock is held HELD while `compute` runs
-   * (lock.ts invariant 6), touched again before the first mutation — except an inline state stored
-   * over an inline one (invariant 4'). Returns what it decided.
-   */
-  readModifyWrite(s: number, probe: ProbeKey, value: EncodedValue, compute: RmwCompute, userFn: UserUpdate | undefined): RmwDecision {
-    const runsUserCode = userFn !== undefined;
-    const pin = this.#pin;
-    const shards = this.#shards;
-    shards.lock(s);
-    try {
-      const cell = this.liveCellLocked(s, probe, true); // a key may have one cell only: revive it
-      if (cell < 0) {
-        pin.busy++;
-        let decision: RmwDecision;
-        if (runsUserCode) shards.hold(s); // readers read on while the callback runs (lock.ts invariant 6)
-        try {
-          decision = compute(undefined, false, userFn);
-        } finally {
-          pin.busy--;
-        }
-        if (decision !== RMW_STORE) return RMW_KEEP;
-        if (runsUserCode) shards.touch(s); // leave HELD: the mutation starts here
-        this.addLocked(s, probe, value);
-        return RMW_STORE;
-      }
-      const i32 = this.#views.i32;
-      // Seal from the state liveCellLocked read: if a lock-free writer changed it since, the
-      // failed compareExchange hands back the state to try next (no Atomics.load either way).
-      let st = this.seenState;
-      for (;;) {
-        const seen = Atomics.compareExchange(i32, cell, st, st | SEALED);
-        if (seen === st) break;
-        st = seen;
-      }
-      let unsealed = false;
-      try {
-        let decision: RmwDecision;
-        pin.busy++;
-        if (runsUserCode) shards.hold(s); // the seal is not a change readers see (they mask it)
-        try {
-          decision = compute(present(st) ? this.#cells.decode(st) : undefined, present(st), userFn);
-        } finally {
-          pin.busy--;
-        }
-        if (decision === RMW_KEEP || (decision === RMW_DELETE && !present(st))) return RMW_KEEP;
-        const inline = decision === RMW_STORE ? inlineState(value) : -1;
-        // Inline over inline is the write lock-free writers make (invariant 8), which no reader
-        // validates against the lock word: it is stored still HELD (invariant 4'). Anything else
-        // touches first.
-        if (runsUserCode && !(inline >= 0 && isInline(st))) shards.touch(s);
-        const next = decision === RMW_DELETE ? NIL : inline >= 0 ? inline : this.#cells.newState(s, value);
-        Atomics.store(this.#views.i32, cell, next); // sealed: no one else writes it
-        unsealed = true;
-        this.replacedLocked(s, st, next);
-        return decision;
-      } finally {
-        if (!unsealed) Atomics.store(this.#views.i32, cell, st);
-      }
-    } finally {
-      shards.unlock(s);
-    }
   }
 }

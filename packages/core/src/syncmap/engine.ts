@@ -70,7 +70,7 @@
  * Crash consistency: recovery.ts (what each locked write leaves if its thread dies, and repairs).
  *
  * Files: this one holds the reads and the lock-free writes, and is the Engine; compare.ts the
- * compare paths; cells.ts the cell encoding and records; dirty.ts everything done under the lock to the dirty table and cells;
+ * compare paths; rmw.ts update()/add()'s read-modify-write; cells.ts the cell encoding and records; dirty.ts everything done under the lock to the dirty table and cells;
  * whole.ts range, snapshot(), clear() and unsealing; recovery.ts the repair after a death.
  */
 import { AMENDED_BIT, CELL_BYTES, SLOT_CELL, cellWord, slotOffset, slotWord } from '../layout.js';
@@ -88,6 +88,7 @@ import { WholeMap } from './whole.js';
 import { SnapshotReads } from './reads.js';
 import { CompareOps } from './compare.js';
 import { ShardRepair } from './recovery.js';
+import { ReadModifyWrite } from './rmw.js';
 
 
 export class SyncMapEngine implements Engine {
@@ -104,6 +105,7 @@ export class SyncMapEngine implements Engine {
   readonly #whole: WholeMap;
   readonly #reads: SnapshotReads;
   readonly #compare: CompareOps;
+  readonly #rmw: ReadModifyWrite;
   readonly #intsPlausible: boolean;
   /** The front's scratch objects, for the number paths' fall-backs to the generic ones. */
   readonly #probe: ProbeKey;
@@ -122,6 +124,7 @@ export class SyncMapEngine implements Engine {
     this.#dirty = new DirtyTables(config, shards, this.#cells, this.#pin, retired);
     this.#reads = new SnapshotReads(shards, this.#cells, this.#pin, this.#dirty);
     this.#compare = new CompareOps(shards, this.#cells, this.#pin, this.#dirty);
+    this.#rmw = new ReadModifyWrite(shards, this.#cells, this.#pin, this.#dirty);
     this.#whole = new WholeMap(config, shards, this.#cells, this.#dirty, this.#pin, retired);
     const repair = new ShardRepair(shards, this.#cells, this.#pin, this.#dirty, this.#whole, retired);
     shards.afterRecoveryLocked = (s) => repair.repairLocked(s);
@@ -358,7 +361,7 @@ export class SyncMapEngine implements Engine {
 
   readModifyWrite(probe: ProbeKey, value: EncodedValue, compute: RmwCompute, userFn: UserUpdate | undefined): RmwDecision {
     this.#pin.enter();
-    return this.#dirty.readModifyWrite(probe.hash & this.#shardMask, probe, value, compute, userFn);
+    return this.#rmw.run(probe.hash & this.#shardMask, probe, value, compute, userFn);
   }
 
   // --- whole shards and the whole map (whole.ts) ------------------------------------------------
