@@ -52,7 +52,7 @@ import { DISPOSE } from './dispose.js';
 import type { AddableValue, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
 import { SyncMapEngine } from './syncmap/engine.js';
 import { rangeShards, walkShards } from './iteration.js';
-import { addInto, checkAddable, prepareLookup, prepareWrite, storedCopy } from './prepare.js';
+import { addInto, checkAddable, prepareLookup, prepareOtherLookup, prepareWrite, storedCopy } from './prepare.js';
 
 /**
  * A hash map shared by every thread holding its handle.
@@ -169,7 +169,7 @@ export class ShardedMap<K = unknown, V = unknown> {
   /** get() of every key the number path above does not take. */
   #getOther(key: K): unknown {
     const probe = this.#probe;
-    if (!prepareLookup(key, probe, this.#config)) return undefined;
+    if (!prepareOtherLookup(key, probe, this.#config)) return undefined;
     const value = this.#engine.lookup(probe, true);
     return value === ABSENT ? undefined : value;
   }
