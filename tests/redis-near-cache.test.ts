@@ -8,7 +8,7 @@ import { createClient } from 'redis';
 import { createNearCache, NearCache, type NearCacheError } from '@shardmap/redis';
 import { setAfterGetHook } from '@shardmap/redis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServer, haveRedis } from './helpers/redis-server.js';
+import { RedisServer, describeWithRedis } from './helpers/redis-server.js';
 
 const server = new RedisServer();
 let plain: ReturnType<typeof createClient>;
@@ -30,7 +30,7 @@ async function applied(near: NearCache<unknown>, write: () => Promise<unknown>):
   await until(() => near.stats().invalidations > before);
 }
 
-describe.skipIf(!haveRedis)('NearCache on one host', () => {
+describeWithRedis('NearCache on one host', () => {
   beforeAll(async () => {
     await server.start();
     plain = createClient({ url: server.url });

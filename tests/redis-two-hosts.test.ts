@@ -11,7 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServer, haveRedis } from './helpers/redis-server.js';
+import { RedisServer, describeWithRedis } from './helpers/redis-server.js';
 
 const SEED = (Math.random() * 2 ** 31) >>> 0;
 const KEYS = 16;
@@ -84,7 +84,7 @@ async function checkAgainstRedis(): Promise<{ mismatches: string[]; stats: Statu
   return Promise.all(hosts.map((h) => h.ask<{ mismatches: string[]; stats: Status['stats'] }>({ type: 'check', expected })));
 }
 
-describe.skipIf(!haveRedis)(`two hosts, two workers each, one redis-server (seed ${SEED})`, () => {
+describeWithRedis(`two hosts, two workers each, one redis-server (seed ${SEED})`, () => {
   beforeAll(async () => {
     await server.start();
     plain = createClient({ url: server.url });

@@ -4,11 +4,8 @@
  */
 import { describe, it } from 'vitest';
 import { CHROMIUM_PATH, chromiumAvailable } from '../../../examples/browser/chromium.js';
+import { inCi } from '../../helpers/ci.js';
 
-const inCi = (): boolean => {
-  const ci = process.env['CI'];
-  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
-};
 
 export function describeInChromium(name: string, body: () => void): void {
   if (chromiumAvailable()) {
