@@ -10,7 +10,7 @@
 const [bundle, mode, op, callsArg] = process.argv.slice(2);
 const { ShardedMap } = await import(new URL(bundle, `file://${process.cwd()}/`).href);
 const KEYS = 1023;
-const WARMUP = 60_000;
+const WARMUP = 300_000;
 const calls = Number(callsArg);
 
 const strings = op.startsWith('s');
