@@ -23,40 +23,35 @@ import { readFileSync } from 'node:fs';
 
 const SIDE_EFFECTS = new Set(['CallExpression', 'NewExpression', 'AssignmentExpression', 'UpdateExpression', 'AwaitExpression', 'YieldExpression', 'ImportExpression', 'TaggedTemplateExpression']);
 
+/** The child nodes of `node`, each with the key it sits under. */
 function* children(node) {
   for (const [key, value] of Object.entries(node)) {
-    if (key === 'type' || key === 'start' || key === 'end' || key === 'loc' || key === 'range') continue;
     if (Array.isArray(value)) {
-      for (const v of value) if (v && typeof v.type === 'string') yield v;
-    } else if (value && typeof value.type === 'string') yield value;
+      for (const v of value) if (v && typeof v.type === 'string') yield [key, v];
+    } else if (value && typeof value.type === 'string') yield [key, value];
   }
+}
+
+/** The identifiers in `node` that are references (not a property's name), in source order. */
+function references(node, parent = undefined, key = undefined, out = []) {
+  if (node.type === 'Identifier') {
+    const isName = parent && !parent.computed && ((parent.type === 'MemberExpression' && key === 'property') || (parent.type === 'Property' && key === 'key'));
+    if (!isName) out.push(node);
+    return out;
+  }
+  for (const [k, child] of children(node)) references(child, node, k, out);
+  return out;
 }
 
 function pure(node) {
   if (SIDE_EFFECTS.has(node.type)) return false;
   if (node.type === 'UnaryExpression' && node.operator === 'delete') return false;
-  for (const child of children(node)) if (!pure(child)) return false;
+  for (const [, child] of children(node)) if (!pure(child)) return false;
   return true;
 }
 
-/** The identifiers of `body` that name a parameter (not property names), in source order. */
-function paramUses(body, params) {
-  const uses = [];
-  const walk = (node, parent, key) => {
-    if (node.type === 'Identifier' && params.includes(node.name)) {
-      const isProperty = parent && ((parent.type === 'MemberExpression' && key === 'property' && !parent.computed) || (parent.type === 'Property' && key === 'key' && !parent.computed));
-      if (!isProperty) uses.push(node);
-      return;
-    }
-    for (const [k, value] of Object.entries(node)) {
-      if (Array.isArray(value)) {
-        for (const v of value) if (v && typeof v.type === 'string') walk(v, node, k);
-      } else if (value && typeof value.type === 'string') walk(value, node, k);
-    }
-  };
-  walk(body, undefined, undefined);
-  return uses.sort((a, b) => a.start - b.start);
-}
+/** The identifiers of `body` that name a parameter, in source order. */
+const paramUses = (body, params) => references(body).filter((id) => params.includes(id.name));
 
 /** Accessor names of a dist module: its exported `const name = (params) => expression;`s. */
 function accessorNames(parse, path) {
@@ -80,31 +75,17 @@ function accessorNames(parse, path) {
  */
 function checkNotShadowed(ast, defs) {
   const free = new Set();
-  for (const def of defs.values()) {
-    const walk = (node, parent, key) => {
-      if (node.type === 'Identifier') {
-        const isProperty = parent && parent.type === 'MemberExpression' && key === 'property' && !parent.computed;
-        if (!isProperty && !def.params.includes(node.name)) free.add(node.name);
-        return;
-      }
-      for (const [k, value] of Object.entries(node)) {
-        if (Array.isArray(value)) {
-          for (const v of value) if (v && typeof v.type === 'string') walk(v, node, k);
-        } else if (value && typeof value.type === 'string') walk(value, node, k);
-      }
-    };
-    walk(def.body, undefined, undefined);
-  }
+  for (const def of defs.values()) for (const id of references(def.body)) if (!def.params.includes(id.name)) free.add(id.name);
   const topLevel = new Set(ast.body.filter((n) => n.type === 'VariableDeclaration').flatMap((n) => n.declarations));
-  const declared = (node, depth) => {
+  const declared = (node) => {
     const names = [];
     if (node.type === 'VariableDeclarator' && !topLevel.has(node)) collectPattern(node.id, names);
     if (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression') for (const p of node.params) collectPattern(p, names);
     if (node.type === 'CatchClause' && node.param) collectPattern(node.param, names);
     for (const n of names) if (free.has(n)) throw new Error(`inline-accessors: ${n}, named by a layout accessor, is declared again inside the chunk`);
-    for (const child of children(node)) declared(child, depth + 1);
+    for (const [, child] of children(node)) declared(child);
   };
-  declared(ast, 0);
+  declared(ast);
 }
 
 function collectPattern(p, out) {
@@ -132,43 +113,40 @@ function inlineOnce(parse, code, names) {
   for (const name of names) if (!defs.has(name)) throw new Error(`inline-accessors: layout accessor ${name} is not a top-level binding of the chunk (renamed?)`);
   checkNotShadowed(ast, defs);
 
+  // The outermost rewritable calls, in source order; a call inside an argument of one is left for
+  // the next pass, as are the calls an accessor's own body makes.
+  const defNodes = new Set([...defs.values()].map((d) => d.node));
   const calls = [];
-  const walk = (node, insideDef) => {
-    if (node.type === 'CallExpression' && node.callee.type === 'Identifier' && defs.has(node.callee.name) && !insideDef) {
+  const walk = (node) => {
+    if (defNodes.has(node)) return;
+    if (node.type === 'CallExpression' && node.callee.type === 'Identifier' && defs.has(node.callee.name)) {
       const def = defs.get(node.callee.name);
       const args = node.arguments;
       const inOrderOnce = def.uses.length === def.params.length && def.uses.every((u, i) => u.name === def.params[i]);
       if (args.length === def.params.length && args.every((a) => a.type !== 'SpreadElement') && (inOrderOnce || args.every(pure))) {
         calls.push({ node, def });
-        return; // its arguments are rewritten when it is (render below)
+        return;
       }
     }
-    const isDef = [...defs.values()].some((d) => d.node === node);
-    for (const child of children(node)) walk(child, insideDef || isDef);
+    for (const [, child] of children(node)) walk(child);
   };
-  walk(ast, false);
+  walk(ast);
   if (calls.length === 0) return undefined;
 
-  const render = (start, end, inner) => {
-    let out = '';
-    let at = start;
-    for (const { node, def } of inner) {
-      if (node.start < at || node.end > end) continue;
-      out += code.slice(at, node.start);
-      const args = node.arguments.map((a) => render(a.start, a.end, inner.filter((c) => c.node.start >= a.start && c.node.end <= a.end)));
-      let body = '';
-      let b = def.body.start;
-      for (const use of def.uses) {
-        body += code.slice(b, use.start) + '(' + args[def.params.indexOf(use.name)] + ')';
-        b = use.end;
-      }
-      body += code.slice(b, def.body.end);
-      out += '(' + body + ')';
-      at = node.end;
+  let out = '';
+  let at = 0;
+  for (const { node, def } of calls) {
+    const args = node.arguments.map((a) => code.slice(a.start, a.end));
+    let body = '';
+    let b = def.body.start;
+    for (const use of def.uses) {
+      body += code.slice(b, use.start) + '(' + args[def.params.indexOf(use.name)] + ')';
+      b = use.end;
     }
-    return out + code.slice(at, end);
-  };
-  return render(0, code.length, calls);
+    out += code.slice(at, node.start) + '(' + body + code.slice(b, def.body.end) + ')';
+    at = node.end;
+  }
+  return out + code.slice(at);
 }
 
 /** `modulePaths`: the dist/*.js files whose exported one-expression arrows are inlined. */
