@@ -8,7 +8,7 @@ import { AMENDED_BIT } from '../layout.js';
 import { type EncodedValue, type ProbeKey, sameValue } from '../codecs.js';
 import type { Views } from '../memory.js';
 import type { Shards } from '../shard.js';
-import { type Cells, KIND_INT, NIL, SEALED, gone, inlineState, isRecord, present } from './cells.js';
+import { type Cells, NIL, SEALED, gone, inlineState, isRecord, present } from './cells.js';
 import type { DirtyTables } from './dirty.js';
 import type { Pin } from './epoch.js';
 
@@ -19,7 +19,6 @@ export class CompareOps {
   readonly #cells: Cells;
   readonly #pin: Pin;
   readonly #dirty: DirtyTables;
-  readonly #intsPlausible: boolean;
 
   constructor(shards: Shards, cells: Cells, pin: Pin, dirty: DirtyTables) {
     this.#views = shards.views;
@@ -28,7 +27,6 @@ export class CompareOps {
     this.#cells = cells;
     this.#pin = pin;
     this.#dirty = dirty;
-    this.#intsPlausible = cells.intsPlausible;
   }
 
   /** The cell word index of `probe` in this thread's snapshot of its shard, or -1 (as the engine's). */
@@ -51,9 +49,7 @@ export class CompareOps {
         const st = Atomics.load(i32, cell);
         if (gone(st) || (st & SEALED) !== 0) break;
         if (st === NIL) return false;
-        // decode's first case without the call, which V8 leaves out of line here (CAS 1252 -> see the commit)
-        const current = (st & 3) === KIND_INT && this.#intsPlausible ? st >> 3 : this.#cells.decode(st);
-        if (!sameValue(current, expected)) return false;
+        if (!sameValue(this.#cells.decode(st), expected)) return false;
         if (next <= 0 || isRecord(st)) break; // a delete (NIL) or a record takes the lock (invariant 8)
         if (Atomics.compareExchange(i32, cell, st, next) === st) return true;
       }
