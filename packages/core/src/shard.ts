@@ -57,10 +57,17 @@ export class Shards extends ShardLocks {
     this.log = new IntentLog(views, heap);
   }
 
-  /** True if this instance holds the shard lock at Int32 index `index` (owners.ts, LocalHolder). */
+  /** The L_STATE words of the fetch lanes this instance is loading in (cache/flight.ts). */
+  readonly loadingLanes = new Set<number>();
+
+  /**
+   * True if this instance holds the shard lock, the heap lock or the fetch lane whose word is at
+   * Int32 index `index` (owners.ts, LocalHolder).
+   */
   holdsLockWord(index: number): boolean {
     const s = (index - shardWord(0, S_LOCK)) / (shardWord(1, S_LOCK) - shardWord(0, S_LOCK));
-    return Number.isInteger(s) && s >= 0 && s < this.shardCount ? this.holding[s] === 1 : this.heap.holdsHeapLock(index);
+    if (Number.isInteger(s) && s >= 0 && s < this.shardCount) return this.holding[s] === 1;
+    return this.heap.holdsHeapLock(index) || this.loadingLanes.has(index);
   }
 
   // --- shard words ----------------------------------------------------------------------------

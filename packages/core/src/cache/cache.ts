@@ -11,7 +11,7 @@ import { badBufferError, callbackWriteError } from '../errors.js';
 import { userCode } from '../guard.js';
 import { hashNumber } from '../hash.js';
 import { Shards, openShards } from '../shard.js';
-import { ownerIsDead, ownerIsKnown, releaseOwner } from '../owners.js';
+import { localHold, ownerIsDead, ownerIsKnown, releaseOwner } from '../owners.js';
 import { DISPOSE } from '../dispose.js';
 import { readBuffer, type BufferConfig } from '../buffer.js';
 import { MIN_CAPACITY, MODE_CACHE } from '../layout.js';
@@ -233,6 +233,8 @@ export class ShardedCache<K = unknown, V = unknown> {
       views,
       ownerId: shards.ownerId,
       ownerDead: (owner) => ownerIsDead(views, this.#config.shardCount, owner) || !ownerIsKnown(views, this.#config.shardCount, owner),
+      localHold: (owner, index) => localHold(views, this.#config.shardCount, owner, index),
+      loadingLanes: shards.loadingLanes,
       peek: () => (engine.lookup(probe, true, false) >= 0 ? (engine.finishRaw() as V) : MISSING),
       store: (value) => this.#store(engine, key, value, options?.ttl ?? this.#ttl),
       recordError: (region, lane, flight, text) => engine.withLock(s, () => recordLaneErrorLocked(views, shards.heap, s, region, lane, flight, text)),

@@ -15,6 +15,12 @@
  *     flight it waited on (L_DONE_FLIGHT, for its key's hash).
  *  3. Nobody waits forever: waits are bounded (WAIT_MS) and re-check; a lane whose loader's
  *     owner was marked dead (ShardedCache.recoverThread) is taken over by one compareExchange.
+ *     An instance knows the lanes it is loading in (host.loadingLanes, from its compareExchange
+ *     to its store of 0), so a lane that names an instance of the waiter's own thread which is
+ *     not loading there was overwritten: the waiter throws ERR_SHARDMAP_CORRUPT instead of
+ *     waiting for a load that never ends. (A lane overwritten with the id of a live instance of
+ *     another thread cannot be told from a slow load: its waiters wait as long as that instance
+ *     lives.)
  *  4. A waiter takes a failure only from its own flight: the lane's error record carries the
  *     flight that wrote it (L_ERROR_FLIGHT) and is read under the shard's lock, so it counts only
  *     if it is that flight's. A later flight of another key may have taken the lane and recorded
@@ -29,6 +35,7 @@
 import { C_LANES, L_DONE_FLIGHT, L_DONE_RESULT, L_FLIGHT, L_HASH, L_STATE, cacheLaneWord } from '../layout.js';
 import type { Views } from '../memory.js';
 import { killPoint } from '../kill-points.js';
+import { corruptError } from '../errors.js';
 
 /** A waiter re-checks its lane at least this often (dead loaders, missed wake-ups). */
 const WAIT_MS = 50;
@@ -40,6 +47,10 @@ export interface FlightHost<V> {
   readonly views: Views;
   readonly ownerId: number;
   ownerDead(owner: number): boolean;
+  /** owners.ts localHold: 1 if `owner` is an instance of this thread holding the word at `index`, 0 if one not holding it, -1 for another thread's. */
+  localHold(owner: number, index: number): number;
+  /** The L_STATE words of the lanes this instance is loading in (invariant 3). */
+  readonly loadingLanes: Set<number>;
   /** The key's live value, or `miss` (no policy or stats effect). */
   peek(): V | typeof MISSING;
   /** Stores the loaded value (ttl applied by the host). */
@@ -73,6 +84,9 @@ export async function fetchOnce<V>(host: FlightHost<V>, region: number, lane: nu
       Atomics.compareExchange(i32, state, holder, 0); // invariant 3: the dead loader's lane is free again
       continue;
     }
+    if (host.localHold(holder, state) === 0 && Atomics.load(i32, state) === holder) {
+      throw corruptError('cache', `fetch lane ${lane} names owner ${holder} of this thread, which is not loading in it`);
+    }
     const flight = i32[cacheLaneWord(region, lane, L_FLIGHT)]!;
     const sameKey = i32[cacheLaneWord(region, lane, L_HASH)]! === hash;
     if (!waited) host.countWait();
@@ -105,6 +119,8 @@ function waitForChange(i32: Int32Array, index: number, value: number): Promise<u
 
 async function runLoad<V>(host: FlightHost<V>, region: number, lane: number, hash: number, load: () => V | Promise<V>): Promise<V> {
   const i32 = host.views.i32;
+  const state = cacheLaneWord(region, lane, L_STATE);
+  host.loadingLanes.add(state);
   const flight = (i32[cacheLaneWord(region, lane, L_FLIGHT)]! + 1) | 0;
   i32[cacheLaneWord(region, lane, L_FLIGHT)] = flight;
   i32[cacheLaneWord(region, lane, L_HASH)] = hash;
@@ -135,8 +151,9 @@ async function runLoad<V>(host: FlightHost<V>, region: number, lane: number, has
   } finally {
     i32[cacheLaneWord(region, lane, L_DONE_FLIGHT)] = flight;
     i32[cacheLaneWord(region, lane, L_DONE_RESULT)] = result;
-    Atomics.store(i32, cacheLaneWord(region, lane, L_STATE), 0); // invariant 1: publishes the words above
-    Atomics.notify(i32, cacheLaneWord(region, lane, L_STATE));
+    host.loadingLanes.delete(state);
+    Atomics.store(i32, state, 0); // invariant 1: publishes the words above
+    Atomics.notify(i32, state);
   }
 }
 
