@@ -60,9 +60,18 @@ const hashNonInt32 = (n: number, seed: number): number => {
 /** The per-block key: a different word from the seed itself, so neither reveals the other. */
 const blockKey = (seed: number): number => finalize(seed ^ 0x6a09e667) | 1;
 
+/** The last seed's block key: a thread almost always hashes for one map, and finalize per call is ~12 instructions. */
+let keyedSeed = 0;
+let keyOfSeed = blockKey(0);
+const blockKeySlow = (seed: number): number => {
+  keyOfSeed = blockKey(seed);
+  keyedSeed = seed;
+  return keyOfSeed;
+};
+
 export const hashString = (s: string, seed: number): number => {
   const n = s.length;
-  const key = blockKey(seed);
+  const key = seed === keyedSeed ? keyOfSeed : blockKeySlow(seed);
   let h = seed;
   let i = 0;
   for (; i + 1 < n; i += 2) h = mixBlock(h, (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)) ^ key);
