@@ -23,18 +23,16 @@
  * written cache line.
  *
  * Weak points. An update() callback runs under its shard's lock, as Java's compute does: the
- * shard's writers wait for it (its readers do not: the lock is HELD, "held, table untouched",
- * lock.ts invariant 6, and readers read through it). A reader waits only while a holder mutates,
- * which runs no user code. Iteration copies one shard at a time: it is weakly consistent, not a
- * snapshot (snapshot() is). clear() and snapshot() lock every shard at once (in index order).
+ * shard's writers wait for it; readers read through (HELD, lock.ts invariant 6) and wait only
+ * while a holder mutates, which runs no user code. Iteration copies one shard at a time (weakly
+ * consistent; snapshot() is one instant). clear() and snapshot() lock every shard, in index order.
  *
- * Organisation: this file is the public front — argument checks, the re-entrancy guard, result
- * shaping and the public docs. Key and value preparation (user code in getters runs there, before
- * any lock), add()'s checks and the copies of stored values are prepare.ts's; iteration's
- * shard-by-shard walk is iteration.ts's. Every operation is one call into the engine chosen once
- * in the constructor (engine.ts): striped.ts for mode 'striped', syncmap/ for mode 'syncmap'.
- * Locks and the seqlock read are shard-lock.ts's; table growth and shrinking shard-table.ts's
- * (the new table published by shard.ts); payloads are slots.ts's; stats stats.ts's.
+ * Organisation: this file is the public front (argument checks, the re-entrancy guard, result
+ * shaping, the docs); every operation is one call into the engine chosen once in the constructor
+ * (engine.ts: striped.ts, or syncmap/). Key and value preparation (getters run there, before any
+ * lock), add()'s checks and stored copies are prepare.ts's; the shard-by-shard walk iteration.ts's;
+ * locks and the seqlock read shard-lock.ts's; growth and shrinking shard-table.ts's (published by
+ * shard.ts); payloads slots.ts's; stats stats.ts's.
  */
 import { EncodedValue, ProbeKey, encodeValue, prepareKey, prepareKeyOrThrow } from './codecs.js';
 import { badBufferError, callbackWriteError, disposedError, reentrantError } from './errors.js';
@@ -149,17 +147,14 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   // --- reads ---------------------------------------------------------------------------------
 
-  /**
-   * Number keys first, in few bytecodes: V8 inlines a caller's callees up to a cumulative
-   * bytecode budget, and what get() spends is taken from the lookup it leads to.
-   */
+  /** Number keys first, in few bytecodes: V8 inlines callees up to a cumulative bytecode budget,
+   *  and what get() spends is taken from the lookup it leads to. */
   get(key: K): V | undefined {
     if (this.#inUpdate) throw reentrantError('get');
     if (typeof key === 'number' && this.#numberKeys) {
       if (this.#int32Keys && (key | 0) !== key) return undefined; // no such key can be stored
-      // -0 needs no folding into 0 here: a number key is compared with ===, and hashes as 0.
-      // The key is hashed here (key preparation is the front's), which also keeps the hash's
-      // bytecode out of the engine's lookup and its inlining budget.
+      // -0 needs no folding: a number key is compared with ===, and hashes as 0. Hashing here
+      // (key preparation is the front's) keeps its bytecode out of the lookup's inlining budget.
       const c = this.#config;
       return this.#engine.getNumber(key, hashNumber(key, c.seed) & c.hashMask) as V | undefined;
     }
@@ -187,10 +182,9 @@ export class ShardedMap<K = unknown, V = unknown> {
   }
 
   // --- writes --------------------------------------------------------------------------------
-  // Every write entry first checks this thread's user-code depth (guard.ts): inside any update()
-  // callback, of this map or any other, a write throws instead of possibly waiting for a lock.
 
-  /** The error for a write from inside an update() callback (of this instance, or another structure's). */
+  /** Every write first checks this thread's user-code depth (guard.ts): inside any update()
+   *  callback, of this map or another structure, a write throws this instead of maybe waiting. */
   #refuseWrite(method: string): Error {
     return this.#inUpdate ? reentrantError(method) : callbackWriteError(method);
   }
@@ -273,12 +267,9 @@ export class ShardedMap<K = unknown, V = unknown> {
     return decision === RMW_STORE ? (storedCopy(this.#value) as V) : undefined;
   }
 
-  /**
-   * update()'s compute step, made once per instance rather than per call: a closure made per call
-   * is an allocation, and where the engine's call to it is not inlined its first call goes through
-   * V8's lazy-compile stub (~60 instructions a call, measured on update). The callback comes as
-   * an argument, so the map keeps no reference to user code between calls.
-   */
+  /** update()'s compute step, made once per instance: a per-call closure is an allocation, and an
+   *  uninlined call of a fresh one goes through V8's lazy-compile stub (~60 instructions, measured).
+   *  The callback comes as an argument, so the map keeps no reference to user code between calls. */
   readonly #updateStep: RmwCompute = (current, present, fn) => {
     let next: unknown;
     this.#inUpdate = true;
@@ -407,6 +398,5 @@ export class ShardedMap<K = unknown, V = unknown> {
   }
 }
 
-export function createMap<K = unknown, V = unknown>(options: ShardedMapOptions | undefined, hashMask: number): ShardedMap<K, V> {
-  return ShardedMap._create<K, V>(options, hashMask);
-}
+export const createMap = <K = unknown, V = unknown>(options: ShardedMapOptions | undefined, hashMask: number): ShardedMap<K, V> =>
+  ShardedMap._create<K, V>(options, hashMask);
