@@ -64,14 +64,11 @@
  * between shards. Over 8 shards (seed 1) the hit ratio stays within 1 point of one policy, and
  * is often above it, except cpp@100 (12 entries a shard: 72.8% vs 75.9%).
  *
- * Hits. onAccess() is the LOCKED replay of a hit; a hit itself must not lock. The cache is to
- * record it in a per-shard lossy ring in the shard's header, Caffeine's read buffer: R = 16 slots
- * and a write counter; a hit does t = Atomics.add(count, 1) and, if t - drained < R, stores
- * node + 1 in slot t % R (else drops the hint, or drains it itself if tryLock succeeds: it never
- * waits). Every lock holder, before its own change, drains: for each slot since `drained`,
- * Atomics.exchange(slot, 0), and onAccess(value - 1) if non-zero. Lost or dropped hints only cost
- * recency/frequency information; a node freed since is ignored here (FREE), and one reused since
- * credits its new entry: a wrong hint, never a wrong answer or a broken list.
+ * Hits. onAccess() is the locked replay of a hit; a hit itself takes no lock. Each cache instance
+ * buffers the nodes it hit, per shard, and replays them when it next holds the lock, or drops
+ * them when the lock is busy (engine.ts invariant 4, reads.ts). A dropped hint only costs
+ * recency and frequency; a node freed since is ignored here (FREE), and one reused since credits
+ * its new entry: a wrong hint, never a wrong answer or a broken list.
  *
  * Region layout (int32 units from `base`; policyLayout() owns every offset, N = maximum + 1
  * nodes, the 3 list sentinels are N, N+1, N+2 for window, probation, protected):

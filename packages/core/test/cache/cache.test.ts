@@ -174,6 +174,31 @@ describe('ShardedCache against its model', () => {
   });
 });
 
+describe('ShardedCache hit buffer (engine.ts invariant 4)', () => {
+  /** The engine's shard locks, for a test that must hold one while it reads. */
+  const shardsOf = (cache: ShardedCache<number, number>) => (cache._engine as unknown as { shards: { lock(s: number): void; hold(s: number): void; unlock(s: number): void } }).shards;
+
+  it('counts every hit: buffered, replayed when the buffer fills, and dropped while the lock is busy', () => {
+    const cache = ShardedCache.create<number, number>({ maxEntries: 100, shards: 1, keys: 'number', values: 'number' });
+    const other = ShardedCache.attach<number, number>(cache.handle);
+    for (let k = 0; k < 3; k++) cache.set(k, k);
+    for (let i = 0; i < 200; i++) expect(cache.get(i % 3)).toBe(i % 3); // 3 buffers replayed, 8 hits buffered
+    expect(cache.stats().hits).toBe(200); // the shared count plus this instance's pending hits
+    expect(other.stats().hits).toBe(192); // another instance sees only what was replayed
+    // A buffer that fills while another holder keeps the lock (HELD: readers go on) is dropped for
+    // the policy, never waited for, and its hits still count.
+    const shards = shardsOf(cache);
+    shards.lock(0);
+    shards.hold(0);
+    for (let i = 0; i < 100; i++) expect(cache.get(i % 3)).toBe(i % 3);
+    shards.unlock(0);
+    expect(cache.stats().hits).toBe(300);
+    cache.set(5, 5); // a write replays what is buffered and adds the pending counts
+    expect(other.stats().hits).toBe(300);
+    expect(other.stats().misses).toBe(0);
+  });
+});
+
 describe('ShardedCache TTL', () => {
   it('expires entries at their time for get, has, peek and iteration, and reclaims them', () => {
     const cache = ShardedCache.create<string, string>({ maxEntries: 100, shards: 2, ttl: 1000 });
