@@ -3,9 +3,10 @@
  *
  *   node driver.mjs <bundle index.js> <striped|syncmap> <op> <calls>
  *
- * The map (a ShardedCache for the c* ops) holds KEYS int keys (or 16-char string keys for the s* ops), warmed up by WARMUP calls
- * of the same op so the JIT has settled, then runs <calls> more. count.mjs runs it at two call
- * counts and divides the difference of the totals: start-up, warm-up and JIT cost cancel out.
+ * The map (a ShardedCache for the CACHE_OPS) holds KEYS int keys (or 16-char string keys for the
+ * s* ops), warmed up by WARMUP calls of the same op so the JIT has settled, then runs <calls>
+ * more. count.mjs runs it at two call counts and divides the difference of the totals: start-up,
+ * warm-up and JIT cost cancel out.
  */
 const [bundle, mode, op, callsArg] = process.argv.slice(2);
 const { ShardedMap, ShardedCache } = await import(new URL(bundle, `file://${process.cwd()}/`).href);
@@ -21,9 +22,10 @@ const keyOf = strings
       return (i) => ks[i];
     })()
   : (i) => i;
-// The c* ops run on a ShardedCache that holds every key (each get a hit), for its hit cost
-// against the map's get (the cache has one engine: `mode` does not apply to it).
-const map = op.startsWith('c') ? ShardedCache.create({ maxEntries: 4 * KEYS, seed: 1 }) : ShardedMap.create({ mode, seed: 1 });
+// These run on a ShardedCache that holds every key (each cget a hit), for its hit cost against
+// the map's get (the cache has one engine: `mode` does not apply to it).
+const CACHE_OPS = new Set(['cget', 'cgetmiss', 'cset']);
+const map = CACHE_OPS.has(op) ? ShardedCache.create({ maxEntries: 4 * KEYS, seed: 1 }) : ShardedMap.create({ mode, seed: 1 });
 for (let i = 0; i < KEYS; i++) map.set(keyOf(i), i);
 
 const OPS = {
