@@ -20,6 +20,8 @@
  *     with tryLock when the buffer fills (dropping them if the lock is busy: Caffeine's lossy read
  *     buffer). A replayed node may have been freed (ignored) or reused by another key since (that
  *     key is credited a hit): a wrong hint, never a wrong answer. Hit/miss counts ride along.
+ *     An instance replaying into a shard another instance replayed into last replays a sample
+ *     (replay.ts); alone it replays every hit.
  *  5. Expired entries are misses at once and are removed by whoever holds the lock next: a get
  *     that meets one tries the lock; every write sweeps SWEEP_PER_WRITE nodes round-robin.
  */

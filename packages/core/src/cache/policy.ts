@@ -91,6 +91,7 @@ const MISSES = 7;
 const PREV_RATE = 8; // last period's hit rate, in 1/65536
 const STEP = 9; // the next step, in 1/256 entry (sign = direction)
 const RANDOM = 10; // xorshift32 state for the hot candidates' 1-in-128 admission
+const REPLAYER = 11; // owner id of the cache instance that replayed hits last (0: none yet)
 const HEADER = 16;
 
 /** Segments (seg[node]). */
@@ -220,6 +221,19 @@ export class EvictionPolicy {
       this.#touch(node, seg);
     }
     if (++h[HITS]! + h[MISSES]! >= this.#period) this.#climb();
+  }
+
+  /** `owner` replays next: true if another instance replayed since it last did (replay.ts samples
+   *  then). A hint word: a scribbled one only changes how many hits are replayed. */
+  switchReplayer(owner: number): boolean {
+    const last = this.#h[REPLAYER]!;
+    this.#h[REPLAYER] = owner;
+    return last !== owner && last !== 0;
+  }
+
+  /** Hits a sampled replay left out: they still count in the climber's period and rate. */
+  countUnreplayedHits(n: number): void {
+    this.#h[HITS]! += n;
   }
 
   /** The cache removed `node` (delete, expiry): unlink it. A FREE node is ignored. */

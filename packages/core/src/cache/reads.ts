@@ -30,6 +30,7 @@ import { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqValidate, tableOf, type Sha
 import { RawValue, readKeyLocked, readValueRaw } from '../slots.js';
 import { NOT_FOUND, TORN, findNumber, findSlot, isFull, tableCapacity } from '../table.js';
 import { EvictionPolicy, policyLayout } from './policy.js';
+import { HIT_BUFFER, replaySampleLocked } from './replay.js';
 import type { EngineConfig } from '../buffer.js';
 
 /** Stats f64 indexes (layout.ts C_STATS). */
@@ -43,14 +44,6 @@ export const STAT_LOAD_WAITS = 6;
 
 /** The least byte budget create gives a shard (a smaller one is a scribbled word). */
 export const MIN_BYTES_BUDGET = 1024;
-
-/**
- * Hits an instance buffers per shard before it replays them (invariant 4). A replay costs a lock
- * and an unlock (~1,100 instructions with the loop around it): at 16 that was 72 a hit, at 64 it
- * is 18. Alone, a thread's replays run in the same order before the same inserts (every write
- * drains first), so the size changes no eviction; with threads it only delays hints.
- */
-const HIT_BUFFER = 64;
 
 /** What lookup() found. */
 export const MISS = -1;
@@ -300,9 +293,12 @@ export abstract class CacheReads {
     // move nodes until a size is within its share, would run past the end of a list for good.
     if (policy.size !== this.shards.countLocked(s)) throw corruptError('cache', `shard ${s}'s policy lists ${policy.size} entries, its table holds ${this.shards.countLocked(s)}`);
     const n = this.hitCount[s]!;
-    for (let i = 0; i < n; i++) {
-      const node = this.hitNodes[s * HIT_BUFFER + i]!;
-      if (node < nodes) policy.onAccess(node);
+    if (policy.switchReplayer(this.shards.ownerId)) replaySampleLocked(policy, this.hitNodes, s * HIT_BUFFER, n, nodes);
+    else {
+      for (let i = 0; i < n; i++) {
+        const node = this.hitNodes[s * HIT_BUFFER + i]!;
+        if (node < nodes) policy.onAccess(node); // alone: every hit (replay.ts)
+      }
     }
     this.hitCount[s] = 0;
     const f64 = this.views.f64;

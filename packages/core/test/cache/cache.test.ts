@@ -12,6 +12,7 @@ import { ProbeKey, prepareKey } from '../../src/codecs.js';
 import { SEED } from '../helpers/seed.js';
 import { PolicyModel } from './model.js';
 import { PROBATION, PROTECTED, WINDOW } from '../../src/cache/policy.js';
+import { SHARED_REPLAY_STRIDE } from '../../src/cache/replay.js';
 
 const CACHE_SEED = 0x5eed;
 
@@ -196,6 +197,36 @@ describe('ShardedCache hit buffer (engine.ts invariant 4)', () => {
     cache.set(5, 5); // a write replays what is buffered and adds the pending counts
     expect(other.stats().hits).toBe(300);
     expect(other.stats().misses).toBe(0);
+  });
+
+  it("replays every hit of an instance alone, and a sample of one another instance replayed after", () => {
+    const a = ShardedCache.create<number, number>({ maxEntries: 1000, shards: 1, keys: 'number', values: 'number', seed: CACHE_SEED });
+    const b = ShardedCache.attach<number, number>(a.handle);
+    const model = new CacheModel(1000);
+    for (let k = 0; k < 100; k++) {
+      a.set(k, k);
+      model.set(k, k);
+    }
+    /** 64 gets by `cache` (one full buffer, replayed at the 64th), and what the model says they do. */
+    const hitAll = (cache: ShardedCache<number, number>, keys: number[], sampled: boolean) => {
+      expect(keys).toHaveLength(64);
+      for (const k of keys) expect(cache.get(k)).toBe(k);
+      keys.forEach((k, i) => {
+        const node = model.nodeOf.get(k)!;
+        if (!sampled || model.policy.segmentOf(node) === PROBATION || i % SHARED_REPLAY_STRIDE === SHARED_REPLAY_STRIDE - 1) model.policy.onAccess(node);
+        else model.policy.hits++;
+      });
+      expect(listsOf(a)).toEqual(modelLists(model));
+    };
+    const first = Array.from({ length: 64 }, (_, i) => i); // probation's 0..63 promoted, in order
+    const mixed = Array.from({ length: 64 }, (_, i) => 30 + i); // protected 30..63, probation 64..89, window 90..93
+    hitAll(a, first, false); // a wrote last: its own replay, exact
+    expect(modelLists(model)[2]).toEqual(first.map((k) => model.nodeOf.get(k)));
+    hitAll(b, mixed, true); // another instance replayed last: sampled
+    hitAll(b, mixed, false); // b again: exact
+    hitAll(a, first, true);
+    expect(model.policy.hits).toBe(256);
+    expect(a.stats().hits).toBe(256);
   });
 });
 
