@@ -6,7 +6,8 @@
  * Design. A new entry enters the WINDOW, a small LRU. When the window is over its share, its least
  * recent entry (the candidate) moves to the main space's PROBATION segment and, if the cache is
  * over its maximum, competes with probation's least recent entry (the victim): the sketch
- * (sketch.ts) estimates both keys' recent frequency and the more frequent one stays. A hit in
+ * (sketch.ts) estimates both keys' recent frequency (misses and hits outside the window count)
+ * and the more frequent one stays. A hit in
  * probation promotes to PROTECTED (80% of main); protected's overflow drops back to probation.
  * The candidate must beat the victim by ADMIT_MARGIN + 1 (Caffeine: by 1, see below). Candidates
  * rarer than 7 that do not never win; hotter ones win 1 in 128 (Caffeine's defence against an
@@ -40,24 +41,17 @@
  * (44.8% over seeds 2-4), zigzag within 0.7-1.2 points of LRU, orm-night@500 and @1000 still
  * 1.7-2.7 and 0.4-0.6 points below. A margin of 2: 42.5%, zigzag within 0.5, orm-night@500 2.3
  * below and web12@4000 below too.
- * Tried and dropped (a plain model of this policy over 8 shards, the six traces): starting as
- * plain LRU (a 100% window) and climbing down, -2% (on short traces the climber never leaves LRU);
- * a shadow LRU on hashes that sends the window to 100% whenever it out-hits the policy for a
- * period, 34% (the climber walks away again); a shadow that swaps roles with the policy (the cache
- * keeps its entries and adopts the other's parameters), 38-42%, short on zigzag and cpp@200 from
- * switching noise; following the best of three shadows (LRU, this policy, a windowed segmented
- * LRU), 25-40%; climbing the admission margin instead of the window, 12-35%; moving the margin
- * by which of each decision's pair (the entry kept, the one dropped) is requested first, 46%
- * with orm-night@1000 met but zigzag 3-10 points short (near a turn the dropped candidate comes
- * back first, so the rule loosens admission, and loose admission churns). What remains points
- * at admission, not the window: on orm-night@500 a fixed 1% window that admits every candidate
- * (segmented LRU, 50% protected) hits 2.8 points above LRU, the same window with the filter 17.8
- * below; zigzag wants the filter strict. The most promising step found: a shadow of that
- * segmented LRU (on hashes, full size) beside the policy, swapping roles when it out-hits the
- * cache by 1% over a decayed period (the cache keeps its entries and takes the other's rules, the
- * shadow restarts as a copy of the cache): 45.6% over 8 shards (46.2%, seeds 2-3), orm-night at
- * or above LRU at every size, only zigzag short (0.9-1.8 points). It costs a second set of lists
- * and a hash index per shard, replayed under the lock; not built yet.
+ * Window hits are not counted by the sketch (Caffeine counts every hit), measured after the margin:
+ * a key hit while it is still in the window is a recency burst (zigzag's turns, where the last keys
+ * of one scan are the first of the next), and counting it let the burst outvote a victim's longer
+ * history at the window's exit. Over 8 shards, seeds 1-3: 46.4-46.9% of the gap (from 44.5-45.0),
+ * unsharded 49.3% (46.8); orm-night@1000 at or above LRU and @500 0.4-1.2 points nearer; zigzag
+ * @1200 0.4-0.5 further below. Still below LRU: zigzag at every size by 1.0-1.4, orm-night@500
+ * by 1.4-1.6.
+ * Designs tried and dropped, with their figures, are in docs/cache-policy.md. The most promising
+ * not built: a shadow segmented LRU (1% window, every candidate admitted) beside each shard's
+ * policy, swapping roles when it out-hits the cache (45.6% over 8 shards, orm-night at or above
+ * LRU at every size, zigzag 0.9-1.8 points short), at the cost of a second set of lists per shard.
  *
  * Per shard, not global: each shard has its own policy and sketch (its keys are its own, so the
  * sketch loses nothing), the lock it already holds covers every word, and no word is shared
@@ -211,7 +205,7 @@ export class EvictionPolicy {
   onAccess(node: number): void {
     const seg = this.#seg[node]!;
     if (seg === FREE) return;
-    this.#sketch.increment(this.#hash[node]!);
+    if (seg !== WINDOW) this.#sketch.increment(this.#hash[node]!); // a burst is not frequency (essay)
     const h = this.#h;
     if (seg === PROBATION) {
       this.#unlink(node);

@@ -212,7 +212,7 @@ export class PolicyModel {
   onAccess(node: number): void {
     const seg = this.segmentOf(node);
     if (seg === Seg.Free) return;
-    this.sketch.increment(this.hashes.get(node)!);
+    if (seg !== Seg.Window) this.sketch.increment(this.hashes.get(node)!); // window hits are recency only
     this.hits++;
     if (seg === Seg.Window) touch(this.window, node);
     else if (seg === Seg.Protected) touch(this.protected, node);
