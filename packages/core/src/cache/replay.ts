@@ -18,10 +18,11 @@ export const HIT_BUFFER = 64;
  * ~12 cache lines of the policy (4 sketch words, the links of the node, its neighbours and the
  * list's end, seg, hash); when two threads replay into one shard every one of those lines moves
  * between their cores, and replaying every hit made a 2-thread hit cost 2.1-2.8x a ShardedMap get,
- * where skipping the replays costs 1.4-1.6x. Alone, an instance replays every hit, so its
- * evictions are the model's (policy.test.ts). Shared, two instances strictly alternating over the
- * six traces (the bench's replay model, 8 shards) close 43.2% of the LRU->OPT gap where replaying
- * every hit closes 44.9% and sampling probation's hits too 40.6%.
+ * where skipping the replays cost 1.4-1.6x (sampled: 1.5-1.7x, docs/benchmarks.md). Alone, an
+ * instance replays every hit, so its evictions are the model's (policy.test.ts). Shared, two
+ * instances strictly alternating over the six traces (the bench's replay model, 8 shards) close
+ * 44.8% of the LRU->OPT gap, where replaying every hit closes 45.9%, one hit in 64 44.4%, and
+ * sampling probation's hits too costs 4 points more (docs/cache-policy.md).
  */
 export const SHARED_REPLAY_STRIDE = 16;
 
