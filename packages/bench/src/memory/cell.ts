@@ -41,10 +41,22 @@ export interface MemoryCell {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
+/**
+ * The JS heap in use after full collections, once it stops shrinking: a collection's sweeping may
+ * finish after gc() returns, and a reading taken then was up to ~100 KB high (a 2,000-entry Map
+ * then measured -50 B an entry).
+ */
 function heapUsed(): number {
   if (gc === undefined) throw new Error('the memory cell needs node --expose-gc');
-  for (let i = 0; i < 3; i++) gc();
-  return process.memoryUsage().heapUsed;
+  gc();
+  let used = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 10; i++) {
+    gc();
+    const now = process.memoryUsage().heapUsed;
+    if (now >= used) return now;
+    used = now;
+  }
+  return used;
 }
 
 /** The i-th key of `kind`: a fresh 16-char string for string keys. */
@@ -53,6 +65,10 @@ function keyOf(kind: MemoryKind, i: number): number | string {
 }
 
 export function measureCell(kind: MemoryKind, mode: 'striped' | 'syncmap', entries: number): MemoryCell {
+  // A first fill of the same shape compiles what the measured one runs (code and feedback are heap too).
+  const warm = new Map<number | string, number>();
+  for (let i = 0; i < Math.min(entries, 1000); i++) warm.set(keyOf(kind, i), i);
+  warm.clear();
   const before = heapUsed();
   let map: Map<number | string, number> | undefined = new Map();
   for (let i = 0; i < entries; i++) map.set(keyOf(kind, i), i);
