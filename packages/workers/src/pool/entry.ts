@@ -1,8 +1,9 @@
 /**
- * The module piscina loads in every pool thread (its `filename`). Built to `dist/pool/entry.js`:
+ * The module every pool thread runs, imported when the thread starts by piscina's `filename`,
+ * entry-cjs.cts (a CommonJS door: see why there). Built to `dist/pool/entry.js`:
  * code in worker threads is never transpiled on the fly.
  *
- * Piscina imports this module when a thread starts, before the thread takes its first task, so the
+ * The door imports this module when a thread starts, and every task awaits it, so the
  * top-level `attachPoolMapsOnce()` below is the one and only attach of each map in this thread.
  * Every task then arrives as a `TaskEnvelope` and is routed to the user's module, which is called
  * as `handler(task, maps)`.
