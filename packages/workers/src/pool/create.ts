@@ -5,8 +5,9 @@
  * How the maps get there: each map's `handle` (a plain object holding its SharedArrayBuffer) goes
  * into piscina's `workerData`, which is structured-cloned into each thread as it starts — the
  * buffer is shared, not copied. The built entry `pool/entry.js` attaches every handle when the
- * thread loads it (through `pool/entry-cjs.cjs`, piscina's filename), then routes each task to the user's module as `handler(task, maps)`. Handles are never
- * put in a transferList: transferring a SharedArrayBuffer's owner would detach it everywhere.
+ * thread loads it (through `pool/entry-cjs.cjs`, piscina's filename), then routes each task to
+ * the user's module as `handler(task, maps)`. Handles are never put in a transferList:
+ * transferring a SharedArrayBuffer's owner would detach it everywhere.
  *
  * Why fixed by default (`minThreads = maxThreads`, `idleTimeout: Infinity`): attaching is per
  * thread, and a reaped-and-respawned thread attaches again. Every other piscina option passes
@@ -141,7 +142,7 @@ export interface MapPool<M extends MapRecord = MapRecord> extends AsyncDisposabl
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** piscina's filename: CommonJS, so piscina's first require() of it never goes through require(esm) (entry-cjs.cts). */
+/** piscina's filename: CommonJS, so its first require() never goes through require(esm) (entry-cjs.cts). */
 const ENTRY = fileURLToPath(new URL('./entry-cjs.cjs', import.meta.url));
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { TaskEnvelope } from './protocol.js';
 
-const entry: Promise<{ default: (envelope: TaskEnvelope) => Promise<unknown> }> = import('./entry.js');
+const entry = import('./entry.js');
 
 async function runTask(envelope: TaskEnvelope): Promise<unknown> {
   return (await entry).default(envelope);
