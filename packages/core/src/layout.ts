@@ -2,18 +2,18 @@
  * The single source of truth for every byte offset in a shardmap buffer.
  *
  * ```
- *  byte 0          HEADER_BYTES                         ownersStart         arenaStart(shards)
- *  +---------------+------------------------------------+-------------------+------------------------->
- *  | map header    | shard control blocks               | owner registry    | heap: shard tables,
- *  | 4 lines       | SHARD_BYTES each (4 cache lines):  | OWNER_SLOTS x     | key/value blobs, free
- *  |               |  line 0: lock/seq word, owner,     | (thread token,    | blocks. Bump-allocated
- *  |               |   count, table ref, stats,         |  state, pinned    | from H_HIGH_WATER; the
- *  |               |   syncmap: snapshot ref, live      |  epoch)           |
- *  |               |  line 1: the shard's small-block   |                   | buffer grows as the mark
- *  |               |   allocator (carve region, lists)  |                   | passes its length, up to
- *  |               |  lines 2-3: the intent log that    |                   | H_MAX_BYTES.
- *  |               |   lets a dead writer be rolled back|                   |
- *  +---------------+------------------------------------+-------------------+------------------------->
+ *  byte 0          HEADER_BYTES                         ownersStart                     arenaStart(shards)
+ *  +---------------+------------------------------------+-------------------+-----------+------------------>
+ *  | map header    | shard control blocks               | owner registry    | large     | heap: shard
+ *  | 4 lines       | SHARD_BYTES each (4 cache lines):  | OWNER_SLOTS x     | free-list | tables, blobs,
+ *  |               |  line 0: lock/seq word, owner,     | (thread token,    | heads,    | free blocks.
+ *  |               |   count, table ref, stats,         |  state, pinned    | one per   | Bump-allocated
+ *  |               |   syncmap: snapshot ref, live      |  epoch)           | large     | from H_HIGH_WATER;
+ *  |               |  line 1: the shard's small-block   |                   | class     | the buffer grows
+ *  |               |   allocator (carve region, lists)  |                   | (12 lines)| as the mark passes
+ *  |               |  lines 2-3: the intent log that    |                   |           | its length, up to
+ *  |               |   lets a dead writer be rolled back|                   |           | H_MAX_BYTES.
+ *  +---------------+------------------------------------+-------------------+-----------+------------------>
  *
  *  A shard table is one heap block, published by ONE store of its offset (S_TABLE):
  *  +----------+----------------------------+-----------------------------------------------------+
@@ -41,7 +41,7 @@ export const CACHE_LINE_BYTES = 64;
 /** "SHMP" little-endian: the first word of every shardmap buffer. */
 export const MAGIC = 0x504d4853;
 /** Bumped whenever anything in this file changes meaning; `attach` refuses other versions. */
-export const LAYOUT_VERSION = 5;
+export const LAYOUT_VERSION = 6;
 
 // --- map header (Int32 word indexes from byte 0) -------------------------------------------
 // Words 0..H_CHECKSUM are written once by `create` before the buffer is shared, then only read
@@ -74,9 +74,8 @@ export const H_PUBLISHED_LENGTH = 11;
 export const H_HEAP_LOCK = 12;
 /** Source of owner ids: each attached ShardedMap instance takes one with Atomics.add. */
 export const H_NEXT_OWNER_ID = 14;
-/** Free-list heads of the large size classes (index = log2 of block bytes), under the heap lock. */
-export const H_LARGE_FREE = 16;
-export const SIZE_CLASS_COUNT = 32;
+// Words 16..47 are unused (layout 5 kept power-of-two large free lists here; they are now a
+// region of their own after the owner registry, largeListWord).
 /** syncmap mode: the reclamation epoch (syncmap/epoch.ts), alone on the header's last line. Starts at 1;
  *  advanced with compareExchange by a reclaiming writer, read with Atomics.load when pinning. */
 export const H_SYNC_EPOCH = 48;
@@ -187,8 +186,41 @@ export const ownerWord = (shardCount: number, id: number, field: number): number
 /** Int32 index of word `word` of shard `shard`'s control block. */
 export const shardWord = (shard: number, word: number): number => ((HEADER_BYTES + shard * SHARD_BYTES) >> 2) + word;
 
-/** First heap byte: after the header, the shard control blocks and the owner registry. */
-export const arenaStart = (shardCount: number): number => HEADER_BYTES + shardCount * SHARD_BYTES + OWNER_SLOTS * OWNER_WORDS * 4;
+// --- the heap's large free lists (Int32 word indexes from the end of the owner registry) -------
+/**
+ * Large blocks (tables, cache regions, carve chunks, blobs over 16 KiB) come in LARGE_STEPS
+ * classes per power of two: 2^k + m * 2^(k-3) bytes, m = 1..8, from MIN_LARGE_BYTES up. A block
+ * wastes less than 1/9 of its bytes, where power-of-two classes wasted up to half: a table of
+ * capacity c needs 25c + 8 bytes and gets 26c, not 32c. One free-list head per class, under the
+ * heap lock.
+ */
+export const LARGE_STEPS = 8;
+export const MIN_LARGE_BYTES = 512;
+const MIN_LARGE_LOG = 9;
+/** Classes 0 (MIN_LARGE_BYTES) .. 8 steps for each power of two up to 2^31. */
+export const LARGE_CLASS_COUNT = 1 + (31 - MIN_LARGE_LOG) * LARGE_STEPS;
+const LARGE_LISTS_BYTES = Math.ceil((LARGE_CLASS_COUNT * 4) / CACHE_LINE_BYTES) * CACHE_LINE_BYTES;
+
+/** Int32 index of the free-list head of large class `cls`. */
+export const largeListWord = (shardCount: number, cls: number): number => ((HEADER_BYTES + shardCount * SHARD_BYTES + OWNER_SLOTS * OWNER_WORDS * 4) >> 2) + cls;
+
+/** The large class whose blocks hold `bytes`. */
+export const largeClassOf = (bytes: number): number => {
+  if (bytes <= MIN_LARGE_BYTES) return 0;
+  const log = 31 - Math.clz32(bytes - 1); // 2^log < bytes <= 2^(log + 1)
+  const step = 2 ** (log - 3);
+  return (log - MIN_LARGE_LOG) * LARGE_STEPS + Math.ceil((bytes - 2 ** log) / step);
+};
+
+/** Bytes of a block of large class `cls`. */
+export const largeClassBytes = (cls: number): number => {
+  if (cls === 0) return MIN_LARGE_BYTES;
+  const log = MIN_LARGE_LOG + Math.floor((cls - 1) / LARGE_STEPS);
+  return 2 ** log + (((cls - 1) % LARGE_STEPS) + 1) * 2 ** (log - 3);
+};
+
+/** First heap byte: after the header, the shard control blocks, the owner registry and the large lists. */
+export const arenaStart = (shardCount: number): number => HEADER_BYTES + shardCount * SHARD_BYTES + OWNER_SLOTS * OWNER_WORDS * 4 + LARGE_LISTS_BYTES;
 
 // --- tables ------------------------------------------------------------------------------------
 /** Control bytes matched at once: one Int32 word (control.ts). */
@@ -388,6 +420,17 @@ export const classBytes = (cls: number): number => {
 
 /** Size class holding `bytes` (at least MIN_CLASS). */
 export const sizeClassOf = (bytes: number): number => bytes <= 8 ? MIN_CLASS : 32 - Math.clz32(bytes - 1);
+
+/** Bytes the block `Heap.alloc(shard, bytes)` hands out occupies: a small class, or a large one. */
+export const blockBytes = (bytes: number): number => {
+  const cls = sizeClassOf(bytes);
+  return cls <= MAX_SMALL_CLASS ? classBytes(cls) : largeClassBytes(largeClassOf(bytes));
+};
+
+/** Bytes the block `Heap.allocTable(bytes)` hands out occupies (tables and cache regions). */
+export function tableBlockBytes(bytes: number): number {
+  return largeClassBytes(largeClassOf(bytes));
+}
 
 /** Everything is 8-byte aligned so inline f64 payloads can be read through a Float64Array. */
 export const ALIGN = 8;

@@ -7,9 +7,10 @@
  * H_PUBLISHED_LENGTH (Atomics.load): `grow()` is not ordered with other writes, the published
  * word is (ANCHORS.md, platform facts).
  *
- * Heap. Blocks are powers of two (size classes, 8 B .. 1 GiB). Small blocks (<= 16 KiB: blobs,
- * small tables) come from the owning shard's free lists or its carve region, under the SHARD's
- * lock, so shards never contend on allocation. Large blocks, carve-region chunks and buffer growth
+ * Heap. Small blocks (<= 16 KiB: blobs) are powers of two, from the owning shard's free lists or
+ * its carve region, under the SHARD's lock, so shards never contend on allocation. Large blocks
+ * (tables, cache regions, carve-region chunks, big blobs) come in eight classes per power of two
+ * (layout.ts, largeClassOf), from the heap's shared lists or the bump mark; they and buffer growth
  * go through the heap lock (H_HEAP_LOCK), always taken after a shard lock, never before.
  *
  * Invariants
@@ -28,8 +29,8 @@ import {
   GROW_STEP_BYTES,
   H_HEAP_LOCK,
   H_HIGH_WATER,
-  H_LARGE_FREE,
-  SIZE_CLASS_COUNT,
+  LARGE_CLASS_COUNT,
+  MIN_LARGE_BYTES,
   arenaStart,
   H_PUBLISHED_LENGTH,
   MAX_SMALL_CLASS,
@@ -40,6 +41,9 @@ import {
   S_SMALL_FREE,
   linkWord,
   classBytes,
+  largeClassBytes,
+  largeClassOf,
+  largeListWord,
   shardWord,
   sizeClassOf,
 } from './layout.js';
@@ -88,8 +92,10 @@ const MAX_CHUNK_BYTES = 64 * 1024;
 export class Heap {
   private readonly heapLockOwner: LockOwner;
 
-  /** The first byte blocks may start at: below it lie the header, shard blocks and owner registry. */
+  /** The first byte blocks may start at: below it lie the header, shard blocks, owner registry and large lists. */
   private readonly arenaStart: number;
+  /** Int32 index of large class 0's free-list head. */
+  private readonly largeLists: number;
 
   constructor(
     private readonly views: Views,
@@ -99,6 +105,7 @@ export class Heap {
   ) {
     this.heapLockOwner = lockOwner;
     this.arenaStart = arenaStart(shardCount);
+    this.largeLists = largeListWord(shardCount, 0);
   }
 
   /**
@@ -149,7 +156,8 @@ export class Heap {
    */
   alloc(shard: number, bytes: number): number {
     const cls = sizeClassOf(bytes);
-    const block = cls <= MAX_SMALL_CLASS ? this.allocSmallLocked(shard, cls) : this.allocLarge(cls);
+    if (cls > MAX_SMALL_CLASS) return this.allocTable(bytes);
+    const block = this.allocSmallLocked(shard, cls);
     if (block !== 0 && this.impossibleBlock(block, classBytes(cls))) {
       throw corruptError('memory', `block ${block} outside the arena`);
     }
@@ -157,20 +165,21 @@ export class Heap {
   }
 
   /**
-   * A table block: always from the heap's shared lists, never a shard's, so the memory of a table
-   * one shard outgrew or shrank serves the next shard that grows (a shard's own lists would strand
-   * it there). 0 if the buffer is full.
+   * A large block (a table, a cache region): always from the heap's shared lists, never a shard's,
+   * so the memory of a table one shard outgrew or shrank serves the next shard that grows (a
+   * shard's own lists would strand it there). It occupies tableBlockBytes(bytes). 0 if the buffer
+   * is full.
    */
   allocTable(bytes: number): number {
-    const cls = Math.max(sizeClassOf(bytes), MAX_SMALL_CLASS + 1 - 6); // >= 512 B: few tiny classes
+    const cls = largeClassOf(bytes);
     const block = this.allocLarge(cls);
-    if (block !== 0 && this.impossibleBlock(block, classBytes(cls))) throw corruptError('memory', `block ${block} outside the arena`);
+    if (block !== 0 && this.impossibleBlock(block, largeClassBytes(cls))) throw corruptError('memory', `block ${block} outside the arena`);
     return block;
   }
 
   freeTable(offset: number, bytes: number): void {
-    const cls = Math.max(sizeClassOf(bytes), MAX_SMALL_CLASS + 1 - 6);
-    if (this.impossibleBlock(offset, classBytes(cls))) {
+    const cls = largeClassOf(bytes);
+    if (this.impossibleBlock(offset, largeClassBytes(cls))) {
       throw corruptError('memory', `freeing an impossible table ${offset} (${bytes} bytes)`);
     }
     this.freeLarge(offset, cls);
@@ -179,10 +188,10 @@ export class Heap {
   /** Returns a block of `bytes` (as passed to alloc) to its free list. Caller holds the shard lock. */
   free(shard: number, offset: number, bytes: number): void {
     const cls = sizeClassOf(bytes);
+    if (cls > MAX_SMALL_CLASS) return this.freeTable(offset, bytes);
     if (this.impossibleBlock(offset, classBytes(cls))) {
       throw corruptError('memory', `freeing an impossible block ${offset} (${bytes} bytes)`);
     }
-    if (cls > MAX_SMALL_CLASS) return this.freeLarge(offset, cls);
     const { i32 } = this.views;
     const head = shardWord(shard, S_SMALL_FREE + cls - MIN_CLASS);
     i32[linkWord(offset)] = i32[head]!; // link first, then make it the head
@@ -239,10 +248,10 @@ export class Heap {
     const held = this.views.i32[shardWord(shard, S_CHUNK_BYTES)]!;
     let chunk = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, 2 ** sizeClassOf(held >> 2)));
     if (chunk < size) chunk = size;
-    let block = this.allocLarge(sizeClassOf(chunk));
+    let block = this.allocLarge(largeClassOf(chunk)); // a power of two: an exact large class
     if (block === 0 && chunk > size) {
-      chunk = size; // nearly full: take just what this allocation needs
-      block = this.allocLarge(sizeClassOf(chunk));
+      chunk = Math.max(size, MIN_LARGE_BYTES); // nearly full: take little more than this allocation needs
+      block = this.allocLarge(largeClassOf(chunk));
     }
     if (block === 0) return 0;
     this.recycleCarveTailLocked(shard);
@@ -275,12 +284,12 @@ export class Heap {
     this.views.i32[shardWord(shard, S_CARVE_END)] = 0;
   }
 
-  /** A large block under the heap lock: a free one, or fresh bytes above the high-water mark. */
+  /** A block of large class `cls` under the heap lock: a free one, or fresh bytes above the high-water mark. */
   private allocLarge(cls: number): number {
     const i32 = this.views.i32;
     this.lockHeap();
     try {
-      const head = H_LARGE_FREE + cls;
+      const head = this.largeLists + cls;
       const block = i32[head]!;
       if (block !== 0) {
         if (this.impossibleBlock(block, 8)) throw corruptError('memory', `free block ${block} outside the arena`);
@@ -291,7 +300,7 @@ export class Heap {
       if (start <= 0 || (start & 7) !== 0 || start > Atomics.load(i32, H_PUBLISHED_LENGTH)) {
         throw corruptError('memory', `the high-water mark ${start} is impossible (invariant 2)`);
       }
-      const end = start + classBytes(cls);
+      const end = start + largeClassBytes(cls);
       if (end > this.maxBytes || !this.ensureLengthLocked(end)) return 0;
       Atomics.store(this.views.i32, H_HIGH_WATER, end);
       return start;
@@ -304,8 +313,8 @@ export class Heap {
     this.lockHeap();
     try {
       const i32 = this.views.i32;
-      i32[linkWord(offset)] = i32[H_LARGE_FREE + cls]!;
-      i32[H_LARGE_FREE + cls] = offset;
+      i32[linkWord(offset)] = i32[this.largeLists + cls]!;
+      i32[this.largeLists + cls] = offset;
     } finally {
       this.unlockHeap();
     }
@@ -344,7 +353,7 @@ export class Heap {
   shardFreeBytesLocked(shard: number): number {
     const i32 = this.views.i32;
     let bytes = 0;
-    for (let cls = MIN_CLASS; cls <= MAX_SMALL_CLASS; cls++) bytes += this.listBytes(i32[shardWord(shard, S_SMALL_FREE + cls - MIN_CLASS)]!, cls);
+    for (let cls = MIN_CLASS; cls <= MAX_SMALL_CLASS; cls++) bytes += this.listBytes(i32[shardWord(shard, S_SMALL_FREE + cls - MIN_CLASS)]!, classBytes(cls));
     const cursor = i32[shardWord(shard, S_CARVE_CURSOR)]!;
     const end = i32[shardWord(shard, S_CARVE_END)]!;
     if (cursor !== 0 && cursor <= end) bytes += end - cursor;
@@ -357,16 +366,15 @@ export class Heap {
     this.lockHeap();
     try {
       let bytes = 0;
-      for (let cls = MIN_CLASS; cls < SIZE_CLASS_COUNT; cls++) bytes += this.listBytes(i32[H_LARGE_FREE + cls]!, cls);
+      for (let cls = 0; cls < LARGE_CLASS_COUNT; cls++) bytes += this.listBytes(i32[this.largeLists + cls]!, largeClassBytes(cls));
       return bytes;
     } finally {
       this.unlockHeap();
     }
   }
 
-  /** Bytes of the free list of class `cls` starting at `head`; a list longer than the heap is corrupt. */
-  private listBytes(head: number, cls: number): number {
-    const size = classBytes(cls);
+  /** Bytes of the free list of `size`-byte blocks starting at `head`; a list longer than the heap is corrupt. */
+  private listBytes(head: number, size: number): number {
     const most = Math.floor(this.highWater() / size);
     let blocks = 0;
     for (let block = head; block !== 0; block = this.views.i32[linkWord(block)]!) {

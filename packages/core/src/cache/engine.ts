@@ -41,8 +41,7 @@ import {
   cacheExpiryF64,
   cacheWord,
   cacheFreeWord,
-  classBytes,
-  sizeClassOf,
+  blockBytes,
   slotOffset,
   slotWord,
 } from '../layout.js';
@@ -366,7 +365,7 @@ function valueTagOf(views: Views, at: number): number {
 
 function valueBlobBytes(tag: number, length: number): number {
   if (!hasBlob(tag) || length <= 0) return 0;
-  return classBytes(sizeClassOf(isTextTag(tag) ? 2 * length : length));
+  return blockBytes(isTextTag(tag) ? 2 * length : length);
 }
 
 function blobBytesOf(tag: number, str: string, bytes: Uint8Array): number {

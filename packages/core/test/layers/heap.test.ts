@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Heap, Views } from '../../src/memory.js';
 import { lockedBy, type LockOwner } from '../../src/lock.js';
-import { ALIGN, GROW_STEP_BYTES, H_HEAP_LOCK, H_HIGH_WATER, H_PUBLISHED_LENGTH, MAX_SMALL_CLASS, MIN_CLASS, S_SMALL_FREE, arenaStart, classBytes, shardWord, sizeClassOf } from '../../src/layout.js';
+import { ALIGN, GROW_STEP_BYTES, H_HEAP_LOCK, H_HIGH_WATER, H_PUBLISHED_LENGTH, MAX_SMALL_CLASS, MIN_CLASS, S_SMALL_FREE, arenaStart, blockBytes, classBytes, shardWord, sizeClassOf, largeClassOf, largeClassBytes, LARGE_CLASS_COUNT, MIN_LARGE_BYTES, MAX_BYTES_LIMIT, tableBlockBytes, tableBytes } from '../../src/layout.js';
 
 const SHARDS = 2;
 const owner = (dead: number[] = []): LockOwner => ({ ownerId: 1, ownerDead: (o) => dead.includes(o), ownerKnown: () => true, localHold: () => -1 });
@@ -18,7 +18,7 @@ function setup(initial = GROW_STEP_BYTES, maxBytes = 4 * 1024 * 1024, lockOwner 
   const views = new Views(sab, initial);
   return { sab, views, heap: new Heap(views, maxBytes, lockOwner, SHARDS), published: () => Atomics.load(views.i32, H_PUBLISHED_LENGTH) };
 }
-const extent = (bytes: number) => classBytes(sizeClassOf(bytes));
+const extent = (bytes: number) => blockBytes(bytes);
 
 describe('heap against a model of live blocks', () => {
   it('blocks are aligned, inside the buffer, never overlap, and alloc/free leave neighbours untouched', () => {
@@ -66,6 +66,26 @@ describe('heap against a model of live blocks', () => {
   });
 });
 
+describe('large classes', () => {
+  it('a large block holds its bytes and wastes less than 1/8 of them (a table of capacity c gets 26c bytes, not 32c)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: MAX_BYTES_LIMIT }), (bytes) => {
+        const cls = largeClassOf(bytes);
+        expect(cls).toBeGreaterThanOrEqual(0);
+        expect(cls).toBeLessThan(LARGE_CLASS_COUNT);
+        const size = largeClassBytes(cls);
+        expect(size).toBeGreaterThanOrEqual(bytes);
+        expect(size % ALIGN).toBe(0);
+        if (bytes > MIN_LARGE_BYTES) expect(size - bytes).toBeLessThan(bytes / 8);
+        if (cls > 0) expect(largeClassBytes(cls - 1)).toBeLessThan(bytes); // the smallest class that holds it
+      }),
+      { numRuns: 2000 },
+    );
+    for (let log = 9; log <= 30; log++) expect(largeClassBytes(largeClassOf(2 ** log))).toBe(2 ** log); // carve chunks are exact
+    for (let capacity = 64; capacity <= 2 ** 24; capacity *= 2) expect(tableBlockBytes(tableBytes(capacity))).toBe(26 * capacity);
+  });
+});
+
 describe('reuse by size class', () => {
   it('a freed small block serves the next allocation of its class in its shard, not another class or shard', () => {
     const { heap } = setup();
@@ -90,15 +110,20 @@ describe('reuse by size class', () => {
 
   it('large blocks and tables come from the shared lists, for any shard', () => {
     const { heap } = setup();
-    const big = heap.alloc(0, 20_000); // class 32 KiB > MAX_SMALL_CLASS
+    const big = heap.alloc(0, 20_000); // large class 20 KiB (16 KiB + 2 steps of 2 KiB) > MAX_SMALL_CLASS
     expect(sizeClassOf(20_000)).toBeGreaterThan(MAX_SMALL_CLASS);
+    expect(extent(20_000)).toBe(20_480);
     heap.free(0, big, 20_000);
     const high = heap.highWater();
-    expect(heap.alloc(1, 32_768)).toBe(big);
+    expect(heap.alloc(1, 20_480)).toBe(big);
+    expect(heap.highWater()).toBe(high);
     const table = heap.allocTable(300); // tables are at least 512 B
     heap.freeTable(table, 300);
     expect(heap.allocTable(512)).toBe(table);
     expect(heap.highWater()).toBe(high + 512);
+    const other = heap.allocTable(513); // the next class, 576 B: not the freed 512
+    expect(other).toBe(high + 512);
+    expect(heap.highWater()).toBe(high + 512 + 576);
   });
 
   it('a larger free block is split: the rest serves the smaller classes, with no new memory', () => {
