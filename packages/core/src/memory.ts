@@ -165,10 +165,10 @@ export class Heap {
   }
 
   /**
-   * A large block (a table, a cache region): always from the heap's shared lists, never a shard's,
-   * so the memory of a table one shard outgrew or shrank serves the next shard that grows (a
-   * shard's own lists would strand it there). It occupies tableBlockBytes(bytes). 0 if the buffer
-   * is full.
+   * A large block (a table, a cache region, a blob over 16 KiB): from the heap's shared lists,
+   * never a shard's, so the memory of a table one shard outgrew or shrank serves the next shard
+   * that grows (a shard's own lists would strand it there). It occupies tableBlockBytes(bytes).
+   * 0 if the buffer is full.
    */
   allocTable(bytes: number): number {
     const cls = largeClassOf(bytes);
