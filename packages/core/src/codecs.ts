@@ -9,17 +9,18 @@
  * exactly when their elements are equal key by key.
  *
  * Values become an EncodedValue the same way. Numbers are stored inline as float64 (so -0 and NaN
- * survive), strings as UTF-16 blobs, Uint8Arrays as bytes, structured values as CBOR bytes
- * (serializer.ts), 'json' values as their JSON text.
+ * survive), strings as blobs of one byte per code unit when every unit fits one (T_LATIN1),
+ * of UTF-16 units otherwise, Uint8Arrays as bytes, structured values as CBOR bytes (serializer.ts),
+ * 'json' values as their JSON text.
  */
 import { corruptError, keyError, valueError } from './errors.js';
 import { hashBytes, hashNumber, hashString, hashInt32 } from './hash.js';
 import { decodeStructured, encodeStructured } from './serializer.js';
-import { T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_BIGINT, T_BYTES, T_TUPLE, T_STRUCT, T_JSON, isInlineTag, inlineValue, isTextTag, hasBlob, isBytes } from './tags.js';
+import { T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_BIGINT, T_BYTES, T_TUPLE, T_STRUCT, T_JSON, T_LATIN1, T_LAST, isInlineTag, inlineValue, isTextTag, narrowTag, hasBlob, isBytes } from './tags.js';
 import { encodeTuple } from './tuple.js';
 
 // The tags and tuple encoding are tags.ts's and tuple.ts's; every module imports them from here.
-export { T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_BIGINT, T_BYTES, T_TUPLE, T_STRUCT, T_JSON, isInlineTag, inlineValue, isTextTag, hasBlob, isBytes } from './tags.js';
+export { T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_NUMBER, T_STRING, T_BIGINT, T_BYTES, T_TUPLE, T_STRUCT, T_JSON, T_LATIN1, T_LAST, isInlineTag, inlineValue, isTextTag, narrowTag, hasBlob, isBytes } from './tags.js';
 export { MAX_TUPLE_LENGTH, decodeTuple, encodeTuple } from './tuple.js';
 
 export const KEY_CODECS = ['any', 'string', 'number', 'int32', 'bigint', 'bytes'] as const;
@@ -167,7 +168,7 @@ const encodePrimitiveValue = (codec: number, value: unknown, out: EncodedValue):
       return;
     case 1: // string
       if (typeof value !== 'string') throw valueError(name, value);
-      out.tag = T_STRING;
+      out.tag = narrowTag(T_STRING, value);
       out.str = value;
       return;
     case 4: // bigint
@@ -205,7 +206,7 @@ const encodeAnyValue = (value: unknown, out: EncodedValue): void => {
       out.num = value;
       return;
     case 'string':
-      out.tag = T_STRING;
+      out.tag = narrowTag(T_STRING, value);
       out.str = value;
       return;
     case 'boolean':
@@ -236,7 +237,7 @@ const encodeAnyValue = (value: unknown, out: EncodedValue): void => {
 
 /** Turns a validated raw payload (copied out of the buffer) into the value users get. */
 export const finishValue = (tag: number, num: number, str: string, bytes: Uint8Array): unknown => {
-  if (tag < T_BIGINT) return finishInline(tag, num, str);
+  if (tag < T_BIGINT || tag === T_LATIN1) return finishInline(tag, num, str);
   try {
     return finishDecoded(tag, str, bytes);
   } catch (error) {
@@ -250,6 +251,7 @@ const finishInline = (tag: number, num: number, str: string): unknown => {
     case T_NUMBER:
       return num;
     case T_STRING:
+    case T_LATIN1:
       return str;
     default:
       if (isInlineTag(tag)) return inlineValue(tag);
@@ -273,16 +275,17 @@ const finishDecoded = (tag: number, str: string, bytes: Uint8Array): unknown => 
 };
 
 /** Per codec, the tags its values (index 0) and keys (index 1) can have: a bit per tag. */
-const VALUE_TAGS = [0xffe & ~(1 << T_TUPLE), 1 << T_STRING, 1 << T_NUMBER, 1 << T_NUMBER, 1 << T_BIGINT, 1 << T_BYTES, 1 << T_JSON];
-const KEY_TAGS = [0x3fe, 1 << T_STRING, 1 << T_NUMBER, 1 << T_NUMBER, 1 << T_BIGINT, 1 << T_BYTES];
+const STRINGS = (1 << T_STRING) | (1 << T_LATIN1);
+const VALUE_TAGS = [(0xffe & ~(1 << T_TUPLE)) | (1 << T_LATIN1), STRINGS, 1 << T_NUMBER, 1 << T_NUMBER, 1 << T_BIGINT, 1 << T_BYTES, 1 << T_JSON];
+const KEY_TAGS = [0x3fe | (1 << T_LATIN1), STRINGS, 1 << T_NUMBER, 1 << T_NUMBER, 1 << T_BIGINT, 1 << T_BYTES];
 
 /** True if a value with this tag (and inline number) can have been stored by this codec. */
 export const plausibleValue = (codec: number, tag: number, num: number): boolean => {
   // Bound the tag first: shift counts are taken mod 32, so tag 38 would test bit 6.
-  return tag > 0 && tag <= T_JSON && ((VALUE_TAGS[codec]! >>> tag) & 1) === 1 && (codec !== 3 || (num | 0) === num);
+  return tag > 0 && tag <= T_LAST && ((VALUE_TAGS[codec]! >>> tag) & 1) === 1 && (codec !== 3 || (num | 0) === num);
 };
 
-export const plausibleKey = (codec: number, tag: number, num: number): boolean => tag > 0 && tag <= T_TUPLE && ((KEY_TAGS[codec]! >>> tag) & 1) === 1 && (codec !== 3 || (num | 0) === num || tag !== T_NUMBER);
+export const plausibleKey = (codec: number, tag: number, num: number): boolean => tag > 0 && tag <= T_LAST && ((KEY_TAGS[codec]! >>> tag) & 1) === 1 && (codec !== 3 || (num | 0) === num || tag !== T_NUMBER);
 
 /**
  * Content equality of values, as compareAndSwap/compareAndDelete need it. `b` is the caller's

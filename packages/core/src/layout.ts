@@ -41,7 +41,7 @@ export const CACHE_LINE_BYTES = 64;
 /** "SHMP" little-endian: the first word of every shardmap buffer. */
 export const MAGIC = 0x504d4853;
 /** Bumped whenever anything in this file changes meaning; `attach` refuses other versions. */
-export const LAYOUT_VERSION = 6;
+export const LAYOUT_VERSION = 7;
 
 // --- map header (Int32 word indexes from byte 0) -------------------------------------------
 // Words 0..H_CHECKSUM are written once by `create` before the buffer is shared, then only read

@@ -2,15 +2,17 @@
  * Reading and writing one slot's key and value payloads, and the blobs behind them.
  *
  * A payload is two words at SLOT_KEY or SLOT_VALUE: an inline float64 for numbers, nothing for
- * undefined/null/booleans (the tag says it all), otherwise a blob offset and a length (UTF-16 code
- * units for text tags, bytes otherwise). Blobs are heap blocks owned by the slot's shard.
+ * undefined/null/booleans (the tag says it all), otherwise a blob offset and a length (code units
+ * for strings, bigints and JSON, bytes otherwise). A string's units are one byte each when all fit
+ * (T_LATIN1: writers store a string that way exactly when it can be), UTF-16 otherwise. Blobs are
+ * heap blocks owned by the slot's shard.
  *
  * Reads may run optimistically (no lock): they only copy (numbers, a string built from code units,
  * a fresh Uint8Array copy) and bounds-check every offset; decoding that could throw (BigInt, JSON,
  * CBOR) happens in finishValue after the caller validated the sequence.
  */
 import { PAYLOAD_BLOB, PAYLOAD_LENGTH, SLOT_KEY, SLOT_TAGS, SLOT_VALUE, slotF64, slotWord } from './layout.js';
-import { T_BIGINT, T_BYTES, T_NUMBER, T_STRING, T_TUPLE, decodeTuple, hasBlob, inlineValue, isTextTag, plausibleKey, type EncodedValue, type ProbeKey } from './codecs.js';
+import { T_BIGINT, T_BYTES, T_LATIN1, T_NUMBER, T_STRING, T_TUPLE, decodeTuple, hasBlob, inlineValue, isTextTag, plausibleKey, type EncodedValue, type ProbeKey } from './codecs.js';
 import type { Heap, Views } from './memory.js';
 import { corruptError } from './errors.js';
 
@@ -41,6 +43,21 @@ const readText = (v: Views, blob: number, length: number): string => {
   return s;
 };
 
+const readLatin1 = (v: Views, blob: number, length: number): string => {
+  const u8 = v.u8;
+  if (length <= 16) {
+    let s = '';
+    for (let i = 0; i < length; i++) s += String.fromCharCode(u8[blob + i]!);
+    return s;
+  }
+  let s = '';
+  for (let i = 0; i < length; i += CHARS_PER_APPLY) {
+    const end = Math.min(length, i + CHARS_PER_APPLY);
+    s += String.fromCharCode.apply(null, u8.subarray(blob + i, blob + end) as unknown as number[]);
+  }
+  return s;
+};
+
 /** Largest blob length believed: a torn length beyond this is rejected before any allocation. */
 const MAX_BLOB_LENGTH = 2 ** 30;
 
@@ -56,6 +73,12 @@ export const readPayload = (v: Views, at: number, field: number, tag: number, ou
   const blob = v.i32[word + PAYLOAD_BLOB]!;
   const length = v.i32[word + PAYLOAD_LENGTH]!;
   if (length < 0 || length > MAX_BLOB_LENGTH) return false;
+  if (tag === T_LATIN1) {
+    if (length === 0) return (out.str = ''), true;
+    if (blob <= 0 || !v.covers(blob + length)) return false;
+    out.str = readLatin1(v, blob, length);
+    return true;
+  }
   if (isTextTag(tag)) {
     if (length === 0) return (out.str = ''), true;
     if (blob <= 0 || (blob & 1) !== 0 || !v.covers(blob + 2 * length)) return false;
@@ -90,6 +113,7 @@ export const readKeyLocked = (v: Views, at: number, scratch: RawValue, codec: nu
     case T_NUMBER:
       return scratch.num;
     case T_STRING:
+    case T_LATIN1:
       return scratch.str;
     case T_BIGINT:
       try {
@@ -111,7 +135,7 @@ const blobBytes = (tag: number, length: number): number => isTextTag(tag) ? 2 * 
 /** Bytes of the blob a payload would need (0: inline). */
 const payloadLength = (tag: number, str: string, bytes: Uint8Array): number => {
   if (!hasBlob(tag)) return 0;
-  return isTextTag(tag) ? str.length : bytes.length;
+  return isTextTag(tag) || tag === T_LATIN1 ? str.length : bytes.length;
 };
 
 /** Allocates blocks for the mutation in flight, logging them (shard.ts, invariant 4). */
@@ -128,7 +152,10 @@ export const writeBlob = (v: Views, allocator: BlobAllocator, shard: number, tag
   if (length === 0) return 0;
   const blob = allocator.allocLocked(shard, blobBytes(tag, length));
   if (blob === 0) return -1;
-  if (isTextTag(tag)) {
+  if (tag === T_LATIN1) {
+    const u8 = v.u8;
+    for (let i = 0; i < length; i++) u8[blob + i] = str.charCodeAt(i);
+  } else if (isTextTag(tag)) {
     const u16 = v.u16;
     const base = blob >> 1;
     for (let i = 0; i < length; i++) u16[base + i] = str.charCodeAt(i);

@@ -7,7 +7,7 @@
  * crash test stops a writer at.
  */
 import { SLOT_HASH, slotWord } from './layout.js';
-import { type EncodedValue, type ProbeKey, hasBlob } from './codecs.js';
+import { type EncodedValue, type ProbeKey, hasBlob, narrowTag } from './codecs.js';
 import { corruptError, fullError } from './errors.js';
 import type { Shards } from './shard.js';
 import { commitInsertLocked, insertSlotLocked } from './shard-table.js';
@@ -51,6 +51,7 @@ export function insertEntryLocked(shards: Shards, s: number, probe: ProbeKey, va
   try {
     const slot = insertSlotLocked(shards, s, probe.hash);
     if (slot === TORN) throw corruptError('table', `shard ${s} has no free slot below its load limit`);
+    probe.tag = narrowTag(probe.tag, probe.str); // stored one byte a unit when it can be (slots.ts)
     const keyBlob = slot < 0 ? -1 : writeBlob(views, shards, s, probe.tag, probe.str, probe.bytes);
     const valueBlob = keyBlob < 0 ? -1 : writeBlob(views, shards, s, value.tag, value.str, value.bytes);
     if (valueBlob < 0) throw fullError(probe.str.length * 2 + probe.bytes.length + value.str.length * 2 + value.bytes.length, maxBytes);

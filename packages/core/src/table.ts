@@ -16,7 +16,7 @@
  */
 import { DELETED, EMPTY, lowestByte, matchEmpty, matchEmptyOrDeleted, matchTag, tagOf, withoutLowest } from './control.js';
 import { GROUP_WIDTH, SLOT_HASH, SLOT_NODE_SHIFT, SLOT_KEY, SLOT_TAGS, SLOT_WORDS, TABLE_HEADER_BYTES, TBL_CAPACITY, ctrlGroupWord, ctrlStart, slotF64, slotOffset, slotWord, tableBytes, tableWord } from './layout.js';
-import { T_BYTES, T_NUMBER, T_STRING, T_TUPLE, isTextTag, type ProbeKey } from './codecs.js';
+import { T_BYTES, T_LATIN1, T_NUMBER, T_STRING, T_TUPLE, isTextTag, type ProbeKey } from './codecs.js';
 import type { Views } from './memory.js';
 
 export const NOT_FOUND = -1;
@@ -63,7 +63,7 @@ export const initTable = (v: Views, table: number, capacity: number): void => {
  */
 export const findSlot = (v: Views, table: number, capacity: number, probe: ProbeKey, position: number): number => {
   if (probe.tag === T_NUMBER) return findNumber(v, table, capacity, probe.hash, position, probe.num);
-  if (probe.tag === T_STRING) return findString(v, table, capacity, probe.hash, position, probe.str);
+  if (probe.tag === T_STRING || probe.tag === T_LATIN1) return findString(v, table, capacity, probe.hash, position, probe.str);
   return findGeneric(v, table, capacity, probe, position);
 };
 
@@ -122,14 +122,19 @@ const findString = (v: Views, table: number, capacity: number, hash: number, pos
     for (let m = matchTag(word, tag); m !== 0; m = withoutLowest(m)) {
       const slot = (g << 2) + lowestByte(m);
       const at = slotOffset(table, capacity, slot);
-      if (i32[slotWord(at, SLOT_HASH)] !== hash || (i32[slotWord(at, SLOT_TAGS)]! & 0xff) !== T_STRING || i32[slotWord(at, SLOT_KEY + 1)] !== length) continue;
+      if (i32[slotWord(at, SLOT_HASH)] !== hash || i32[slotWord(at, SLOT_KEY + 1)] !== length) continue;
+      const stored = i32[slotWord(at, SLOT_TAGS)]! & 0xff;
+      if (stored !== T_LATIN1 && stored !== T_STRING) continue;
       if (length === 0) return slot;
+      // One loop for both forms (two would not fit the JIT's inlining limit); a probe unit above
+      // 255 never equals a byte.
+      const wide = stored === T_STRING;
       const blob = i32[slotWord(at, SLOT_KEY)]!;
-      if (blob <= 0 || (blob & 1) !== 0 || !v.covers(blob + 2 * length)) return TORN;
-      const u16 = v.u16;
-      const base = blob >> 1;
+      if (blob <= 0 || (wide && (blob & 1) !== 0) || !v.covers(blob + (wide ? 2 * length : length))) return TORN;
+      const units = wide ? v.u16 : v.u8;
+      const base = wide ? blob >> 1 : blob;
       let i = 0;
-      while (i < length && u16[base + i] === str.charCodeAt(i)) i++;
+      while (i < length && units[base + i] === str.charCodeAt(i)) i++;
       if (i === length) return slot;
     }
     if (matchEmpty(word) !== 0) return NOT_FOUND;
@@ -172,7 +177,7 @@ const keyEquals = (v: Views, at: number, probe: ProbeKey): number => {
   if (tag < T_NUMBER) return 1; // undefined, null, booleans: the tag is the whole key
   const blob = v.i32[slotWord(at, SLOT_KEY)]!;
   const length = v.i32[slotWord(at, SLOT_KEY + 1)]!;
-  if (isTextTag(tag)) {
+  if (isTextTag(tag)) { // bigints (strings, in either form, take findString)
     const s = probe.str;
     if (length !== s.length) return 0;
     if (length === 0) return 1;

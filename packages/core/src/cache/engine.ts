@@ -45,7 +45,7 @@ import {
   slotOffset,
   slotWord,
 } from '../layout.js';
-import { type EncodedValue, type ProbeKey, hasBlob, isTextTag } from '../codecs.js';
+import { type EncodedValue, type ProbeKey, T_LATIN1, hasBlob, isTextTag, narrowTag } from '../codecs.js';
 import { corruptError, disposedError, fullError } from '../errors.js';
 import type { Views } from '../memory.js';
 import { type Shards } from '../shard.js';
@@ -239,6 +239,7 @@ export class CacheEngine extends CacheReads {
     try {
       const slot = insertSlotLocked(shards, s, probe.hash);
       if (slot === TORN) throw corruptError('table', `shard ${s} has no free slot below its load limit`);
+      probe.tag = narrowTag(probe.tag, probe.str); // stored one byte a unit when it can be (slots.ts)
       const keyBlob = slot < 0 ? -1 : writeBlob(views, shards, s, probe.tag, probe.str, probe.bytes);
       const valueBlob = keyBlob < 0 ? -1 : writeBlob(views, shards, s, value.tag, value.str, value.bytes);
       if (valueBlob < 0) {
@@ -370,7 +371,7 @@ function valueBlobBytes(tag: number, length: number): number {
 
 function blobBytesOf(tag: number, str: string, bytes: Uint8Array): number {
   if (!hasBlob(tag)) return 0;
-  const length = isTextTag(tag) ? str.length : bytes.length;
+  const length = isTextTag(tag) || tag === T_LATIN1 ? str.length : bytes.length;
   return valueBlobBytes(tag, length);
 }
 

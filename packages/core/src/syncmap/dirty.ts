@@ -6,7 +6,7 @@
  * update()/add()'s sealed read-modify-write, which takes the lock itself, is rmw.ts's.
  */
 import { AMENDED_BIT, CELL_BYTES, MIN_CAPACITY, RECORD_BYTES, SLOT_CELL, SLOT_HASH, SLOT_WORDS, cellAt, cellWord, ctrlStart, slotIndex, slotOffset, slotWord, tableBytes } from '../layout.js';
-import type { EncodedValue, ProbeKey } from '../codecs.js';
+import { narrowTag, type EncodedValue, type ProbeKey } from '../codecs.js';
 import { corruptError, fullError } from '../errors.js';
 import type { Views } from '../memory.js';
 import type { Shards } from '../shard.js';
@@ -163,6 +163,7 @@ export class DirtyTables {
       const cell = shards.allocLocked(s, CELL_BYTES);
       if (cell === 0) throw fullError(CELL_BYTES, this.#c.maxBytes);
       const st = this.#cells.newState(s, value, true);
+      probe.tag = narrowTag(probe.tag, probe.str); // stored one byte a unit when it can be (slots.ts)
       const keyBlob = writeBlob(this.#views, shards, s, probe.tag, probe.str, probe.bytes);
       if (keyBlob < 0) throw fullError(probe.str.length * 2 + probe.bytes.length, this.#c.maxBytes);
       this.#views.i32[cellWord(cell)] = st;

@@ -21,12 +21,12 @@ describe('a replacing set that needs room', () => {
     const budget = budgetOf(cache);
     const windowMax = policy.windowMax;
     // Key 0 first, then a full window: the window's overflow moves key 0, alone, to probation.
-    const filler = 'c'.repeat(Math.floor(budget / 2 / windowMax / 2));
+    const filler = '\u0107'.repeat(Math.floor(budget / 2 / windowMax / 2));
     for (let key = 0; key <= windowMax; key++) cache.set(key, key === 0 ? 'a' : filler);
     expect(policy.after(policy.first(PROBATION))).toBe(-1);
     expect(policy.first(WINDOW)).toBeGreaterThanOrEqual(0);
     // A value that fits the budget alone, but not beside the window's entries.
-    const big = 'b'.repeat(Math.floor((budget * 0.6) / 2));
+    const big = '\u0108'.repeat(Math.floor((budget * 0.6) / 2));
     cache.set(0, big);
     expect(cache.get(0)).toBe(big);
     expect(cache.stats().evictions).toBeGreaterThan(0);
@@ -36,7 +36,7 @@ describe('a replacing set that needs room', () => {
   it('evicts other entries, not the one replaced, when the heap itself is full', async () => {
     const seed = 3;
     const cache = ShardedCache.create<number, string>({ maxBytes: 2 ** 20, shards: 1, seed });
-    for (let key = 1; key <= 20; key++) cache.set(key, 'c'.repeat(5000));
+    for (let key = 1; key <= 20; key++) cache.set(key, '\u0107'.repeat(5000)); // wide strings: 10 KB blobs
     cache.set(0, 'a');
     // Fill the heap outside the entries' budget: one long error record in each of the 32 lanes.
     const lanes = new Set<number>();
@@ -48,8 +48,8 @@ describe('a replacing set that needs room', () => {
       await expect(cache.fetch(key, () => Promise.reject(new Error('e'.repeat(16_000))))).rejects.toThrow();
     }
     expect(cache.stats().bytesFree).toBeLessThan(20_000); // no room for a 10 KB blob
-    cache.set(0, 'b'.repeat(5000)); // threw ERR_SHARDMAP_FULL with 20 entries to evict
-    expect(cache.get(0)).toBe('b'.repeat(5000));
+    cache.set(0, '\u0108'.repeat(5000)); // threw ERR_SHARDMAP_FULL with 20 entries to evict
+    expect(cache.get(0)).toBe('\u0108'.repeat(5000));
     expect(cache.stats().evictions).toBeGreaterThan(0);
   });
 });
