@@ -23,7 +23,7 @@ import {
   slotOffset,
   slotWord,
 } from '../layout.js';
-import { type ProbeKey, T_NUMBER, finishValue } from '../codecs.js';
+import { type ProbeKey, T_NUMBER, finishValue, plausibleValue } from '../codecs.js';
 import { corruptError } from '../errors.js';
 import type { Views } from '../memory.js';
 import { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqValidate, tableOf, type Shards } from '../shard.js';
@@ -231,9 +231,11 @@ export abstract class CacheReads {
     }
   }
 
-  /** The value lookup() copied, decoded. */
+  /** The value lookup() copied, decoded; a tag this codec cannot have stored is corruption (as striped.ts's). */
   finishRaw(): unknown {
     const raw = this.raw;
+    if (raw.tag === T_NUMBER && this.anyNumber) return raw.num; // 'any' and 'number' hold every number
+    if (!plausibleValue(this.c.valueCodec, raw.tag, raw.num)) throw corruptError('cache', `a stored value has tag ${raw.tag}, impossible for this codec`);
     return finishValue(raw.tag, raw.num, raw.str, raw.bytes);
   }
 

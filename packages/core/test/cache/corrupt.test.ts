@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ShardedCache } from '../../src/cache/cache.js';
 import { C_BYTES_BUDGET, C_MAXIMUM, S_CACHE_REGION, cachePolicyBase, cacheWord, shardWord } from '../../src/layout.js';
 import { PROTECTED } from '../../src/cache/policy.js';
+import { T_BYTES, T_LATIN1, T_NULL, T_NUMBER } from '../../src/codecs.js';
 
 const i32Of = (cache: ShardedCache): Int32Array => new Int32Array(cache.handle.buffer);
 const regionOf = (cache: ShardedCache, s: number): number => i32Of(cache)[shardWord(s, S_CACHE_REGION)]!;
@@ -74,4 +75,25 @@ describe("a scribbled policy's size", () => {
     expect(codeOf(() => cache.set(1, 'w'))).toBe('ERR_SHARDMAP_CORRUPT');
     expect(codeOf(() => cache.delete(2))).toBe('ERR_SHARDMAP_CORRUPT');
   });
+});
+
+describe('a scribbled value tag', () => {
+  // Flip 7021 of the fresh-clone byte-flip run (cache-entries, values 'string'): a value tag with
+  // bit 2 flipped (T_LATIN1 12 -> T_BYTES 8; T_STRING 6 -> T_NULL 2) made get and entries() yield
+  // an object from a cache of strings. A tag its codec cannot have stored is corruption.
+  for (const [name, flipped] of [['bytes', T_BYTES], ['null', T_NULL]] as const) {
+    it(`a string cache's value tagged ${name}: get and entries() throw ERR_SHARDMAP_CORRUPT`, () => {
+      const cache = ShardedCache.create<number, string>({ maxEntries: 8, shards: 1, keys: 'number', values: 'string', seed: 7 });
+      cache.set(1, 'abc');
+      const i32 = i32Of(cache);
+      const stored = T_NUMBER | (T_LATIN1 << 8);
+      const at: number[] = [];
+      for (let w = 0; w < i32.length; w++) if ((i32[w]! & 0xffff) === stored) at.push(w);
+      expect(at.length, 'the one slot tags word').toBe(1);
+      expect(cache.get(1)).toBe('abc');
+      i32[at[0]!] = (i32[at[0]!]! & ~0xff00) | (flipped << 8);
+      expect(codeOf(() => cache.get(1))).toBe('ERR_SHARDMAP_CORRUPT');
+      expect(codeOf(() => [...cache.entries()])).toBe('ERR_SHARDMAP_CORRUPT');
+    });
+  }
 });
