@@ -27,33 +27,17 @@ export class RawValue {
 /** Longest string built by one String.fromCharCode.apply (argument-count limits). */
 const CHARS_PER_APPLY = 8192;
 
-const readText = (v: Views, blob: number, length: number): string => {
-  const u16 = v.u16;
-  const base = blob >> 1;
+/** The string of `length` code units from `units[base]` on: a UTF-16 blob (u16) or a one-byte one (u8). */
+const readUnits = (units: Uint16Array | Uint8Array, base: number, length: number): string => {
   if (length <= 16) {
     let s = '';
-    for (let i = 0; i < length; i++) s += String.fromCharCode(u16[base + i]!);
+    for (let i = 0; i < length; i++) s += String.fromCharCode(units[base + i]!);
     return s;
   }
   let s = '';
   for (let i = 0; i < length; i += CHARS_PER_APPLY) {
     const end = Math.min(length, i + CHARS_PER_APPLY);
-    s += String.fromCharCode.apply(null, u16.subarray(base + i, base + end) as unknown as number[]);
-  }
-  return s;
-};
-
-const readLatin1 = (v: Views, blob: number, length: number): string => {
-  const u8 = v.u8;
-  if (length <= 16) {
-    let s = '';
-    for (let i = 0; i < length; i++) s += String.fromCharCode(u8[blob + i]!);
-    return s;
-  }
-  let s = '';
-  for (let i = 0; i < length; i += CHARS_PER_APPLY) {
-    const end = Math.min(length, i + CHARS_PER_APPLY);
-    s += String.fromCharCode.apply(null, u8.subarray(blob + i, blob + end) as unknown as number[]);
+    s += String.fromCharCode.apply(null, units.subarray(base + i, base + end) as unknown as number[]);
   }
   return s;
 };
@@ -76,13 +60,13 @@ export const readPayload = (v: Views, at: number, field: number, tag: number, ou
   if (tag === T_LATIN1) {
     if (length === 0) return (out.str = ''), true;
     if (blob <= 0 || !v.covers(blob + length)) return false;
-    out.str = readLatin1(v, blob, length);
+    out.str = readUnits(v.u8, blob, length);
     return true;
   }
   if (isTextTag(tag)) {
     if (length === 0) return (out.str = ''), true;
     if (blob <= 0 || (blob & 1) !== 0 || !v.covers(blob + 2 * length)) return false;
-    out.str = readText(v, blob, length);
+    out.str = readUnits(v.u16, blob >> 1, length);
     return true;
   }
   if (length === 0) return (out.bytes = new Uint8Array(0)), true;
@@ -133,7 +117,7 @@ export const readKeyLocked = (v: Views, at: number, scratch: RawValue, codec: nu
 const blobBytes = (tag: number, length: number): number => isTextTag(tag) ? 2 * length : length;
 
 /** Bytes of the blob a payload would need (0: inline). */
-const payloadLength = (tag: number, str: string, bytes: Uint8Array): number => {
+export const payloadLength = (tag: number, str: string, bytes: Uint8Array): number => {
   if (!hasBlob(tag)) return 0;
   return isTextTag(tag) || tag === T_LATIN1 ? str.length : bytes.length;
 };

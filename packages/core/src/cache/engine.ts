@@ -45,12 +45,12 @@ import {
   slotOffset,
   slotWord,
 } from '../layout.js';
-import { type EncodedValue, type ProbeKey, T_LATIN1, hasBlob, isTextTag, narrowTag } from '../codecs.js';
+import { type EncodedValue, type ProbeKey, hasBlob, isTextTag, narrowTag } from '../codecs.js';
 import { corruptError, disposedError, fullError } from '../errors.js';
 import type { Views } from '../memory.js';
 import { type Shards } from '../shard.js';
 import { clearLocked, commitInsertLocked, insertSlotLocked, removeLocked } from '../shard-table.js';
-import { freePayloadBlob, storeKey, storeValue, valuePayloadAt, writeBlob } from '../slots.js';
+import { freePayloadBlob, payloadLength, storeKey, storeValue, valuePayloadAt, writeBlob } from '../slots.js';
 import { TORN, findNodeSlot, isFull } from '../table.js';
 import { EvictionPolicy, FREE, PROBATION, PROTECTED, WINDOW } from './policy.js';
 import { killPoint } from '../kill-points.js';
@@ -165,6 +165,7 @@ export class CacheEngine extends CacheReads {
   }
 
   private insertLocked(s: number, probe: ProbeKey, value: EncodedValue, expiry: number): void {
+    probe.tag = narrowTag(probe.tag, probe.str); // stored one byte a unit when it can be (slots.ts): room for that
     const need = ENTRY_OVERHEAD + blobBytesOf(probe.tag, probe.str, probe.bytes) + blobBytesOf(value.tag, value.str, value.bytes);
     this.makeRoomLocked(s, need, -1);
     for (;;) {
@@ -239,7 +240,6 @@ export class CacheEngine extends CacheReads {
     try {
       const slot = insertSlotLocked(shards, s, probe.hash);
       if (slot === TORN) throw corruptError('table', `shard ${s} has no free slot below its load limit`);
-      probe.tag = narrowTag(probe.tag, probe.str); // stored one byte a unit when it can be (slots.ts)
       const keyBlob = slot < 0 ? -1 : writeBlob(views, shards, s, probe.tag, probe.str, probe.bytes);
       const valueBlob = keyBlob < 0 ? -1 : writeBlob(views, shards, s, value.tag, value.str, value.bytes);
       if (valueBlob < 0) {
@@ -371,8 +371,7 @@ function valueBlobBytes(tag: number, length: number): number {
 
 function blobBytesOf(tag: number, str: string, bytes: Uint8Array): number {
   if (!hasBlob(tag)) return 0;
-  const length = isTextTag(tag) || tag === T_LATIN1 ? str.length : bytes.length;
-  return valueBlobBytes(tag, length);
+  return valueBlobBytes(tag, payloadLength(tag, str, bytes));
 }
 
 /** What an entry is charged against the shard's byte budget. */
