@@ -189,8 +189,11 @@ function readBufferUnguarded(handle: unknown): BufferConfig {
   if (shardCount < 1 || (shardCount & (shardCount - 1)) !== 0 || i32[H_KEY_CODEC]! >= KEY_CODECS.length || i32[H_VALUE_CODEC]! >= VALUE_CODECS.length) {
     throw badBufferError('the header describes an impossible map');
   }
-  const published = Atomics.load(i32, H_PUBLISHED_LENGTH);
+  // High water first: a grower publishes the length before it raises the high water (memory.ts,
+  // invariant 2), so a mark read before the length can never be above it, even while another
+  // thread grows the buffer between the two loads. Read the other way round, it can.
   const highWater = Atomics.load(i32, H_HIGH_WATER);
+  const published = Atomics.load(i32, H_PUBLISHED_LENGTH);
   if (buffer.maxByteLength !== maxBytes) throw badBufferError('the buffer does not have the ceiling its header records');
   if (published > buffer.byteLength || highWater > published || highWater < arenaStart(shardCount)) {
     throw badBufferError(`lengths are impossible (published ${published}, used ${highWater}, buffer ${buffer.byteLength}): a truncated copy?`);

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ShardedMap } from '@shardmap/core';
+import { GROW_STEP_BYTES, H_HIGH_WATER, H_PUBLISHED_LENGTH } from '../src/layout.js';
 import { expectCode, expectUnchangedAndUsable, state } from './helpers/assert.js';
 
 function findSab(h: unknown, path: string[] = []): string[] | null {
@@ -94,5 +95,38 @@ describe('attach', () => {
     }
     // The original is still attachable after all that.
     expect(ShardedMap.attach<any, any>(map.handle).get(199)).toBe('v199');
+  });
+
+  it('attaches while another thread grows the buffer between its reads of the two lengths', () => {
+    // A grower grows the buffer, publishes the new length, then raises the high water
+    // (memory.ts). Here that whole step is staged inside attach's first load of either word, the
+    // narrowest window a real grower can hit; CI once hit it in the kill campaign.
+    const { map, sab } = setup();
+    const before = state(map);
+    const load = Atomics.load;
+    let staged = false;
+    (Atomics as { load: typeof Atomics.load }).load = ((array: Int32Array, index: number) => {
+      const value = load(array as never, index) as number;
+      if (!staged && array.buffer === sab && (index === H_HIGH_WATER || index === H_PUBLISHED_LENGTH)) {
+        staged = true;
+        const words = new Int32Array(sab, 0, 64);
+        const published = load(words, H_PUBLISHED_LENGTH);
+        const grown = published + GROW_STEP_BYTES;
+        sab.grow(grown);
+        Atomics.store(words, H_PUBLISHED_LENGTH, grown);
+        Atomics.store(words, H_HIGH_WATER, published + 8); // a block handed out past the old length
+      }
+      return value;
+    }) as typeof Atomics.load;
+    let other: ShardedMap<any, any>;
+    try {
+      other = ShardedMap.attach<any, any>(map.handle);
+    } finally {
+      (Atomics as { load: typeof Atomics.load }).load = load;
+    }
+    expect(staged).toBe(true);
+    expect(state(other)).toEqual(before);
+    other.set('after', 1);
+    expect(map.get('after')).toBe(1);
   });
 });
