@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import * as L from '../packages/core/dist/layout.js';
 
 function alive(cache: ShardedCache<unknown, unknown>): number {
-  const i32 = new Int32Array(cache.handle.buffer as SharedArrayBuffer);
+  const i32 = new Int32Array(cache.handle.memory.buffer as SharedArrayBuffer);
   const shards = cache.stats().shards;
   let n = 0;
   for (let id = 1; id <= L.OWNER_SLOTS; id++) if (Atomics.load(i32, L.ownerWord(shards, id, L.OWNER_STATE)) === L.OWNER_ALIVE) n++;

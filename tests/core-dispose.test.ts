@@ -12,7 +12,7 @@ import { createTestMap, TEST_MODE } from './helpers/modes.js';
 
 /** The owner registry's words of `map`'s buffer (layout.ts owns the offsets). */
 function registry(map: ShardedMap<unknown, unknown>) {
-  const i32 = new Int32Array(map.handle.buffer as SharedArrayBuffer);
+  const i32 = new Int32Array(map.handle.memory.buffer as SharedArrayBuffer);
   const shards = map.stats().shards;
   const word = (id: number, field: number): number => Atomics.load(i32, L.ownerWord(shards, id, field));
   const ids = Array.from({ length: L.OWNER_SLOTS }, (_, i) => i + 1);
@@ -141,7 +141,7 @@ describe(`the owner registry (${TEST_MODE})`, () => {
   // fresh id must therefore be claimed by CAS too, or two instances would share one owner id.
   it('never takes a fresh id whose entry another instance has claimed meanwhile', () => {
     const map = createTestMap<number, number>({ keys: 'number', values: 'number' });
-    const i32 = new Int32Array(map.handle.buffer as SharedArrayBuffer);
+    const i32 = new Int32Array(map.handle.memory.buffer as SharedArrayBuffer);
     const shards = map.stats().shards;
     const next = Atomics.load(i32, L.H_NEXT_OWNER_ID) + 1; // the fresh id the next attach is handed
     Atomics.store(i32, L.ownerWord(shards, next, L.OWNER_STATE), L.OWNER_ALIVE); // claimed by a scan

@@ -159,10 +159,10 @@ describe.each(MODES)("kill test, mode '%s': a worker terminated mid-workload, th
           // Diagnose: where everyone is, the locks, and whether a second recoverThread helps.
           const stuck = survivors.map((t, j) => (dones[j] === null ? threads.indexOf(t) : -1)).filter((s) => s >= 0);
           const at = [...words];
-          const dump = await lockDump(map.handle.buffer, 4);
+          const dump = await lockDump(map.handle.memory.buffer, 4);
           const again = JSON.stringify(ShardedMap.recoverThread(map.handle, threads[victim]!.token));
           const late = await Promise.all(stuck.map((s) => threads[s]!.next(5000)));
-          const dumpLater = await lockDump(map.handle.buffer, 4); // moved since? then a livelock
+          const dumpLater = await lockDump(map.handle.memory.buffer, 4); // moved since? then a livelock
           report.push(
             `round ${round}: DEADLOCK — survivors ${stuck.join(',')} not done ${SURVIVOR_TIMEOUT_MS} ms after the kill; ` +
               `victim slot ${victim} killed after op ${lastAtKill} (in flight: ${opAfter(seed, round, victim, at[victim]!)}), recoverThread → ${recovered}; ` +

@@ -12,7 +12,7 @@ export const workerFunctions = {
   /** Whether this worker got SharedArrayBuffer too: it needs the headers on its own script. */
   crossOriginIsolated: (): boolean => globalThis.crossOriginIsolated,
   /** The shared buffer's committed size as this worker sees it: growth by any thread shows here. */
-  bufferByteLength: (map: ShardedMap): number => map.handle.buffer.byteLength,
+  bufferByteLength: (map: ShardedMap): number => map.handle.memory.buffer.byteLength,
 };
 
 export type WorkerFunctions = typeof workerFunctions;

@@ -1,6 +1,11 @@
 /**
  * Creating and validating shardmap buffers: option parsing, the header, the checksum that lets
  * `attach` tell a live shardmap buffer from anything else.
+ *
+ * The buffer is a shared SharedMemory: its `buffer` is a SharedArrayBuffer of the memory's
+ * current length, and `grow()` lengthens the memory for every thread (each re-reads
+ * `memory.buffer` to index the new bytes: memory.ts, Views). It grows in 64 KiB pages, so
+ * `maxBytes` is rounded down to a page.
  */
 import {
   DEFAULT_MAX_BYTES,
@@ -30,6 +35,8 @@ import { KEY_CODECS, VALUE_CODECS } from './codecs.js';
 import { badBufferError, noSharedMemoryError, optionError } from './errors.js';
 import type { KeyCodecName, ValueCodecName } from './types.js';
 import { finalize, hashInt32, randomSeed } from './hash.js';
+import { isCompiledModule, isMemory, newSharedMemory, type CompiledModule, type SharedMemory } from './wasm-api.js';
+import { bufferHolding } from './memory.js';
 
 export const MODES = ['striped', 'syncmap'] as const;
 export type ModeName = (typeof MODES)[number];
@@ -50,14 +57,19 @@ export interface ShardedMapOptions {
 /** The plain, structured-cloneable object that carries a map to other threads. */
 export interface ShardedMapHandle<K = unknown, V = unknown> {
   readonly kind: 'shardmap';
-  readonly buffer: SharedArrayBuffer;
+  /** The map's shared memory; `memory.buffer` is a SharedArrayBuffer of its current length. */
+  readonly memory: SharedMemory;
+  /** The compiled WebAssembly.Module of the hot paths, so an attaching thread need not compile it. */
+  readonly module: CompiledModule;
   /** Types only (never present at run time): the key and value types `attach` gives back. */
   readonly __types?: () => [K, V];
 }
 
 /** Everything a map instance needs from the header, read once at create/attach. */
 export interface BufferConfig {
-  sab: SharedArrayBuffer;
+  memory: SharedMemory;
+  /** The hot paths' module a handle brought, if any (wasm/hot.ts). */
+  module?: CompiledModule;
   shardCount: number;
   keyCodec: number;
   valueCodec: number;
@@ -120,7 +132,7 @@ function parseOptionsUnguarded(options: ShardedMapOptions | undefined, hashMask:
   const seed = o.seed ?? randomSeed();
   if (typeof seed !== 'number' || !Number.isFinite(seed)) throw optionError('seed', 'must be a finite number');
   return {
-    sab: undefined as unknown as SharedArrayBuffer,
+    memory: undefined as unknown as SharedMemory,
     shardCount,
     capacity,
     keyCodec: pick('keys', o.keys, KEY_CODECS, 'any'),
@@ -128,20 +140,21 @@ function parseOptionsUnguarded(options: ShardedMapOptions | undefined, hashMask:
     mode: pick('mode', o.mode, MODES, 'striped'),
     seed: seed | 0,
     hashMask: hashMask | 0,
-    maxBytes: maxBytes - (maxBytes % 8),
+    maxBytes: maxBytes - (maxBytes % GROW_STEP_BYTES),
   };
 }
 
-/** A new growable buffer with its header written; tables are added by the caller. */
-export function allocateBuffer(config: BufferConfig, firstTableCapacity: number): SharedArrayBuffer {
+/** A new shared memory with its header written; tables are added by the caller. */
+export function allocateBuffer(config: BufferConfig, firstTableCapacity: number): SharedMemory {
   if (typeof SharedArrayBuffer !== 'function') throw noSharedMemoryError();
   const needed = arenaStart(config.shardCount) + config.shardCount * 2 * tableBytes(firstTableCapacity) + GROW_STEP_BYTES;
   if (arenaStart(config.shardCount) + config.shardCount * 2 * tableBytes(8) > config.maxBytes) {
     throw optionError('maxBytes', `${config.maxBytes} cannot hold ${config.shardCount} shards`);
   }
   const initial = Math.min(config.maxBytes, Math.ceil(needed / GROW_STEP_BYTES) * GROW_STEP_BYTES);
-  const sab = new SharedArrayBuffer(initial, { maxByteLength: config.maxBytes });
-  const i32 = new Int32Array(sab, 0, HEADER_BYTES >> 2);
+  const memory = newSharedMemory(initial / GROW_STEP_BYTES, config.maxBytes / GROW_STEP_BYTES);
+  if (memory === undefined) throw noSharedMemoryError();
+  const i32 = new Int32Array(memory.buffer, 0, HEADER_BYTES >> 2);
   i32[H_MAGIC] = MAGIC;
   i32[H_LAYOUT_VERSION] = LAYOUT_VERSION;
   i32[H_SHARD_COUNT] = config.shardCount;
@@ -155,7 +168,7 @@ export function allocateBuffer(config: BufferConfig, firstTableCapacity: number)
   i32[H_HIGH_WATER] = arenaStart(config.shardCount);
   i32[H_PUBLISHED_LENGTH] = initial;
   i32[H_SYNC_EPOCH] = 1; // 0 in an owner's epoch word means "not pinned" (syncmap/epoch.ts)
-  return sab;
+  return memory;
 }
 
 /** Reads and validates the header of a buffer handed to attach(). Anything odd is BAD_BUFFER. */
@@ -169,16 +182,18 @@ export function readBuffer(handle: unknown): BufferConfig {
 }
 
 function readBufferUnguarded(handle: unknown): BufferConfig {
-  const buffer = handle instanceof SharedArrayBuffer ? handle : (handle as { buffer?: unknown } | null)?.buffer;
-  if (handle === null || (typeof handle !== 'object' && !(handle instanceof SharedArrayBuffer))) {
+  if (handle === null || typeof handle !== 'object') {
     throw badBufferError(`expected a handle object, got ${handle === null ? 'null' : typeof handle}`);
   }
-  if (!(buffer instanceof SharedArrayBuffer)) {
+  if (handle instanceof SharedArrayBuffer) throw badBufferError('got a SharedArrayBuffer where a handle was expected: pass map.handle');
+  const memory = (handle as { memory?: unknown }).memory;
+  if (!isMemory(memory)) {
     const inner = (handle as { handle?: { kind?: unknown } }).handle;
     if (inner !== null && typeof inner === 'object' && inner.kind === 'shardmap') throw badBufferError('got a ShardedMap where its handle was expected: pass map.handle');
-    throw badBufferError('the handle holds no SharedArrayBuffer (a copy or a plain ArrayBuffer?)');
+    throw badBufferError('the handle holds no shared SharedMemory (a copy, or a handle of another version?)');
   }
-  if (!buffer.growable) throw badBufferError('the buffer is not growable: not one created by ShardedMap.create');
+  const buffer: unknown = memory.buffer;
+  if (!(buffer instanceof SharedArrayBuffer)) throw badBufferError('the memory is not shared: not one created by ShardedMap.create');
   if (buffer.byteLength < HEADER_BYTES) throw badBufferError(`the buffer has only ${buffer.byteLength} bytes`);
   const i32 = new Int32Array(buffer, 0, HEADER_BYTES >> 2);
   if (i32[H_MAGIC] !== MAGIC) throw badBufferError('no shardmap header (magic mismatch)');
@@ -194,12 +209,16 @@ function readBufferUnguarded(handle: unknown): BufferConfig {
   // thread grows the buffer between the two loads. Read the other way round, it can.
   const highWater = Atomics.load(i32, H_HIGH_WATER);
   const published = Atomics.load(i32, H_PUBLISHED_LENGTH);
-  if (buffer.maxByteLength !== maxBytes) throw badBufferError('the buffer does not have the ceiling its header records');
-  if (published > buffer.byteLength || highWater > published || highWater < arenaStart(shardCount)) {
-    throw badBufferError(`lengths are impossible (published ${published}, used ${highWater}, buffer ${buffer.byteLength}): a truncated copy?`);
+  // The memory's length read after both loads: a grower grows before it publishes (and its
+  // growth may reach this thread a moment after the length: memory.ts, bufferHolding).
+  const committed = (bufferHolding(memory, published) ?? memory.buffer).byteLength;
+  if (published > committed || highWater > published || highWater < arenaStart(shardCount)) {
+    throw badBufferError(`lengths are impossible (published ${published}, used ${highWater}, buffer ${committed}): a truncated copy?`);
   }
+  const module = (handle as { module?: unknown }).module;
   return {
-    sab: buffer,
+    memory,
+    module: isCompiledModule(module) ? module : undefined,
     shardCount,
     keyCodec: i32[H_KEY_CODEC]!,
     valueCodec: i32[H_VALUE_CODEC]!,

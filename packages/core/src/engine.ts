@@ -48,11 +48,16 @@ export interface ShardFigures {
   capacity: number;
 }
 
+/** The longest string key getShortString takes (hot.wat's getString: eight words of two units). */
+export const SHORT_STRING = 16;
+
 export interface Engine {
   /** The mode's name, as `mode` takes it. */
   readonly name: 'striped' | 'syncmap';
   /** get() of a number key the key codec takes (-0 may come unfolded), `hash` its masked hash: the value, or undefined. */
   getNumber(num: number, hash: number): unknown;
+  /** get() of a string key of at most SHORT_STRING units, the key codec taking strings: the value, or undefined. */
+  getShortString(key: string): unknown;
   /** The value of `probe`, or ABSENT. `wantValue` false: any non-ABSENT answer (has()). */
   lookup(probe: ProbeKey, wantValue: boolean): unknown;
   /** set() of a number value to a number key (the codecs take both; -0 folded), `hash` the key's masked hash. */
@@ -107,6 +112,7 @@ export function disposedEngine(name: Engine['name']): Engine {
     name,
     extraStats: [],
     getNumber: refuse,
+    getShortString: refuse,
     lookup: refuse,
     setNumber: refuse,
     store: refuse,

@@ -58,7 +58,7 @@ const hashNonInt32 = (n: number, seed: number): number => {
 };
 
 /** The per-block key: a different word from the seed itself, so neither reveals the other. */
-const blockKey = (seed: number): number => finalize(seed ^ 0x6a09e667) | 1;
+export const blockKey = (seed: number): number => finalize(seed ^ 0x6a09e667) | 1;
 
 /** The last seed's block key: a thread almost always hashes for one map, and finalize per call is ~12 instructions. */
 let keyedSeed = 0;

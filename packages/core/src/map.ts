@@ -44,8 +44,9 @@ import { hashNumber } from './hash.js';
 import { collectStats, type ShardedMapStats } from './stats.js';
 import { allocateBuffer, parseOptions, readBuffer, type BufferConfig, type ShardedMapHandle, type ShardedMapOptions } from './buffer.js';
 import { MODE_CACHE } from './layout.js';
-import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, disposedEngine, type Engine, type RmwCompute, type UserUpdate } from './engine.js';
+import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, SHORT_STRING, disposedEngine, type Engine, type RmwCompute, type UserUpdate } from './engine.js';
 import { StripedEngine } from './striped.js';
+import { adoptHotModule, hotModule } from './wasm/hot.js';
 import { DISPOSE } from './dispose.js';
 import type { AddableValue, KeyCodecsFor, KeyOfCodec, ValueCodecsFor, ValueOfCodec } from './types.js';
 import { SyncMapEngine } from './syncmap/engine.js';
@@ -87,16 +88,20 @@ export class ShardedMap<K = unknown, V = unknown> {
   /** The key codec takes numbers ('any', 'number', 'int32': all stored as float64). */
   readonly #numberKeys: boolean;
   readonly #int32Keys: boolean;
+  /** The key codec takes strings ('any', 'string'). */
+  readonly #stringKeys: boolean;
 
   private constructor(config: BufferConfig) {
     if (config.mode === MODE_CACHE) throw badBufferError('a ShardedCache buffer: attach it with ShardedCache.attach');
     this.#config = config;
-    this.handle = Object.freeze({ kind: 'shardmap' as const, buffer: config.sab });
+    adoptHotModule(config.module);
+    this.handle = Object.freeze({ kind: 'shardmap' as const, memory: config.memory, module: hotModule() });
     this.#shards = openShards(this, config);
     this.#ownerId = this.#shards.ownerId;
     this.#anyNumber = config.valueCodec === 0 || config.valueCodec === 2;
     this.#numberKeys = config.keyCodec === 0 || config.keyCodec === 2 || config.keyCodec === 3;
     this.#int32Keys = config.keyCodec === 3;
+    this.#stringKeys = config.keyCodec === 0 || config.keyCodec === 1;
     // The one place the mode is looked at: every method below is one call into this engine.
     this.#engine =
       config.mode === 1
@@ -135,7 +140,7 @@ export class ShardedMap<K = unknown, V = unknown> {
   static _create<K, V>(options: ShardedMapOptions | undefined, hashMask: number): ShardedMap<K, V> {
     const config = parseOptions(options, hashMask);
     const capacity = initialCapacity(config.capacity, config.shardCount);
-    config.sab = allocateBuffer(config, capacity);
+    config.memory = allocateBuffer(config, capacity);
     const map = new ShardedMap<K, V>(config);
     for (let s = 0; s < config.shardCount; s++) map.#shards.initTable(s, capacity);
     return map;
@@ -158,6 +163,7 @@ export class ShardedMap<K = unknown, V = unknown> {
       const c = this.#config;
       return this.#engine.getNumber(key, hashNumber(key, c.seed) & c.hashMask) as V | undefined;
     }
+    if (typeof key === 'string' && this.#stringKeys && key.length <= SHORT_STRING) return this.#engine.getShortString(key) as V | undefined;
     return this.#getOther(key) as V | undefined;
   }
 

@@ -1,9 +1,10 @@
 /**
  * This thread's views of the buffer, and the heap that hands out its blocks.
  *
- * Views. Length-tracking typed arrays over a growable SharedArrayBuffer cost ~5× a plain access
- * on Node 20 (measured: 586 ms vs 137 ms for the same loop), so each thread keeps FIXED-length
- * views and rebuilds them when it meets an offset beyond them. The length it rebuilds to is
+ * Views. The buffer is a shared SharedMemory (buffer.ts): `memory.buffer` is a fixed-length
+ * SharedArrayBuffer, and after `grow()` every thread gets a longer one from `memory.buffer`, over
+ * the same bytes. So each thread keeps FIXED-length views and rebuilds them, over a fresh
+ * `memory.buffer`, when it meets an offset beyond them. The length it rebuilds to is
  * H_PUBLISHED_LENGTH (Atomics.load): `grow()` is not ordered with other writes, the published
  * word is (ANCHORS.md, platform facts).
  *
@@ -16,7 +17,7 @@
  * Invariants
  *  1. H_HIGH_WATER only grows, under the heap lock; every byte below it belongs to exactly one of:
  *     header/shard blocks, a live block, a free list, a shard's carve region.
- *  2. H_PUBLISHED_LENGTH <= sab.byteLength, and H_HIGH_WATER <= H_PUBLISHED_LENGTH.
+ *  2. H_PUBLISHED_LENGTH <= the memory's length, and H_HIGH_WATER <= H_PUBLISHED_LENGTH.
  *  3. A freed block goes back to a free list of its size class; memory stays flat under churn.
  *  4. A block freed by shard S may be reused at once (even by another shard): optimistic readers
  *     of S still validate S's sequence, which the freeing write advanced.
@@ -49,9 +50,29 @@ import {
 } from './layout.js';
 import { lockPlain, takeOverIfDead, unlockPlain, type LockOwner } from './lock.js';
 import { corruptError } from './errors.js';
+import type { SharedMemory } from './wasm-api.js';
+
+/** Loads of `memory.buffer` bufferHolding makes before it gives up (~50 ms). */
+const GROW_SPINS = 1 << 20;
+
+/**
+ * The memory's buffer once it holds `bytes`, or undefined. Another thread's `grow()` reaches this
+ * thread's memory object by an interrupt, which V8 handles at a loop back-edge or a call: a thread
+ * that has just loaded a length another thread published may still get the shorter buffer from
+ * `memory.buffer` for a moment (seen in the kill campaign). This loop is where it takes the interrupt.
+ */
+export function bufferHolding(memory: SharedMemory, bytes: number): SharedArrayBuffer | undefined {
+  for (let spin = 0; spin < GROW_SPINS; spin++) {
+    const buffer = memory.buffer as SharedArrayBuffer;
+    if (buffer.byteLength >= bytes) return buffer;
+  }
+  return undefined;
+}
 
 export class Views {
-  readonly sab: SharedArrayBuffer;
+  readonly memory: SharedMemory;
+  /** The memory's buffer these views were built over (it keeps the length it had then). */
+  sab!: SharedArrayBuffer;
   /** Bytes these views cover. */
   length = 0;
   i32!: Int32Array;
@@ -59,17 +80,27 @@ export class Views {
   u16!: Uint16Array;
   f64!: Float64Array;
 
-  constructor(sab: SharedArrayBuffer, length: number) {
-    this.sab = sab;
-    this.rebuild(length);
+  constructor(memory: SharedMemory, length: number) {
+    this.memory = memory;
+    if (!this.rebuild(length)) throw corruptError('memory', `the published length ${length} is beyond the memory's ${memory.buffer.byteLength} bytes`);
   }
 
-  rebuild(length: number): void {
+  /** Views of bytes [0, length) over a buffer of the memory that holds them; false if none does. */
+  rebuild(length: number): boolean {
+    const sab = bufferHolding(this.memory, length);
+    if (sab === undefined) return false;
+    this.sab = sab;
     this.length = length;
-    this.i32 = new Int32Array(this.sab, 0, length >> 2);
-    this.u8 = new Uint8Array(this.sab, 0, length);
-    this.u16 = new Uint16Array(this.sab, 0, length >> 1);
-    this.f64 = new Float64Array(this.sab, 0, length >> 3);
+    this.i32 = new Int32Array(sab, 0, length >> 2);
+    this.u8 = new Uint8Array(sab, 0, length);
+    this.u16 = new Uint16Array(sab, 0, length >> 1);
+    this.f64 = new Float64Array(sab, 0, length >> 3);
+    return true;
+  }
+
+  /** Bytes the memory holds as this thread sees it now (grown by any thread); never less than `length`. */
+  committedBytes(): number {
+    return this.memory.buffer.byteLength;
   }
 
   /** True if bytes [0, end) can be indexed, after catching up with growth by other threads. */
@@ -79,7 +110,7 @@ export class Views {
 
   private catchUp(end: number): boolean {
     const published = Atomics.load(this.i32, H_PUBLISHED_LENGTH);
-    if (published > this.length && published <= this.sab.byteLength) this.rebuild(published);
+    if (published > this.length) this.rebuild(published);
     return end <= this.length;
   }
 }
@@ -323,21 +354,18 @@ export class Heap {
   /** Grows the buffer (heap lock held) so bytes [0, end) exist, then publishes the new length. */
   private ensureLengthLocked(end: number): boolean {
     const published = Atomics.load(this.views.i32, H_PUBLISHED_LENGTH);
-    if (end <= published) {
-      if (end > this.views.length) this.views.rebuild(published);
-      return true;
-    }
+    if (end <= published) return end <= this.views.length || this.views.rebuild(published);
     const doubled = Math.max(end, published * 2);
     const target = Math.min(this.maxBytes, Math.ceil(doubled / GROW_STEP_BYTES) * GROW_STEP_BYTES);
     try {
-      if (target > this.views.sab.byteLength) this.views.sab.grow(target);
+      const committed = this.views.committedBytes();
+      if (target > committed) this.views.memory.grow((target - committed) / GROW_STEP_BYTES);
     } catch {
       return false; // the platform could not commit the memory: treat as full
     }
     // Publish the length only after grow() returned: readers index up to it.
     Atomics.store(this.views.i32, H_PUBLISHED_LENGTH, target);
-    this.views.rebuild(target);
-    return true;
+    return this.views.rebuild(target);
   }
 
   /** Bytes handed out so far (header included). */

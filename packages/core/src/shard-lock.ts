@@ -17,6 +17,11 @@
  *
  * A lock taken over from a dead owner is repaired (Shards.recoverLocked, shard.ts invariant 6)
  * before lock() returns.
+ *
+ * Two of these steps also exist in WebAssembly (wasm/hot.wat), for striped's number paths: one
+ * seqlock attempt (seqBegin, probe, seqValidate), and lock()'s first compareExchange from the
+ * hint with its bookkeeping, then unlock()'s exchange. They keep this protocol word for word and
+ * hand every other case back (hintOf, releasedFast, adoptLock), so the invariants stay here.
  */
 import { S_HOLDER, S_LAST_SEQUENCE, S_LOCK, S_LOCK_ACQUISITIONS, S_LOCK_CONTENDED, S_LOCK_WAITS, S_OPTIMISTIC_RETRIES, S_TABLE, shardWord } from './layout.js';
 import { HELD, LOCKED, TAKEN, hold, lockSlow, lockedBy, nextSequence, touch, unlock, type LockCounters, type LockOwner } from './lock.js';
@@ -70,7 +75,7 @@ export abstract class ShardLocks {
   private readonly counters: LockCounters = { waits: 0, tookOver: false, held: 0 };
   protected readonly lockOwner: LockOwner;
   /** What this thread's locked shard words look like (lock.ts invariant 2). */
-  private readonly lockedWord: number;
+  readonly lockedWord: number;
   /** Per shard: 1 while this instance holds its lock (who is waiting on whom, lock.ts). */
   protected readonly holding: Uint8Array;
   constructor(
@@ -102,6 +107,26 @@ export abstract class ShardLocks {
     this.holding[s] = 1;
     i32[index + (S_LAST_SEQUENCE - S_LOCK)] = seen;
     i32[index + (S_LOCK_ACQUISITIONS - S_LOCK)]!++;
+  }
+
+  /**
+   * For lock()'s fast path in WebAssembly (wasm/hot.wat setNumber), which takes the lock with one
+   * compareExchange from this hint to `lockedWord` and records S_LAST_SEQUENCE and the
+   * acquisition as lock() does: the hint to try.
+   */
+  hintOf(s: number): number {
+    return this.hints[s]!;
+  }
+
+  /** That fast path released shard `s`'s lock, taken over `hint`, as unlock() would: the next hint. */
+  releasedFast(s: number, hint: number): void {
+    this.hints[s] = nextSequence(hint);
+  }
+
+  /** That fast path took shard `s`'s lock over `hint` and kept it: this instance holds it, as after lock(). */
+  adoptLock(s: number, hint: number): void {
+    this.acquired[s] = hint;
+    this.holding[s] = 1;
   }
 
   /** lock()'s bookkeeping once acquired over `seen`, for the other acquires (lock() spells it out inline). */

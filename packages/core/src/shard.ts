@@ -335,8 +335,8 @@ export class Shards extends ShardLocks {
  * The shards of a new instance (a map's or a cache's) over `config`'s buffer: its views, an owner
  * id in the registry (owners.ts) for `instance`, the heap and shard locks that name that owner.
  */
-export function openShards(instance: object, config: Readonly<Pick<BufferConfig, 'sab' | 'shardCount' | 'maxBytes'>>): Shards {
-  const views = new Views(config.sab, Atomics.load(new Int32Array(config.sab, 0, HEADER_BYTES >> 2), H_PUBLISHED_LENGTH));
+export function openShards(instance: object, config: Readonly<Pick<BufferConfig, 'memory' | 'shardCount' | 'maxBytes'>>): Shards {
+  const views = new Views(config.memory, Atomics.load(new Int32Array(config.memory.buffer, 0, HEADER_BYTES >> 2), H_PUBLISHED_LENGTH));
   const ownerId = registerOwner(instance, views, config.shardCount);
   const lockOwner = {
     ownerId,

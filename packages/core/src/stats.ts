@@ -161,7 +161,7 @@ export interface MemoryFigures {
 export function memoryFigures(shards: Shards, shardsFree = shardsFreeBytes(shards)): MemoryFigures {
   const free = shardsFree + shards.heap.largeFreeBytes();
   const handedOut = shards.heap.highWater();
-  return { bytesUsed: handedOut - free, bytesFree: free, bytesCommitted: shards.views.sab.byteLength, bytesReserved: shards.maxBytes };
+  return { bytesUsed: handedOut - free, bytesFree: free, bytesCommitted: shards.views.committedBytes(), bytesReserved: shards.maxBytes };
 }
 
 /** The shards' free bytes, each read at one instant of its shard (a caller that visits every shard anyway sums them itself). */

@@ -28,7 +28,8 @@
  * budget, which costs ~40 ns a lookup.
  */
 import { SLOT_VALUE, TBL_CAPACITY, slotF64, slotOffset, tableWord } from './layout.js';
-import { type EncodedValue, type ProbeKey, T_NUMBER, finishValue, plausibleValue } from './codecs.js';
+import { type EncodedValue, type ProbeKey, T_NUMBER, T_STRING, finishValue, plausibleValue } from './codecs.js';
+import { hashString } from './hash.js';
 import { corruptError, tableError } from './errors.js';
 import type { Views } from './memory.js';
 import { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqBeginSpinning, seqValidate, tableOf, type Shards } from './shard.js';
@@ -39,6 +40,7 @@ import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, 
 import type { EngineConfig } from './buffer.js';
 import { StripedWhole } from './striped-whole.js';
 import { insertEntryLocked, replaceValueLocked } from './striped-writes.js';
+import { SET_LOCKED, SET_STORED, STATUS_ABSENT, STATUS_NAN, wasmHotPaths, type WasmHotPaths } from './wasm/hot.js';
 
 export class StripedEngine implements Engine {
   readonly name = 'striped';
@@ -55,6 +57,8 @@ export class StripedEngine implements Engine {
   readonly #probe: ProbeKey;
   readonly #value: EncodedValue;
   readonly #whole: StripedWhole;
+  /** The WebAssembly hot paths (wasm/hot.wat): getNumber's first attempt, setNumber's lock fast path. */
+  readonly #wasm: WasmHotPaths;
 
   constructor(config: EngineConfig, shards: Shards, probe: ProbeKey, value: EncodedValue) {
     this.#c = config;
@@ -66,11 +70,63 @@ export class StripedEngine implements Engine {
     this.#probe = probe;
     this.#value = value;
     this.#whole = new StripedWhole(config, shards, (s, slot) => this.#readLocked(s, slot));
+    this.#wasm = wasmHotPaths(shards.views.memory, shards.shardBits, config.seed, config.hashMask);
   }
 
   // --- reads ---------------------------------------------------------------------------------
 
   getNumber(num: number, hash: number): unknown {
+    if (this.#anyNumber) {
+      // One validated attempt in WebAssembly (two atomic loads that are instructions, not
+      // builtin calls); anything it cannot answer plainly is asked again below.
+      const value = this.#wasm.getNumber(num, hash);
+      if (value === value) return value;
+      const status = this.#wasm.status();
+      if (status === STATUS_ABSENT) return undefined;
+      if (status === STATUS_NAN) return NaN;
+    }
+    return this.#getNumberSlow(num, hash);
+  }
+
+  /**
+   * get() of a string key of at most SHORT_STRING code units: hashed, probed and compared in
+   * WebAssembly, the units crossing as eight numbers (no copy into memory, no TextEncoder). A
+   * value it does not decode, and anything else it hands back, goes the generic way with its hash.
+   */
+  getShortString(key: string): unknown {
+    const wasm = this.#wasm;
+    if (this.#anyNumber) {
+      // Units past the end read as NaN, which `|` makes 0: what the hash and the compare expect.
+      const value = wasm.getString(
+        key.length,
+        key.charCodeAt(0) | (key.charCodeAt(1) << 16),
+        key.charCodeAt(2) | (key.charCodeAt(3) << 16),
+        key.charCodeAt(4) | (key.charCodeAt(5) << 16),
+        key.charCodeAt(6) | (key.charCodeAt(7) << 16),
+        key.charCodeAt(8) | (key.charCodeAt(9) << 16),
+        key.charCodeAt(10) | (key.charCodeAt(11) << 16),
+        key.charCodeAt(12) | (key.charCodeAt(13) << 16),
+        key.charCodeAt(14) | (key.charCodeAt(15) << 16),
+      );
+      if (value === value) return value;
+      const status = wasm.status();
+      if (status === STATUS_ABSENT) return undefined;
+      if (status === STATUS_NAN) return NaN;
+    }
+    return this.#getStringSlow(key);
+  }
+
+  #getStringSlow(key: string): unknown {
+    const probe = this.#probe;
+    probe.tag = T_STRING;
+    probe.str = key;
+    probe.hash = this.#anyNumber ? this.#wasm.lastHash() : hashString(key, this.#c.seed) & this.#c.hashMask;
+    const value = this.lookup(probe, true);
+    return value === ABSENT ? undefined : value;
+  }
+
+  /** getNumber in JavaScript: retries, takes the lock, catches up with growth, reports corruption. */
+  #getNumberSlow(num: number, hash: number): unknown {
     const s = hash & this.#shardMask;
     const views = this.#views;
     const lock = lockWord(s);
@@ -210,7 +266,13 @@ export class StripedEngine implements Engine {
     const s = hash & this.#shardMask;
     const shards = this.#shards;
     const views = this.#views;
-    shards.lock(s);
+    // The lock's fast path and a number-over-number overwrite in WebAssembly (two atomic
+    // instructions, not builtin calls); otherwise the lock as it left it, and on below.
+    const hint = shards.hintOf(s);
+    const answer = this.#wasm.setNumber(num, hash, value, hint, shards.lockedWord);
+    if (answer === SET_STORED) return shards.releasedFast(s, hint);
+    if (answer === SET_LOCKED) shards.adoptLock(s, hint);
+    else shards.lock(s);
     try {
       const table = shards.tableLocked(s);
       const capacity = views.i32[tableWord(table, TBL_CAPACITY)]!;

@@ -9,37 +9,45 @@ import { ShardedMap } from '@shardmap/core';
 import { GROW_STEP_BYTES, H_HIGH_WATER, H_PUBLISHED_LENGTH } from '../src/layout.js';
 import { expectCode, expectUnchangedAndUsable, state } from './helpers/assert.js';
 
-function findSab(h: unknown, path: string[] = []): string[] | null {
-  if (h instanceof SharedArrayBuffer) return path;
+function findMemory(h: unknown, path: string[] = []): string[] | null {
+  if (h instanceof WebAssembly.Memory) return path;
   if (h === null || typeof h !== 'object' || ArrayBuffer.isView(h)) return null;
   for (const [k, v] of Object.entries(h)) {
-    const p = findSab(v, [...path, k]);
+    const p = findMemory(v, [...path, k]);
     if (p) return p;
   }
   return null;
 }
 
-/** A copy of `handle` with the SharedArrayBuffer at `path` replaced by `buf`. */
-function withBuffer(handle: unknown, path: string[], buf: unknown): unknown {
-  if (path.length === 0) return buf;
+/** A copy of `handle` with the memory at `path` replaced by `memory`. */
+function withMemory(handle: unknown, path: string[], memory: unknown): unknown {
+  if (path.length === 0) return memory;
   const copy: Record<string, unknown> = { ...(handle as Record<string, unknown>) };
-  copy[path[0]!] = withBuffer(copy[path[0]!], path.slice(1), buf);
+  copy[path[0]!] = withMemory(copy[path[0]!], path.slice(1), memory);
   return copy;
 }
 
-function copyInto(src: SharedArrayBuffer, dst: ArrayBuffer | SharedArrayBuffer, n = dst.byteLength) {
+function copyInto(src: ArrayBufferLike, dst: ArrayBufferLike, n = dst.byteLength) {
   new Uint8Array(dst).set(new Uint8Array(src, 0, Math.min(n, src.byteLength)));
   return dst;
+}
+
+/** A new WebAssembly.Memory of `bytes` (whole pages) holding the first bytes of `src`, if given. */
+function memoryCopy(bytes: number, shared: boolean, src?: ArrayBufferLike): WebAssembly.Memory {
+  const pages = Math.max(1, Math.floor(bytes / GROW_STEP_BYTES));
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: 16384, shared });
+  if (src) copyInto(src, memory.buffer);
+  return memory;
 }
 
 function setup() {
   const map = ShardedMap.create<any, any>({ capacity: 8, shards: 4 });
   for (let i = 0; i < 200; i++) map.set(i, `v${i}`);
-  const path = findSab(map.handle);
-  if (!path) throw new Error('map.handle holds no SharedArrayBuffer');
-  let sab = map.handle as unknown;
-  for (const k of path) sab = (sab as Record<string, unknown>)[k];
-  return { map, path, sab: sab as SharedArrayBuffer };
+  const path = findMemory(map.handle);
+  if (!path) throw new Error('map.handle holds no WebAssembly.Memory');
+  let memory = map.handle as unknown;
+  for (const k of path) memory = (memory as Record<string, unknown>)[k];
+  return { map, path, memory: memory as WebAssembly.Memory, sab: (memory as WebAssembly.Memory).buffer as SharedArrayBuffer };
 }
 
 describe('attach', () => {
@@ -56,19 +64,21 @@ describe('attach', () => {
     expect(state(other)).toEqual(state(map));
   });
 
-  it('every handle holds its SharedArrayBuffer (so postMessage shares it)', () => {
-    const { path } = setup();
+  it('every handle holds its shared WebAssembly.Memory (so postMessage shares it)', () => {
+    const { path, sab } = setup();
     expect(path).not.toBeNull();
+    expect(sab).toBeInstanceOf(SharedArrayBuffer);
   });
 
   it('throws ERR_SHARDMAP_BAD_BUFFER for things that are not a live shardmap buffer', () => {
     const { map, path, sab } = setup();
     const before = state(map);
     const len = sab.byteLength;
+    expect(len).toBeGreaterThanOrEqual(2 * GROW_STEP_BYTES); // so that a copy of half is truncated
     const header = (fill: (u8: Uint8Array) => void) => {
-      const c = copyInto(sab, new SharedArrayBuffer(len)) as SharedArrayBuffer;
-      fill(new Uint8Array(c));
-      return withBuffer(map.handle, path, c);
+      const c = memoryCopy(len, true, sab);
+      fill(new Uint8Array(c.buffer));
+      return withMemory(map.handle, path, c);
     };
     const cases: [string, unknown][] = [
       ['null', null],
@@ -77,13 +87,15 @@ describe('attach', () => {
       ['a string', 'handle'],
       ['{}', {}],
       ['the map object itself', map],
-      ['a bare fresh SharedArrayBuffer', new SharedArrayBuffer(len)],
-      ['a zero-filled SharedArrayBuffer of the same size', withBuffer(map.handle, path, new SharedArrayBuffer(len))],
-      ['a non-shared ArrayBuffer copy', withBuffer(map.handle, path, copyInto(sab, new ArrayBuffer(len)))],
-      ['a Uint8Array copy', withBuffer(map.handle, path, new Uint8Array(copyInto(sab, new ArrayBuffer(len))))],
-      ['a copy truncated to 16 bytes', withBuffer(map.handle, path, copyInto(sab, new SharedArrayBuffer(16)))],
-      ['a copy truncated to 64 bytes', withBuffer(map.handle, path, copyInto(sab, new SharedArrayBuffer(64)))],
-      ['a copy truncated to half', withBuffer(map.handle, path, copyInto(sab, new SharedArrayBuffer(len >> 1)))],
+      ['the bare SharedArrayBuffer', sab],
+      ['a handle holding the SharedArrayBuffer in place of the memory', withMemory(map.handle, path, sab)],
+      ['a handle holding an object that looks like a memory', withMemory(map.handle, path, { buffer: copyInto(sab, new SharedArrayBuffer(len)), grow: () => 0 })],
+      ['a zero-filled shared memory of the same size', withMemory(map.handle, path, memoryCopy(len, true))],
+      ['a non-shared memory copy', withMemory(map.handle, path, memoryCopy(len, false, sab))],
+      ['a non-shared ArrayBuffer copy', withMemory(map.handle, path, copyInto(sab, new ArrayBuffer(len)))],
+      ['a Uint8Array copy', withMemory(map.handle, path, new Uint8Array(copyInto(sab, new ArrayBuffer(len))))],
+      ['a copy truncated to one page', withMemory(map.handle, path, memoryCopy(GROW_STEP_BYTES, true, sab))],
+      ['a copy truncated to half', withMemory(map.handle, path, memoryCopy(len >> 1, true, sab))],
       ['a copy with the first 8 header bytes set to 0xFF', header((u8) => u8.fill(0xff, 0, 8))],
       ['a copy with the first 4 header bytes zeroed', header((u8) => u8.fill(0, 0, 4))],
       ['a copy with the first 64 header bytes scrambled', header((u8) => u8.forEach((b, i) => i < 64 && (u8[i] = (b * 7 + 13) & 0xff)))],
@@ -101,7 +113,7 @@ describe('attach', () => {
     // A grower grows the buffer, publishes the new length, then raises the high water
     // (memory.ts). Here that whole step is staged inside attach's first load of either word, the
     // narrowest window a real grower can hit; CI once hit it in the kill campaign.
-    const { map, sab } = setup();
+    const { map, memory, sab } = setup();
     const before = state(map);
     const load = Atomics.load;
     let staged = false;
@@ -112,7 +124,7 @@ describe('attach', () => {
         const words = new Int32Array(sab, 0, 64);
         const published = load(words, H_PUBLISHED_LENGTH);
         const grown = published + GROW_STEP_BYTES;
-        sab.grow(grown);
+        memory.grow((grown - memory.buffer.byteLength) / GROW_STEP_BYTES);
         Atomics.store(words, H_PUBLISHED_LENGTH, grown);
         Atomics.store(words, H_HIGH_WATER, published + 8); // a block handed out past the old length
       }
@@ -129,4 +141,30 @@ describe('attach', () => {
     other.set('after', 1);
     expect(map.get('after')).toBe(1);
   });
+
+  it("attaches when another thread's growth reaches this thread's memory object after its published length", () => {
+    // V8 hands a grow() to the other threads' memory objects by an interrupt: for a moment after
+    // the grower published the length, memory.buffer can still be the shorter buffer (the kill
+    // campaign hit this). Staged: a grow, then memory.buffer answering the old buffer 1000 times.
+    const { map, memory, sab } = setup();
+    const before = state(map);
+    const words = new Int32Array(sab, 0, 64);
+    const grown = sab.byteLength + GROW_STEP_BYTES;
+    memory.grow(1);
+    Atomics.store(words, H_PUBLISHED_LENGTH, grown);
+    const real = Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, 'buffer')!.get!;
+    let stale = 1000;
+    Object.defineProperty(memory, 'buffer', { configurable: true, get: () => (stale-- > 0 ? sab : real.call(memory)) });
+    let other: ShardedMap<any, any>;
+    try {
+      other = ShardedMap.attach<any, any>(map.handle);
+    } finally {
+      delete (memory as { buffer?: unknown }).buffer;
+    }
+    expect(stale).toBeLessThan(0);
+    expect(state(other)).toEqual(before);
+    for (let i = 0; i < 2000; i++) other.set(`grow-${i}`, i); // past the old length: the views took the grown buffer
+    expect(map.get('grow-1999')).toBe(1999);
+  });
 });
+

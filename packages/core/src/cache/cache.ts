@@ -20,13 +20,15 @@ import { MISSING, fetchOnce, laneOf, type FlightHost } from './flight.js';
 import { freeLanesOf, readLaneErrorLocked, recordLaneErrorLocked } from './lanes.js';
 import { checkTtl, createCacheBuffer, readDefaultTtl, type ShardedCacheOptions } from './create.js';
 import { memoryFigures } from '../stats.js';
+import type { SharedMemory } from '../wasm-api.js';
 
 export type { ShardedCacheOptions } from './create.js';
 
 /** The plain, structured-cloneable object that carries a cache to other threads. */
 export interface ShardedCacheHandle<K = unknown, V = unknown> {
   readonly kind: 'shardmap-cache';
-  readonly buffer: SharedArrayBuffer;
+  /** The cache's shared memory; `memory.buffer` is a SharedArrayBuffer of its current length. */
+  readonly memory: SharedMemory;
   readonly __types?: () => [K, V];
 }
 
@@ -76,7 +78,7 @@ export class ShardedCache<K = unknown, V = unknown> {
   private constructor(config: BufferConfig, ttl: number | undefined) {
     if (config.mode !== MODE_CACHE) throw badBufferError('a ShardedMap buffer, not a ShardedCache one: attach it with ShardedMap.attach');
     this.#config = config;
-    this.handle = Object.freeze({ kind: 'shardmap-cache' as const, buffer: config.sab });
+    this.handle = Object.freeze({ kind: 'shardmap-cache' as const, memory: config.memory });
     this.#shards = openShards(this, config);
     this.#engine = new CacheEngine(config, this.#shards);
     this.#ttl = ttl ?? readDefaultTtl(this.#shards.views, this.#engine.region(0));

@@ -60,8 +60,8 @@ export function createCacheBuffer(options: ShardedCacheOptions): { config: Buffe
   while (Math.ceil(maxEntries / shardCount) > MAX_CACHE_NODES - 2 && shardCount < 4096) shardCount <<= 1;
   config.shardCount = shardCount;
   config.mode = MODE_CACHE;
-  config.sab = allocateBuffer(config, MIN_CAPACITY);
-  const views = new Views(config.sab, config.sab.byteLength);
+  config.memory = allocateBuffer(config, MIN_CAPACITY);
+  const views = new Views(config.memory, config.memory.buffer.byteLength);
   const heap = new Heap(views, config.maxBytes, { ownerId: 0, ownerDead: () => false, ownerKnown: () => true, localHold: () => 0 }, shardCount);
   const regions: number[] = [];
   for (let s = 0; s < shardCount; s++) {

@@ -74,7 +74,8 @@
  * whole.ts range, snapshot(), clear() and unsealing; recovery.ts the repair after a death.
  */
 import { AMENDED_BIT, CELL_BYTES, SLOT_CELL, cellWord, slotOffset, slotWord } from '../layout.js';
-import { type EncodedValue, type ProbeKey, T_NUMBER } from '../codecs.js';
+import { type EncodedValue, type ProbeKey, T_NUMBER, T_STRING } from '../codecs.js';
+import { hashString } from '../hash.js';
 import type { Views } from '../memory.js';
 import type { Shards } from '../shard.js';
 import type { EngineConfig } from '../buffer.js';
@@ -164,6 +165,16 @@ export class SyncMapEngine implements Engine {
       }
     }
     return this.#getNumberMissed(num, hash, s, w, table === 0 ? NOT_FOUND : slot);
+  }
+
+  /** get() of a short string key: the generic lookup (syncmap has no WebAssembly path yet). */
+  getShortString(key: string): unknown {
+    const probe = this.#probe;
+    probe.tag = T_STRING;
+    probe.str = key;
+    probe.hash = hashString(key, this.#c.seed) & this.#c.hashMask;
+    const value = this.lookup(probe, true);
+    return value === ABSENT ? undefined : value;
   }
 
   /** getNumber past its fast path: `slot` is the probe's answer in snapshot `w` (NOT_FOUND: none, or no snapshot). */

@@ -10,7 +10,7 @@ import { C_BYTES_BUDGET, C_MAXIMUM, S_CACHE_REGION, cachePolicyBase, cacheWord, 
 import { PROTECTED } from '../../src/cache/policy.js';
 import { T_BYTES, T_LATIN1, T_NULL, T_NUMBER } from '../../src/codecs.js';
 
-const i32Of = (cache: ShardedCache): Int32Array => new Int32Array(cache.handle.buffer);
+const i32Of = (cache: ShardedCache): Int32Array => new Int32Array(cache.handle.memory.buffer);
 const regionOf = (cache: ShardedCache, s: number): number => i32Of(cache)[shardWord(s, S_CACHE_REGION)]!;
 const codeOf = (fn: () => unknown): string | undefined => {
   try {

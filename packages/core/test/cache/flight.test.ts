@@ -39,7 +39,7 @@ describe('a fetch waiter', () => {
 describe('a fetch lane overwritten with the id of an instance of this thread', () => {
   /** The lane word `key`'s loads take in `cache` (shards: 1), and the owner id `cache` loads under: read while its loader runs. */
   async function laneOf(cache: ShardedCache<number, number>, key: number): Promise<{ word: number; id: number }> {
-    const i32 = new Int32Array(cache.handle.buffer);
+    const i32 = new Int32Array(cache.handle.memory.buffer);
     const region = i32[shardWord(0, S_CACHE_REGION)]!;
     const held: { word: number; id: number }[] = [];
     await cache.fetch(key, () => {
@@ -56,7 +56,7 @@ describe('a fetch lane overwritten with the id of an instance of this thread', (
   it('is corrupt: the fetch throws ERR_SHARDMAP_CORRUPT instead of waiting for ever (its own id, or another instance\'s)', async () => {
     const cache = ShardedCache.create<number, number>({ maxEntries: 100, shards: 1, seed: 1 });
     const other = ShardedCache.attach<number, number>(cache.handle);
-    const i32 = new Int32Array(cache.handle.buffer);
+    const i32 = new Int32Array(cache.handle.memory.buffer);
     const lane = await laneOf(cache, 9);
     cache.delete(9);
     for (const holder of [lane.id, (await laneOf(other, 6)).id]) {

@@ -10,7 +10,7 @@ import { ProbeKey, prepareKey } from '../../src/codecs.js';
 import { C_BYTES_BUDGET, S_CACHE_REGION, cacheWord, shardWord } from '../../src/layout.js';
 
 const budgetOf = (cache: ShardedCache): number => {
-  const i32 = new Int32Array(cache.handle.buffer);
+  const i32 = new Int32Array(cache.handle.memory.buffer);
   return i32[cacheWord(i32[shardWord(0, S_CACHE_REGION)]!, C_BYTES_BUDGET)]!;
 };
 

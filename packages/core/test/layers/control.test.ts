@@ -16,6 +16,7 @@ import { NOT_FOUND, findSlot, initTable } from '../../src/table.js';
 import { SLOT_HASH, SLOT_KEY, SLOT_TAGS, ctrlStart, slotOffset, tableBytes } from '../../src/layout.js';
 import { ProbeKey, T_NUMBER } from '../../src/codecs.js';
 import { Views } from '../../src/memory.js';
+import { sharedMemory } from '../helpers/memory.js';
 
 const wordOf = (bytes: number[]): number => (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) | 0;
 const bytesOf = (word: number): number[] => [0, 1, 2, 3].map((i) => (word >>> (8 * i)) & 0xff);
@@ -128,8 +129,8 @@ describe('group matching on every byte position', () => {
 describe('the key check catches false positives', () => {
   const capacity = 8;
   const table = 64;
-  const sab = new SharedArrayBuffer(table + tableBytes(capacity) + 64);
-  const v = new Views(sab, sab.byteLength);
+  const bytes = table + tableBytes(capacity) + 64;
+  const v = new Views(sharedMemory(bytes), bytes);
 
   function put(slot: number, hash: number, key: number): void {
     v.u8[ctrlStart(table) + slot] = tagOf(hash);

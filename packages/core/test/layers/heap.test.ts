@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Heap, Views } from '../../src/memory.js';
+import { sharedMemory } from '../helpers/memory.js';
 import { lockedBy, type LockOwner } from '../../src/lock.js';
 import { ALIGN, GROW_STEP_BYTES, H_HEAP_LOCK, H_HIGH_WATER, H_PUBLISHED_LENGTH, MAX_SMALL_CLASS, MIN_CLASS, S_SMALL_FREE, arenaStart, blockBytes, classBytes, shardWord, sizeClassOf, largeClassOf, largeClassBytes, LARGE_CLASS_COUNT, MIN_LARGE_BYTES, MAX_BYTES_LIMIT, tableBlockBytes, tableBytes } from '../../src/layout.js';
 
@@ -11,12 +12,12 @@ const owner = (dead: number[] = []): LockOwner => ({ ownerId: 1, ownerDead: (o) 
 
 /** A buffer with the header words the heap reads, as buffer.ts writes them. */
 function setup(initial = GROW_STEP_BYTES, maxBytes = 4 * 1024 * 1024, lockOwner = owner()) {
-  const sab = new SharedArrayBuffer(initial, { maxByteLength: maxBytes });
-  const i32 = new Int32Array(sab);
+  const memory = sharedMemory(initial, maxBytes);
+  const i32 = new Int32Array(memory.buffer);
   i32[H_HIGH_WATER] = arenaStart(SHARDS);
   i32[H_PUBLISHED_LENGTH] = initial;
-  const views = new Views(sab, initial);
-  return { sab, views, heap: new Heap(views, maxBytes, lockOwner, SHARDS), published: () => Atomics.load(views.i32, H_PUBLISHED_LENGTH) };
+  const views = new Views(memory, initial);
+  return { memory, views, heap: new Heap(views, maxBytes, lockOwner, SHARDS), published: () => Atomics.load(views.i32, H_PUBLISHED_LENGTH) };
 }
 const extent = (bytes: number) => blockBytes(bytes);
 
@@ -29,7 +30,7 @@ describe('heap against a model of live blocks', () => {
     );
     fc.assert(
       fc.property(fc.array(command, { minLength: 10, maxLength: 120 }), (commands) => {
-        const { sab, views, heap, published } = setup();
+        const { memory, views, heap, published } = setup();
         type Block = { shard: number; offset: number; bytes: number; pattern: number };
         const live: Block[] = [];
         let next = 1;
@@ -48,7 +49,7 @@ describe('heap against a model of live blocks', () => {
             expect(offset).toBeGreaterThanOrEqual(arenaStart(SHARDS));
             expect(end).toBeLessThanOrEqual(heap.highWater());
             expect(heap.highWater()).toBeLessThanOrEqual(published());
-            expect(published()).toBeLessThanOrEqual(sab.byteLength);
+            expect(published()).toBeLessThanOrEqual(memory.buffer.byteLength);
             expect(views.length).toBeGreaterThanOrEqual(end);
             for (const b of live) expect(end <= b.offset || offset >= b.offset + extent(b.bytes), `${offset} overlaps ${b.offset}`).toBe(true);
             const block = { shard: c.shard, offset, bytes: c.bytes, pattern: next++ * 0x01010101 };
@@ -143,27 +144,27 @@ describe('reuse by size class', () => {
 describe('buffer growth', () => {
   it('grows the buffer up to maxBytes, then answers 0 and changes nothing', () => {
     const maxBytes = 4 * GROW_STEP_BYTES;
-    const { sab, views, heap, published } = setup(GROW_STEP_BYTES, maxBytes);
+    const { memory, views, heap, published } = setup(GROW_STEP_BYTES, maxBytes);
     const blocks: number[] = [];
     for (const bytes of [32_768, 4096, 512, 8]) {
       for (let b = heap.alloc(0, bytes); b !== 0; b = heap.alloc(0, bytes)) {
-        expect(b + extent(bytes)).toBeLessThanOrEqual(Math.min(views.length, published(), sab.byteLength));
+        expect(b + extent(bytes)).toBeLessThanOrEqual(Math.min(views.length, published(), memory.buffer.byteLength));
         blocks.push(b);
       }
     }
-    expect(sab.byteLength).toBe(maxBytes);
+    expect(memory.buffer.byteLength).toBe(maxBytes);
     expect(heap.highWater()).toBeLessThanOrEqual(maxBytes);
     expect(blocks.length).toBeGreaterThan(4);
-    const before = Buffer.from(new Uint8Array(sab).slice());
+    const before = Buffer.from(new Uint8Array(memory.buffer).slice());
     for (const [shard, bytes] of [[0, 8], [1, 8], [1, 100], [0, 50_000], [1, 40_000]] as const) expect(heap.alloc(shard, bytes)).toBe(0);
     expect(heap.allocTable(1000)).toBe(0);
-    expect(Buffer.from(new Uint8Array(sab)).equals(before)).toBe(true); // no list, cursor, mark or length moved
-    expect(sab.byteLength).toBe(maxBytes);
+    expect(Buffer.from(new Uint8Array(memory.buffer)).equals(before)).toBe(true); // no list, cursor, mark or length moved
+    expect(memory.buffer.byteLength).toBe(maxBytes);
   });
 
   it('Views built before growth catch up to the published length when asked to cover a new offset', () => {
-    const { sab, heap, published } = setup();
-    const other = new Views(sab, GROW_STEP_BYTES);
+    const { memory, heap, published } = setup();
+    const other = new Views(memory, GROW_STEP_BYTES);
     let block = 0;
     while (block < GROW_STEP_BYTES) block = heap.alloc(0, 40_000);
     expect(published()).toBeGreaterThan(GROW_STEP_BYTES);
@@ -178,7 +179,7 @@ describe('buffer growth', () => {
 
   it('a block another thread grew the buffer for and freed is covered by this thread\'s views on alloc', () => {
     const a = setup();
-    const viewsB = new Views(a.sab, GROW_STEP_BYTES);
+    const viewsB = new Views(a.memory, GROW_STEP_BYTES);
     const heapB = new Heap(viewsB, 4 * 1024 * 1024, owner(), SHARDS);
     let block = 0;
     while (block < GROW_STEP_BYTES) block = a.heap.alloc(0, 40_000);

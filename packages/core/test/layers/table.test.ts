@@ -20,6 +20,7 @@ import { H_PUBLISHED_LENGTH, SLOT_BYTES, SLOT_HASH, SLOT_KEY, SLOT_TAGS, SLOT_VA
 import { ProbeKey, T_BYTES, T_NUMBER, T_STRING } from '../../src/codecs.js';
 import { hashNumber } from '../../src/hash.js';
 import { Views } from '../../src/memory.js';
+import { sharedMemory } from '../helpers/memory.js';
 
 const SHARD_BITS = 2;
 const A = 256; // two table regions, swapped by every rehash
@@ -46,7 +47,7 @@ class Harness {
   tombstones = 0;
   private blobEnd = BLOBS;
   constructor(public capacity = 8, bytes = 1 << 16) {
-    this.v = new Views(new SharedArrayBuffer(bytes), bytes);
+    this.v = new Views(sharedMemory(bytes), bytes);
     initTable(this.v, this.table, capacity);
   }
   find(key: Key, hash: number): number {
@@ -245,7 +246,7 @@ describe('probe termination on torn and corrupt tables', () => {
     const bytes = A + tableBytes(capacity) + 64;
     fc.assert(
       fc.property(fc.uint8Array({ minLength: capacity + capacity * SLOT_BYTES, maxLength: capacity + capacity * SLOT_BYTES }), fc.integer(), (garbage, hash) => {
-        const v = new Views(new SharedArrayBuffer(bytes), bytes);
+        const v = new Views(sharedMemory(bytes), bytes);
         initTable(v, A, capacity);
         v.u8.set(garbage, ctrlStart(A));
         guarded(v);
@@ -284,8 +285,9 @@ describe('probe termination on torn and corrupt tables', () => {
   });
 
   it('tableCapacity catches up with a buffer grown by another thread', () => {
-    const sab = new SharedArrayBuffer(8192);
-    const v = new Views(sab, 4096);
+    const memory = sharedMemory(8192);
+    const sab = memory.buffer;
+    const v = new Views(memory, 4096);
     const table = 4096;
     new Int32Array(sab)[(table >> 2) + TBL_CAPACITY] = 8;
     expect(tableCapacity(v, table)).toBe(0); // beyond the published length

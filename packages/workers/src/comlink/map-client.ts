@@ -9,8 +9,8 @@
  *     map.get('hits'); // 4000
  *
  * The map's handle travels as an ordinary comlink argument. Structured clone shares a
- * SharedArrayBuffer instead of copying it, and nothing here marks it for transfer, so the page and
- * every worker keep working on the same memory. (A SharedArrayBuffer cannot be transferred at all:
+ * shared WebAssembly.Memory instead of copying it, and nothing here marks it for transfer, so the page and
+ * every worker keep working on the same memory. (Shared memory cannot be transferred at all:
  * putting one in a transfer list throws `DataCloneError`.)
  */
 import { releaseProxy, wrap, type Endpoint, type Remote } from 'comlink';

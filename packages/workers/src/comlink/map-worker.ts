@@ -4,7 +4,7 @@
  *
  * Protocol, all plain comlink calls:
  *   1. the page calls `attachMap(map.handle)`. The handle is structured-cloned, which shares its
- *      SharedArrayBuffer (both threads now see the same memory); it is never transferred, so the
+ *      shared memory (both threads now see the same memory); it is never transferred, so the
  *      page keeps using its map. The worker runs `ShardedMap.attach(handle)`.
  *   2. the page calls any exposed function by name; the worker runs it with its attached map as
  *      the first argument. Arguments and results are structured-cloned.

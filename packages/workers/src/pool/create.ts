@@ -2,12 +2,12 @@
  * `createMapPool`: a fixed-size piscina 5 pool whose every thread has the given ShardedMaps
  * attached once, at thread startup.
  *
- * How the maps get there: each map's `handle` (a plain object holding its SharedArrayBuffer) goes
+ * How the maps get there: each map's `handle` (a plain object holding its shared WebAssembly.Memory) goes
  * into piscina's `workerData`, which is structured-cloned into each thread as it starts — the
- * buffer is shared, not copied. The built entry `pool/entry.js` attaches every handle when the
+ * memory is shared, not copied. The built entry `pool/entry.js` attaches every handle when the
  * thread loads it (through `pool/entry-cjs.cjs`, piscina's filename), then routes each task to
  * the user's module as `handler(task, maps)`. Handles are never put in a transferList:
- * transferring a SharedArrayBuffer's owner would detach it everywhere.
+ * transferring shared memory is refused (DataCloneError).
  *
  * Why fixed by default (`minThreads = maxThreads`, `idleTimeout: Infinity`): attaching is per
  * thread, and a reaped-and-respawned thread attaches again. Every other piscina option passes

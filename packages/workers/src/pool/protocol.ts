@@ -3,9 +3,9 @@
  *
  * `workerData` (sent once, when each thread starts):
  *   { [POOL_WORKER_DATA]: { maps: { name → ShardedMapHandle | ShardedCacheHandle }, filename, name } }
- *   The handles are plain structured-cloneable objects holding the SharedArrayBuffer; they are
- *   cloned into every worker (the buffer itself is shared, never copied) and must never appear
- *   in a transferList — transferring would detach the buffer from every other thread.
+ *   The handles are plain structured-cloneable objects holding the shared WebAssembly.Memory;
+ *   they are cloned into every worker (the memory itself is shared, never copied) and must never
+ *   appear in a transferList: shared memory cannot be transferred (DataCloneError).
  *
  * Each task is wrapped in a `TaskEnvelope` so one built entry point (`pool/entry.js`) can route
  * it to the user's module and hand it the maps attached at startup.

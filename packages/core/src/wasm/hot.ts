@@ -1,0 +1,47 @@
+/**
+ * The WebAssembly hot paths (hot.wat), instantiated over a map's memory. One instance per map
+ * instance: its `status` global is this thread's alone, so a call's answer is never another's.
+ */
+import { hotWasm } from './hot.bytes.js';
+import { blockKey } from '../hash.js';
+import { compileModule, instantiate, type CompiledModule, type SharedMemory } from '../wasm-api.js';
+
+/** getNumber's answers when it returns NaN (hot.wat). */
+export const STATUS_ABSENT = 0;
+export const STATUS_NAN = 1;
+export const STATUS_SLOW = 2;
+
+/** setNumber's answers (hot.wat): nothing done; stored and released; the lock taken and kept. */
+export const SET_NOT_LOCKED = 0;
+export const SET_STORED = 1;
+export const SET_LOCKED = 2;
+
+export interface WasmHotPaths {
+  /** The value of number key `num` (hash `hash`) if it is a number other than NaN; otherwise NaN, and `status()` says why. */
+  getNumber(num: number, hash: number): number;
+  status(): number;
+  /** Takes the shard's lock by one compareExchange `hint` -> `locked`, overwrites a number value in place: SET_*. */
+  setNumber(num: number, hash: number, value: number, hint: number, locked: number): number;
+  /** getNumber for a string key of n <= 16 code units packed two a word (unit 2k low, 2k+1 high); hashes it too. */
+  getString(n: number, p0: number, p1: number, p2: number, p3: number, p4: number, p5: number, p6: number, p7: number): number;
+  /** getString's hash of its key (masked), as hashString gives it. */
+  lastHash(): number;
+}
+
+let compiled: CompiledModule | undefined;
+
+/** hot.wat compiled, once per thread (or the one a handle brought: adoptHotModule). */
+export function hotModule(): CompiledModule {
+  compiled ??= compileModule(hotWasm);
+  if (compiled === undefined) throw new Error('shardmap: WebAssembly is not available');
+  return compiled;
+}
+
+/** Uses the module a handle carried (compiled by the thread that created the map) instead of compiling it here. */
+export function adoptHotModule(module: CompiledModule | undefined): void {
+  if (module !== undefined) compiled ??= module;
+}
+
+export function wasmHotPaths(memory: SharedMemory, shardBits: number, seed: number, hashMask: number): WasmHotPaths {
+  return instantiate(hotModule(), { env: { memory, shardBits, seed, blockKey: blockKey(seed), hashMask } }) as unknown as WasmHotPaths;
+}

@@ -1,0 +1,300 @@
+;; The hot paths in WebAssembly, over the layout layout.ts owns: the seqlock-validated get of a
+;; number key (striped.ts getNumber) and of a short string key (getShortString), and the lock
+;; fast path with the in-place overwrite of a number value by a number (striped.ts setNumber).
+;; Their offsets are restated below as constants; wasm-hot.test.ts checks every one against
+;; layout.ts, so the two cannot drift.
+;;
+;; Why WebAssembly: on Node 20-24 `Atomics.load` is a builtin call (10-50 ns) and a validated
+;; read needs two; `i32.atomic.load` is one instruction (a plain mov on x86), and V8 inlines the
+;; call from JavaScript into WebAssembly.
+;;
+;; Every function answers only what is plain and leave everything else to JavaScript, which then
+;; runs its own protocol as if this code did not exist: they never retry, grow, allocate, recover
+;; a dead owner's lock or report corruption. Every offset they load is checked against
+;; memory.size first, so a torn or scribbled word cannot trap.
+;;
+;; getNumber(num, hash) -> f64, one attempt of shard-lock.ts's seqlock read:
+;;   seq = atomic load of the shard's lock word (LOCKED set -> SLOW); table, capacity, the probe
+;;   (table.ts findNumber), all plain loads; the lock word again equals seq -> the answer stands,
+;;   else SLOW. Result: the value found (any number but NaN), or NaN with `status`:
+;;   STATUS_ABSENT 0 (validated miss), STATUS_NAN 1 (found, the value is NaN), STATUS_SLOW 2.
+;;
+;; getString(n, p0..p7) -> f64: getNumber for a string key of n <= 16 UTF-16 code units, which
+;;   cross as eight numbers (two units a word) and are hashed here as hash.ts hashString hashes
+;;   them (`lastHash` keeps it, so a SLOW answer costs JavaScript no second hash), then compared
+;;   in place with the stored key, UTF-16 or one byte a unit (T_LATIN1).
+;;
+;; setNumber(num, hash, value, hint, locked) -> i32, shard-lock.ts's lock() fast path:
+;;   one compareExchange hint -> locked (this thread's locked word) takes the lock; it fails
+;;   (contended, held, hint stale) -> SET_NOT_LOCKED 0, nothing done. Taken: S_LAST_SEQUENCE = hint
+;;   and one more acquisition, as lock() records them; then if the key is there holding a number,
+;;   one f64 store of `value` and the release of lock.ts's unlock() (exchange to the next
+;;   sequence, notify if WAITERS) -> SET_STORED 1. Otherwise the lock stays taken, unchanged,
+;;   -> SET_LOCKED 2: the caller adopts it (ShardLocks.adoptLock) and goes on under it.
+;;   A thread killed between the compareExchange and the exchange leaves the lock to be taken
+;;   over as a JavaScript holder's would be; the overwrite is one store, so there is nothing to
+;;   roll back (as for the JavaScript overwrite, which logs no intent either).
+;; @define find
+  ;; Sets $at to the byte offset of the slot holding number key $num (hash $hash) in the table of
+  ;; the shard whose lock word is at $lock; to 0 if the probe met an EMPTY byte first (absent);
+  ;; to -1 if the table is implausible or every group was full (JavaScript decides). Spliced into
+  ;; each caller by scripts/assemble-wasm.mjs: V8 on Node 20 does not inline wasm calls (~55
+  ;; instructions a get). The caller declares the locals of FIND_LOCALS.
+  (block $probe
+    (local.set $at (i32.const -1))
+    (local.set $end (i32.shl (memory.size) (i32.const 16)))
+    (local.set $table (i32.load offset=16 (local.get $lock)))
+    ;; table > 0, 8-aligned, its header inside the memory (unsigned: a negative is huge)
+    (br_if $probe (i32.or (i32.eqz (local.get $table)) (i32.and (local.get $table) (i32.const 7))))
+    (br_if $probe (i32.gt_u (local.get $table) (i32.sub (local.get $end) (i32.const 8))))
+    (local.set $capacity (i32.load (local.get $table)))
+    ;; 8 <= capacity <= 2^26, a power of two
+    (br_if $probe (i32.or (i32.gt_u (local.get $capacity) (i32.const 67108864))
+                          (i32.or (i32.lt_u (local.get $capacity) (i32.const 8))
+                                  (i32.and (local.get $capacity) (i32.sub (local.get $capacity) (i32.const 1))))))
+    ;; table + 8 + capacity * 25 <= end (no overflow: table < end <= 2^31, capacity * 25 < 2^31)
+    (br_if $probe (i32.gt_u (i32.add (i32.add (local.get $table) (i32.const 8)) (i32.mul (local.get $capacity) (i32.const 25))) (local.get $end)))
+    (local.set $slots (i32.add (i32.add (local.get $table) (i32.const 8)) (local.get $capacity)))
+    (local.set $groupMask (i32.sub (i32.shr_u (local.get $capacity) (i32.const 2)) (i32.const 1)))
+    (local.set $tagBytes (i32.mul (i32.shr_u (local.get $hash) (i32.const 25)) (i32.const 0x01010101)))
+    (local.set $g (i32.and (i32.shr_u (local.get $hash) (global.get $shardBits)) (local.get $groupMask)))
+    (local.set $step (i32.const 1))
+    (loop $groups
+      ;; the group's four control bytes, one word
+      (local.set $word (i32.load offset=8 (i32.add (local.get $table) (i32.shl (local.get $g) (i32.const 2)))))
+      ;; control.ts matchTag (its false positives are ruled out by the hash and key compares)
+      (local.set $x (i32.xor (local.get $word) (local.get $tagBytes)))
+      (local.set $m (i32.and (i32.and (i32.sub (local.get $x) (i32.const 0x01010101)) (i32.xor (local.get $x) (i32.const -1))) (i32.const 0x80808080)))
+      (block $noMatch
+        (loop $matches
+          (br_if $noMatch (i32.eqz (local.get $m)))
+          (local.set $candidate
+            (i32.add (local.get $slots)
+              (i32.mul (i32.add (i32.shl (local.get $g) (i32.const 2)) (i32.shr_u (i32.ctz (local.get $m)) (i32.const 3)))
+                       (i32.const 24))))
+          (if (i32.and (i32.eq (i32.load (local.get $candidate)) (local.get $hash))
+                       (i32.eq (i32.and (i32.load offset=4 (local.get $candidate)) (i32.const 0xff)) (i32.const 5)))
+            (then
+              (local.set $stored (f64.load offset=8 (local.get $candidate)))
+              ;; SameValueZero: equal, or both NaN
+              (if (i32.or (f64.eq (local.get $stored) (local.get $num))
+                          (i32.and (f64.ne (local.get $stored) (local.get $stored)) (f64.ne (local.get $num) (local.get $num))))
+                (then (local.set $at (local.get $candidate)) (br $probe)))))
+          (local.set $m (i32.and (local.get $m) (i32.sub (local.get $m) (i32.const 1))))
+          (br $matches)))
+      ;; control.ts matchEmpty: an EMPTY byte ends the probe
+      (if (i32.and (i32.and (local.get $word) (i32.xor (i32.shl (local.get $word) (i32.const 6)) (i32.const -1))) (i32.const 0x80808080))
+        (then (local.set $at (i32.const 0)) (br $probe)))
+      (local.set $g (i32.and (i32.add (local.get $g) (local.get $step)) (local.get $groupMask)))
+      (local.set $step (i32.add (local.get $step) (i32.const 1)))
+      (br_if $groups (i32.le_u (local.get $step) (i32.add (local.get $groupMask) (i32.const 1))))))
+;; @end
+;; @define FIND_LOCALS
+    (local $end i32) (local $table i32) (local $capacity i32) (local $slots i32)
+    (local $groupMask i32) (local $tagBytes i32) (local $g i32) (local $step i32)
+    (local $word i32) (local $x i32) (local $m i32) (local $candidate i32) (local $stored f64)
+;; @end
+
+;; @define hashPair
+    ;; hash.ts hashString: code units 2k and 2k+1 as one block (the unit past the end is 0, as
+    ;; the tail block is the last unit alone), XORed with the block key, then Murmur3's mix
+    (if (i32.lt_u (i32.const {k*2}) (local.get $n))
+      (then
+        (local.set $b (i32.mul (i32.xor (local.get $p{k}) (global.get $blockKey)) (i32.const 0xcc9e2d51)))
+        (local.set $b (i32.mul (i32.rotl (local.get $b) (i32.const 15)) (i32.const 0x1b873593)))
+        (local.set $h (i32.rotl (i32.xor (local.get $h) (local.get $b)) (i32.const 13)))
+        (local.set $h (i32.add (i32.mul (local.get $h) (i32.const 5)) (i32.const 0xe6546b64)))))
+;; @end
+;; @define comparePair
+    ;; units 2k, 2k+1 of the stored key (UTF-16, or Latin-1 bytes spread to units) against pair k
+    (if (i32.lt_u (i32.const {k*2}) (local.get $n))
+      (then
+        (if (local.get $wide)
+          (then
+            (local.set $x (if (result i32) (i32.lt_u (i32.const {k*2+1}) (local.get $n))
+              (then (i32.load offset={k*4} (local.get $blob)))
+              (else (i32.load16_u offset={k*4} (local.get $blob))))))
+          (else
+            (local.set $x (if (result i32) (i32.lt_u (i32.const {k*2+1}) (local.get $n))
+              (then
+                (local.set $y (i32.load16_u offset={k*2} (local.get $blob)))
+                (i32.or (i32.and (local.get $y) (i32.const 0xff)) (i32.shl (i32.and (local.get $y) (i32.const 0xff00)) (i32.const 8))))
+              (else (i32.load8_u offset={k*2} (local.get $blob)))))))
+        (br_if $mismatch (i32.ne (local.get $x) (local.get $p{k})))))
+;; @end
+;; @define findString
+  ;; As find, for a string key of $n <= 16 code units packed two a word in $p0..$p7: sets $at to
+  ;; its slot, 0 (absent) or -1 (JavaScript decides). Keys are stored UTF-16 (T_STRING 6) or
+  ;; one byte a unit (T_LATIN1 12), the length in the key payload's second word (byte 12).
+  (block $probe
+    (local.set $at (i32.const -1))
+    (local.set $end (i32.shl (memory.size) (i32.const 16)))
+    (local.set $table (i32.load offset=16 (local.get $lock)))
+    (br_if $probe (i32.or (i32.eqz (local.get $table)) (i32.and (local.get $table) (i32.const 7))))
+    (br_if $probe (i32.gt_u (local.get $table) (i32.sub (local.get $end) (i32.const 8))))
+    (local.set $capacity (i32.load (local.get $table)))
+    (br_if $probe (i32.or (i32.gt_u (local.get $capacity) (i32.const 67108864))
+                          (i32.or (i32.lt_u (local.get $capacity) (i32.const 8))
+                                  (i32.and (local.get $capacity) (i32.sub (local.get $capacity) (i32.const 1))))))
+    (br_if $probe (i32.gt_u (i32.add (i32.add (local.get $table) (i32.const 8)) (i32.mul (local.get $capacity) (i32.const 25))) (local.get $end)))
+    (local.set $slots (i32.add (i32.add (local.get $table) (i32.const 8)) (local.get $capacity)))
+    (local.set $groupMask (i32.sub (i32.shr_u (local.get $capacity) (i32.const 2)) (i32.const 1)))
+    (local.set $tagBytes (i32.mul (i32.shr_u (local.get $hash) (i32.const 25)) (i32.const 0x01010101)))
+    (local.set $g (i32.and (i32.shr_u (local.get $hash) (global.get $shardBits)) (local.get $groupMask)))
+    (local.set $step (i32.const 1))
+    (loop $groups
+      (local.set $word (i32.load offset=8 (i32.add (local.get $table) (i32.shl (local.get $g) (i32.const 2)))))
+      (local.set $x (i32.xor (local.get $word) (local.get $tagBytes)))
+      (local.set $m (i32.and (i32.and (i32.sub (local.get $x) (i32.const 0x01010101)) (i32.xor (local.get $x) (i32.const -1))) (i32.const 0x80808080)))
+      (block $noMatch
+        (loop $matches
+          (br_if $noMatch (i32.eqz (local.get $m)))
+          (local.set $candidate
+            (i32.add (local.get $slots)
+              (i32.mul (i32.add (i32.shl (local.get $g) (i32.const 2)) (i32.shr_u (i32.ctz (local.get $m)) (i32.const 3)))
+                       (i32.const 24))))
+          (block $mismatch
+            (br_if $mismatch (i32.ne (i32.load (local.get $candidate)) (local.get $hash)))
+            (br_if $mismatch (i32.ne (i32.load offset=12 (local.get $candidate)) (local.get $n)))
+            (local.set $y (i32.and (i32.load offset=4 (local.get $candidate)) (i32.const 0xff)))
+            (local.set $wide (i32.eq (local.get $y) (i32.const 6)))
+            (br_if $mismatch (i32.and (i32.eqz (local.get $wide)) (i32.ne (local.get $y) (i32.const 12))))
+            (local.set $blob (i32.load offset=8 (local.get $candidate)))
+            ;; a blob that is not plausibly inside the memory: JavaScript decides
+            (if (i32.or (i32.le_s (local.get $blob) (i32.const 0))
+                        (i32.or (i32.and (local.get $wide) (i32.and (local.get $blob) (i32.const 1)))
+                                (i32.gt_u (local.get $blob) (i32.sub (local.get $end) (i32.shl (local.get $n) (local.get $wide))))))
+              (then (local.set $at (i32.const -1)) (br $probe)))
+            ;; @use comparePair k=0
+            ;; @use comparePair k=1
+            ;; @use comparePair k=2
+            ;; @use comparePair k=3
+            ;; @use comparePair k=4
+            ;; @use comparePair k=5
+            ;; @use comparePair k=6
+            ;; @use comparePair k=7
+            (local.set $at (local.get $candidate))
+            (br $probe))
+          (local.set $m (i32.and (local.get $m) (i32.sub (local.get $m) (i32.const 1))))
+          (br $matches)))
+      (if (i32.and (i32.and (local.get $word) (i32.xor (i32.shl (local.get $word) (i32.const 6)) (i32.const -1))) (i32.const 0x80808080))
+        (then (local.set $at (i32.const 0)) (br $probe)))
+      (local.set $g (i32.and (i32.add (local.get $g) (local.get $step)) (local.get $groupMask)))
+      (local.set $step (i32.add (local.get $step) (i32.const 1)))
+      (br_if $groups (i32.le_u (local.get $step) (i32.add (local.get $groupMask) (i32.const 1))))))
+;; @end
+
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+  ;; Bits of the hash that choose the shard (log2 of the shard count).
+  (import "env" "shardBits" (global $shardBits i32))
+  ;; The map's hash seed, its block key (hash.ts blockKey) and the hash mask (layout.ts H_HASH_MASK).
+  (import "env" "seed" (global $seed i32))
+  (import "env" "blockKey" (global $blockKey i32))
+  (import "env" "hashMask" (global $hashMask i32))
+
+  (global $status (mut i32) (i32.const 0))
+  ;; getString's hash of its key, for JavaScript's generic lookup when the answer is SLOW.
+  (global $lastHash (mut i32) (i32.const 0))
+
+  ;; --- layout.ts and lock.ts, restated (checked by wasm-hot.test.ts) ---
+  ;; HEADER_BYTES 256, SHARD_BYTES 256, S_TABLE word 4, S_LAST_SEQUENCE word 1,
+  ;; S_LOCK_ACQUISITIONS word 6, TABLE_HEADER_BYTES 8, TBL_CAPACITY word 0, SLOT_BYTES 24,
+  ;; SLOT_HASH word 0, SLOT_TAGS word 1 (key tag in bits 0-7, value tag in 8-15), SLOT_KEY f64
+  ;; at byte 8, SLOT_VALUE f64 at byte 16, T_NUMBER 5, LOCKED 1, WAITERS 2, HELD 4,
+  ;; SEQUENCE_STEP 8, GROUP_WIDTH 4, MAX_CAPACITY 2^26, T_STRING 6, T_LATIN1 12, PAYLOAD_LENGTH word 1
+  ;; (a string key's length, at byte 12 of the slot).
+
+  (func (export "status") (result i32) (global.get $status))
+  (func (export "lastHash") (result i32) (global.get $lastHash))
+
+  ;; Byte offset of the lock word of the shard `hash` picks: HEADER_BYTES + shard * SHARD_BYTES.
+  (func $lockOf (param $hash i32) (result i32)
+    (i32.add (i32.const 256)
+      (i32.shl (i32.and (local.get $hash) (i32.sub (i32.shl (i32.const 1) (global.get $shardBits)) (i32.const 1)))
+               (i32.const 8))))
+
+  ;; The value tag of the slot at `at` is T_NUMBER.
+  (func $holdsNumber (param $at i32) (result i32)
+    (i32.eq (i32.and (i32.shr_u (i32.load offset=4 (local.get $at)) (i32.const 8)) (i32.const 0xff)) (i32.const 5)))
+
+  (func $slow (result f64)
+    (global.set $status (i32.const 2))
+    (f64.const nan))
+
+  (func (export "getNumber") (param $num f64) (param $hash i32) (result f64)
+    (local $lock i32) (local $seq i32) (local $at i32) (local $value f64)
+    ;; @use FIND_LOCALS
+    (local.set $lock (call $lockOf (local.get $hash)))
+    (local.set $seq (i32.atomic.load (local.get $lock)))
+    (if (i32.and (local.get $seq) (i32.const 1)) (then (return (call $slow))))
+    ;; @use find
+    (if (i32.lt_s (local.get $at) (i32.const 0)) (then (return (call $slow))))
+    (if (local.get $at)
+      (then
+        ;; a value that is not a number is decoded by JavaScript
+        (if (i32.eqz (call $holdsNumber (local.get $at))) (then (return (call $slow))))
+        (local.set $value (f64.load offset=16 (local.get $at)))))
+    (if (i32.ne (i32.atomic.load (local.get $lock)) (local.get $seq)) (then (return (call $slow))))
+    (if (i32.eqz (local.get $at)) (then (global.set $status (i32.const 0)) (return (f64.const nan))))
+    (if (f64.ne (local.get $value) (local.get $value)) (then (global.set $status (i32.const 1)) (return (f64.const nan))))
+    (local.get $value))
+
+  (func (export "setNumber") (param $num f64) (param $hash i32) (param $value f64) (param $hint i32) (param $locked i32) (result i32)
+    (local $lock i32) (local $at i32)
+    ;; @use FIND_LOCALS
+    (local.set $lock (call $lockOf (local.get $hash)))
+    (if (i32.ne (i32.atomic.rmw.cmpxchg (local.get $lock) (local.get $hint) (local.get $locked)) (local.get $hint))
+      (then (return (i32.const 0))))
+    ;; lock()'s bookkeeping: S_LAST_SEQUENCE (what a takeover releases past), acquisitions
+    (i32.store offset=4 (local.get $lock) (local.get $hint))
+    (i32.store offset=24 (local.get $lock) (i32.add (i32.load offset=24 (local.get $lock)) (i32.const 1)))
+    ;; @use find
+    (if (i32.le_s (local.get $at) (i32.const 0)) (then (return (i32.const 2))))
+    (if (i32.eqz (call $holdsNumber (local.get $at))) (then (return (i32.const 2))))
+    (f64.store offset=16 (local.get $at) (local.get $value))
+    ;; lock.ts unlock(): the next sequence published in one exchange, then wake a sleeper
+    (if (i32.and
+          (i32.atomic.rmw.xchg (local.get $lock) (i32.add (i32.and (local.get $hint) (i32.const -8)) (i32.const 8)))
+          (i32.const 2))
+      (then (drop (memory.atomic.notify (local.get $lock) (i32.const 1)))))
+    (i32.const 1))
+
+  ;; getString(n, p0..p7) -> f64: getNumber for a string key of n <= 16 code units, packed two a
+  ;; word (unit 2k in the low half of pk, 2k+1 in the high half; units past the end are 0). The
+  ;; key is hashed here as hash.ts hashString hashes it; `lastHash` keeps that hash.
+  (func (export "getString") (param $n i32) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32)
+        (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (result f64)
+    (local $hash i32) (local $h i32) (local $b i32) (local $lock i32) (local $seq i32) (local $at i32)
+    (local $value f64) (local $wide i32) (local $blob i32) (local $y i32)
+    ;; @use FIND_LOCALS
+    (local.set $h (global.get $seed))
+    ;; @use hashPair k=0
+    ;; @use hashPair k=1
+    ;; @use hashPair k=2
+    ;; @use hashPair k=3
+    ;; @use hashPair k=4
+    ;; @use hashPair k=5
+    ;; @use hashPair k=6
+    ;; @use hashPair k=7
+    ;; hash.ts finalize(h ^ (n << 1)), then the mask
+    (local.set $h (i32.xor (local.get $h) (i32.shl (local.get $n) (i32.const 1))))
+    (local.set $h (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))) (i32.const 0x85ebca6b)))
+    (local.set $h (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 13))) (i32.const 0xc2b2ae35)))
+    (local.set $hash (i32.and (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))) (global.get $hashMask)))
+    (global.set $lastHash (local.get $hash))
+    (local.set $lock (call $lockOf (local.get $hash)))
+    (local.set $seq (i32.atomic.load (local.get $lock)))
+    (if (i32.and (local.get $seq) (i32.const 1)) (then (return (call $slow))))
+    ;; @use findString
+    (if (i32.lt_s (local.get $at) (i32.const 0)) (then (return (call $slow))))
+    (if (local.get $at)
+      (then
+        (if (i32.eqz (call $holdsNumber (local.get $at))) (then (return (call $slow))))
+        (local.set $value (f64.load offset=16 (local.get $at)))))
+    (if (i32.ne (i32.atomic.load (local.get $lock)) (local.get $seq)) (then (return (call $slow))))
+    (if (i32.eqz (local.get $at)) (then (global.set $status (i32.const 0)) (return (f64.const nan))))
+    (if (f64.ne (local.get $value) (local.get $value)) (then (global.set $status (i32.const 1)) (return (f64.const nan))))
+    (local.get $value))
+
+)
