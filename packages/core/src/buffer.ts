@@ -2,9 +2,9 @@
  * Creating and validating shardmap buffers: option parsing, the header, the checksum that lets
  * `attach` tell a live shardmap buffer from anything else.
  *
- * The buffer is a shared SharedMemory: its `buffer` is a SharedArrayBuffer of the memory's
+ * The buffer is a shared WebAssembly.Memory: its `buffer` is a SharedArrayBuffer of the memory's
  * current length, and `grow()` lengthens the memory for every thread (each re-reads
- * `memory.buffer` to index the new bytes: memory.ts, Views). It grows in 64 KiB pages, so
+ * `memory.buffer` to index the new bytes: views.ts). It grows in 64 KiB pages, so
  * `maxBytes` is rounded down to a page.
  */
 import {
@@ -36,7 +36,7 @@ import { badBufferError, noSharedMemoryError, optionError } from './errors.js';
 import type { KeyCodecName, ValueCodecName } from './types.js';
 import { finalize, hashInt32, randomSeed } from './hash.js';
 import { isCompiledModule, isMemory, newSharedMemory, type CompiledModule, type SharedMemory } from './wasm-api.js';
-import { bufferHolding } from './memory.js';
+import { bufferHolding } from './views.js';
 
 export const MODES = ['striped', 'syncmap'] as const;
 export type ModeName = (typeof MODES)[number];
@@ -190,7 +190,7 @@ function readBufferUnguarded(handle: unknown): BufferConfig {
   if (!isMemory(memory)) {
     const inner = (handle as { handle?: { kind?: unknown } }).handle;
     if (inner !== null && typeof inner === 'object' && inner.kind === 'shardmap') throw badBufferError('got a ShardedMap where its handle was expected: pass map.handle');
-    throw badBufferError('the handle holds no shared SharedMemory (a copy, or a handle of another version?)');
+    throw badBufferError('the handle holds no shared WebAssembly.Memory (a copy, or a handle of another version?)');
   }
   const buffer: unknown = memory.buffer;
   if (!(buffer instanceof SharedArrayBuffer)) throw badBufferError('the memory is not shared: not one created by ShardedMap.create');
@@ -210,7 +210,7 @@ function readBufferUnguarded(handle: unknown): BufferConfig {
   const highWater = Atomics.load(i32, H_HIGH_WATER);
   const published = Atomics.load(i32, H_PUBLISHED_LENGTH);
   // The memory's length read after both loads: a grower grows before it publishes (and its
-  // growth may reach this thread a moment after the length: memory.ts, bufferHolding).
+  // growth may reach this thread a moment after the length: views.ts, bufferHolding).
   const committed = (bufferHolding(memory, published) ?? memory.buffer).byteLength;
   if (published > committed || highWater > published || highWater < arenaStart(shardCount)) {
     throw badBufferError(`lengths are impossible (published ${published}, used ${highWater}, buffer ${committed}): a truncated copy?`);

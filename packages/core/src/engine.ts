@@ -56,6 +56,8 @@ export interface Engine {
   readonly name: 'striped' | 'syncmap';
   /** get() of a number key the key codec takes (-0 may come unfolded), `hash` its masked hash: the value, or undefined. */
   getNumber(num: number, hash: number): unknown;
+  /** has() of a number key the key codec takes (-0 may come unfolded), `hash` its masked hash. */
+  hasNumber(num: number, hash: number): boolean;
   /** get() of a string key of at most SHORT_STRING units, the key codec taking strings: the value, or undefined. */
   getShortString(key: string): unknown;
   /** The value of `probe`, or ABSENT. `wantValue` false: any non-ABSENT answer (has()). */
@@ -113,6 +115,7 @@ export function disposedEngine(name: Engine['name']): Engine {
     extraStats: [],
     getNumber: refuse,
     getShortString: refuse,
+    hasNumber: refuse,
     lookup: refuse,
     setNumber: refuse,
     store: refuse,

@@ -30,7 +30,8 @@
  * What a rollback cannot prove (counts derived from the table) the shard recounts after it.
  */
 import { LOG_ALLOCS, LOG_OP_ARGS, SLOT_BYTES, SLOT_WORDS, S_LOG_OP, S_LOG_OP_ARGS, S_LOG_OP_PROGRESS, S_LOG_CTRL_AT, S_LOG_CTRL_WAS, S_LOG_END, S_LOG_SLOT, S_LOG_SLOT_WORDS, S_LOG_STATE, S_LOG_TABLE_WAS, logAllocWord, shardWord, slotWord } from './layout.js';
-import type { Heap, Views } from './memory.js';
+import type { Heap } from './memory.js';
+import type { Views } from './views.js';
 
 const IN_FLIGHT = 1;
 

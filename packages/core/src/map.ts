@@ -177,6 +177,11 @@ export class ShardedMap<K = unknown, V = unknown> {
 
   has(key: K): boolean {
     if (this.#inUpdate) throw reentrantError('has');
+    if (typeof key === 'number' && this.#numberKeys) {
+      if (this.#int32Keys && (key | 0) !== key) return false;
+      const c = this.#config;
+      return this.#engine.hasNumber(key, hashNumber(key, c.seed) & c.hashMask);
+    }
     const probe = this.#probe;
     if (!prepareLookup(key, probe, this.#config)) return false;
     return this.#engine.lookup(probe, false) !== ABSENT;

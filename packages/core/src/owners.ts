@@ -12,7 +12,7 @@
 import { H_CHECKSUM, H_NEXT_OWNER_ID, H_SEED, OWNER_ALIVE, OWNER_DEAD, OWNER_EPOCH, OWNER_FREE, OWNER_SLOTS, OWNER_STATE, OWNER_TOKEN, ownerWord } from './layout.js';
 import { randomSeed } from './hash.js';
 import { fullError } from './errors.js';
-import type { Views } from './memory.js';
+import type { Views } from './views.js';
 
 const OWNER_CLAIMING = 3;
 

@@ -25,7 +25,7 @@
  */
 import { S_HOLDER, S_LAST_SEQUENCE, S_LOCK, S_LOCK_ACQUISITIONS, S_LOCK_CONTENDED, S_LOCK_WAITS, S_OPTIMISTIC_RETRIES, S_TABLE, shardWord } from './layout.js';
 import { HELD, LOCKED, TAKEN, hold, lockSlow, lockedBy, nextSequence, touch, unlock, type LockCounters, type LockOwner } from './lock.js';
-import type { Views } from './memory.js';
+import type { Views } from './views.js';
 import { userCode } from './guard.js';
 import { sameValue } from './codecs.js';
 

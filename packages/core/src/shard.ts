@@ -25,7 +25,8 @@ import { AMENDED_BIT, S_COUNT, S_DIRTY_ONLY, S_HOLDER, S_LIVE, S_LOCK, S_MISSES 
 import { S_PROMOTIONS, S_RETIRED, S_SNAPSHOT, S_TABLE, S_TOMBSTONES, TBL_CAPACITY } from './layout.js';
 import { H_PUBLISHED_LENGTH, HEADER_BYTES, ctrlStart, shardWord, slotOffset, tableBytes, tableWord } from './layout.js';
 import { takeOverIfDead, type LockOwner } from './lock.js';
-import { Heap, Views } from './memory.js';
+import { Heap } from './memory.js';
+import { Views } from './views.js';
 import { IntentLog } from './intent-log.js';
 import { freeOwners, localHold, markThreadDead, ownerIsDead, ownerIsKnown, registerLocalHolder, registerOwner } from './owners.js';
 import type { BufferConfig } from './buffer.js';

@@ -13,7 +13,8 @@
  */
 import { PAYLOAD_BLOB, PAYLOAD_LENGTH, SLOT_KEY, SLOT_TAGS, SLOT_VALUE, slotF64, slotWord } from './layout.js';
 import { T_BIGINT, T_BYTES, T_LATIN1, T_NUMBER, T_STRING, T_TUPLE, decodeTuple, hasBlob, inlineValue, isTextTag, plausibleKey, type EncodedValue, type ProbeKey } from './codecs.js';
-import type { Heap, Views } from './memory.js';
+import type { Heap } from './memory.js';
+import type { Views } from './views.js';
 import { corruptError } from './errors.js';
 
 /** A value copied out of a slot, not yet decoded (see finishValue). One per map instance. */

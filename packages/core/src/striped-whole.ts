@@ -8,7 +8,7 @@
 import { SLOT_KEY, SLOT_TAGS, SLOT_VALUE, TABLE_HEADER_BYTES, slotF64, slotOffset, slotWord, tableBytes } from './layout.js';
 import { T_NUMBER } from './codecs.js';
 import { corruptError } from './errors.js';
-import type { Views } from './memory.js';
+import type { Views } from './views.js';
 import type { Shards } from './shard.js';
 import { clearLocked } from './shard-table.js';
 import { RawValue, readKeyLocked } from './slots.js';

@@ -31,7 +31,7 @@ import { SLOT_VALUE, TBL_CAPACITY, slotF64, slotOffset, tableWord } from './layo
 import { type EncodedValue, type ProbeKey, T_NUMBER, T_STRING, finishValue, plausibleValue } from './codecs.js';
 import { hashString } from './hash.js';
 import { corruptError, tableError } from './errors.js';
-import type { Views } from './memory.js';
+import type { Views } from './views.js';
 import { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqBeginSpinning, seqValidate, tableOf, type Shards } from './shard.js';
 import { removeShrinkingLocked } from './shard-table.js';
 import { RawValue, readValueRaw, valueTagAt } from './slots.js';
@@ -40,7 +40,7 @@ import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, 
 import type { EngineConfig } from './buffer.js';
 import { StripedWhole } from './striped-whole.js';
 import { insertEntryLocked, replaceValueLocked } from './striped-writes.js';
-import { SET_LOCKED, SET_STORED, STATUS_ABSENT, STATUS_NAN, wasmHotPaths, type WasmHotPaths } from './wasm/hot.js';
+import { HAS_SLOW, SET_LOCKED, SET_STORED, STATUS_ABSENT, STATUS_NAN, getShortStringIn, wasmHotPaths, type WasmHotPaths } from './wasm/hot.js';
 
 export class StripedEngine implements Engine {
   readonly name = 'striped';
@@ -96,18 +96,7 @@ export class StripedEngine implements Engine {
   getShortString(key: string): unknown {
     const wasm = this.#wasm;
     if (this.#anyNumber) {
-      // Units past the end read as NaN, which `|` makes 0: what the hash and the compare expect.
-      const value = wasm.getString(
-        key.length,
-        key.charCodeAt(0) | (key.charCodeAt(1) << 16),
-        key.charCodeAt(2) | (key.charCodeAt(3) << 16),
-        key.charCodeAt(4) | (key.charCodeAt(5) << 16),
-        key.charCodeAt(6) | (key.charCodeAt(7) << 16),
-        key.charCodeAt(8) | (key.charCodeAt(9) << 16),
-        key.charCodeAt(10) | (key.charCodeAt(11) << 16),
-        key.charCodeAt(12) | (key.charCodeAt(13) << 16),
-        key.charCodeAt(14) | (key.charCodeAt(15) << 16),
-      );
+      const value = getShortStringIn(wasm, key);
       if (value === value) return value;
       const status = wasm.status();
       if (status === STATUS_ABSENT) return undefined;
@@ -123,6 +112,16 @@ export class StripedEngine implements Engine {
     probe.hash = this.#anyNumber ? this.#wasm.lastHash() : hashString(key, this.#c.seed) & this.#c.hashMask;
     const value = this.lookup(probe, true);
     return value === ABSENT ? undefined : value;
+  }
+
+  hasNumber(num: number, hash: number): boolean {
+    const answer = this.#wasm.hasNumber(num, hash);
+    if (answer !== HAS_SLOW) return answer === 1;
+    const probe = this.#probe;
+    probe.tag = T_NUMBER;
+    probe.num = num === 0 ? 0 : num;
+    probe.hash = hash;
+    return this.lookup(probe, false) !== ABSENT;
   }
 
   /** getNumber in JavaScript: retries, takes the lock, catches up with growth, reports corruption. */

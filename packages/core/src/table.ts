@@ -17,7 +17,7 @@
 import { DELETED, EMPTY, lowestByte, matchEmpty, matchEmptyOrDeleted, matchTag, tagOf, withoutLowest } from './control.js';
 import { GROUP_WIDTH, SLOT_HASH, SLOT_NODE_SHIFT, SLOT_KEY, SLOT_TAGS, SLOT_WORDS, TABLE_HEADER_BYTES, TBL_CAPACITY, ctrlGroupWord, ctrlStart, slotF64, slotOffset, slotWord, tableBytes, tableWord } from './layout.js';
 import { T_BYTES, T_LATIN1, T_NUMBER, T_STRING, T_TUPLE, isTextTag, type ProbeKey } from './codecs.js';
-import type { Views } from './memory.js';
+import type { Views } from './views.js';
 
 export const NOT_FOUND = -1;
 export const TORN = -2;

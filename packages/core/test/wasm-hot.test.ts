@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ShardedMap } from '@shardmap/core';
-import { SET_LOCKED, SET_NOT_LOCKED, SET_STORED, STATUS_ABSENT, STATUS_NAN, STATUS_SLOW, wasmHotPaths } from '../src/wasm/hot.js';
+import { HAS_SLOW, SET_LOCKED, SET_NOT_LOCKED, SET_STORED, STATUS_ABSENT, STATUS_NAN, STATUS_SLOW, wasmHotPaths } from '../src/wasm/hot.js';
 import { hashNumber, hashString } from '../src/hash.js';
 import * as layout from '../src/layout.js';
 import { HELD, LOCKED, SEQUENCE_STEP, WAITERS, lockedBy } from '../src/lock.js';
@@ -75,14 +75,16 @@ describe('wasm reads', () => {
     const map = ShardedMap.create<number, unknown>({ keys: 'number', values: 'any', shards: 4 });
     for (let i = 0; i < 100; i++) map.set(i, i * 2);
     map.set(1000, 'text');
-    const { ask, i32, hash } = reader(map, 4);
+    const { ask, i32, wasm, hash } = reader(map, 4);
     expect(ask(7)).toEqual({ value: 14, status: undefined });
+    expect([wasm.hasNumber(7, hash(7)), wasm.hasNumber(1000, hash(1000)), wasm.hasNumber(4242, hash(4242))]).toEqual([1, 1, 0]);
     expect(ask(1000).status).toBe(STATUS_SLOW);
     const shard = hash(7) & 3;
     const lock = layout.shardWord(shard, layout.S_LOCK);
     const word = Atomics.load(i32(), lock);
     Atomics.store(i32(), lock, word | LOCKED);
     expect(ask(7).status).toBe(STATUS_SLOW);
+    expect(wasm.hasNumber(7, hash(7))).toBe(HAS_SLOW);
     Atomics.store(i32(), lock, word);
     expect(ask(7).value).toBe(14);
     const tableWord = layout.shardWord(shard, layout.S_TABLE);
@@ -133,7 +135,7 @@ describe('wasm reads', () => {
     expect(ask(6).value).toBe(12);
   });
 
-  it('the map takes the WebAssembly paths: get of a present int key and set over a number run no Atomics call', () => {
+  it('the map takes the WebAssembly paths: get and has of int keys and set over a number run no Atomics call', () => {
     const map = ShardedMap.create<number, number>({ keys: 'number', values: 'number', shards: 4 });
     for (let i = 0; i < 100; i++) map.set(i, i + 0.5);
     for (let i = 0; i < 100; i++) map.set(i, i + 0.5); // every hint now current
@@ -148,6 +150,8 @@ describe('wasm reads', () => {
       for (let i = 0; i < 100; i++) map.set(i, i + 1);
       for (let i = 0; i < 100; i++) sum += map.get(i)!;
       expect(map.get(1000)).toBeUndefined();
+      for (let i = 0; i < 100; i++) expect(map.has(i)).toBe(true);
+      expect(map.has(1000)).toBe(false);
     } finally {
       names.forEach((name, n) => ((Atomics as unknown as Record<string, unknown>)[name] = saved[n]));
     }

@@ -15,7 +15,8 @@
  * than asked for (each keeps < 65536 entries); a cache smaller than its shard count gets fewer.
  */
 import { corruptError, optionError } from '../errors.js';
-import { Heap, Views } from '../memory.js';
+import { Heap } from '../memory.js';
+import { Views } from '../views.js';
 import { allocateBuffer, parseOptions, type BufferConfig } from '../buffer.js';
 import { C_DEFAULT_TTL, MAX_CACHE_NODES, MIN_CAPACITY, MODE_CACHE, S_CACHE_REGION, cachePolicyBase, cacheRegionBytes, cacheWord, shardWord } from '../layout.js';
 import type { KeyCodecName, ValueCodecName } from '../types.js';

@@ -47,7 +47,7 @@ import {
 } from '../layout.js';
 import { type EncodedValue, type ProbeKey, hasBlob, isTextTag, narrowTag } from '../codecs.js';
 import { corruptError, disposedError, fullError } from '../errors.js';
-import type { Views } from '../memory.js';
+import type { Views } from '../views.js';
 import { type Shards } from '../shard.js';
 import { clearLocked, commitInsertLocked, insertSlotLocked, removeLocked } from '../shard-table.js';
 import { freePayloadBlob, payloadLength, storeKey, storeValue, valuePayloadAt, writeBlob } from '../slots.js';

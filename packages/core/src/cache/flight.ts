@@ -33,7 +33,7 @@
  * the same lane meanwhile loads the key itself. Both cost a load, never a wrong answer.
  */
 import { C_LANES, L_DONE_FLIGHT, L_DONE_RESULT, L_FLIGHT, L_HASH, L_STATE, cacheLaneWord } from '../layout.js';
-import type { Views } from '../memory.js';
+import type { Views } from '../views.js';
 import { killPoint } from '../kill-points.js';
 import { corruptError } from '../errors.js';
 

@@ -6,7 +6,8 @@
  * Offsets are layout.ts's (L_*).
  */
 import { corruptError } from '../errors.js';
-import type { Heap, Views } from '../memory.js';
+import type { Heap } from '../memory.js';
+import type { Views } from '../views.js';
 import { ownerToken } from '../owners.js';
 import { C_LANES, L_ERROR_BLOB, L_ERROR_FLIGHT, L_ERROR_LENGTH, L_STATE, cacheLaneWord } from '../layout.js';
 

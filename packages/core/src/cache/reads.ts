@@ -25,7 +25,7 @@ import {
 } from '../layout.js';
 import { type ProbeKey, T_NUMBER, finishValue, plausibleValue } from '../codecs.js';
 import { corruptError } from '../errors.js';
-import type { Views } from '../memory.js';
+import type { Views } from '../views.js';
 import { BUSY, READ_ATTEMPTS, lockWord, seqBegin, seqValidate, tableOf, type Shards } from '../shard.js';
 import { RawValue, readKeyLocked, readValueRaw } from '../slots.js';
 import { NOT_FOUND, TORN, findNumber, findSlot, isFull, tableCapacity } from '../table.js';

@@ -22,7 +22,7 @@
 import { CELL_BYTES, RECORD_BYTES, RECORD_PAYLOAD, RECORD_TAG, SLOT_CELL, cellWord, recordWord, slotOffset, slotWord } from '../layout.js';
 import { type EncodedValue, type ProbeKey, T_NUMBER, finishValue, inlineValue, isInlineTag, plausibleValue } from '../codecs.js';
 import { corruptError, fullError, tableError } from '../errors.js';
-import type { Views } from '../memory.js';
+import type { Views } from '../views.js';
 import type { Shards } from '../shard.js';
 import type { EngineConfig } from '../buffer.js';
 import { RawValue, payloadBlob, readPayload, storePayload, writeBlob, type BlobAllocator } from '../slots.js';

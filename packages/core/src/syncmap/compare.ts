@@ -6,7 +6,7 @@
  */
 import { AMENDED_BIT } from '../layout.js';
 import { type EncodedValue, type ProbeKey, sameValue } from '../codecs.js';
-import type { Views } from '../memory.js';
+import type { Views } from '../views.js';
 import type { Shards } from '../shard.js';
 import { type Cells, NIL, SEALED, gone, inlineState, isRecord, present } from './cells.js';
 import type { DirtyTables } from './dirty.js';

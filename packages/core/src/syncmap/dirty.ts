@@ -8,7 +8,7 @@
 import { AMENDED_BIT, CELL_BYTES, MIN_CAPACITY, RECORD_BYTES, SLOT_CELL, SLOT_HASH, SLOT_WORDS, cellAt, cellWord, ctrlStart, slotIndex, slotOffset, slotWord, tableBytes } from '../layout.js';
 import { narrowTag, type EncodedValue, type ProbeKey } from '../codecs.js';
 import { corruptError, fullError } from '../errors.js';
-import type { Views } from '../memory.js';
+import type { Views } from '../views.js';
 import type { Shards } from '../shard.js';
 import { commitInsertLocked, insertSlotLocked, removeLocked, smallerCopyLocked } from '../shard-table.js';
 import { killPoint } from '../kill-points.js';

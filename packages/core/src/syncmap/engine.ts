@@ -76,7 +76,7 @@
 import { AMENDED_BIT, CELL_BYTES, SLOT_CELL, cellWord, slotOffset, slotWord } from '../layout.js';
 import { type EncodedValue, type ProbeKey, T_NUMBER, T_STRING } from '../codecs.js';
 import { hashString } from '../hash.js';
-import type { Views } from '../memory.js';
+import type { Views } from '../views.js';
 import type { Shards } from '../shard.js';
 import type { EngineConfig } from '../buffer.js';
 import { NOT_FOUND, findNumber } from '../table.js';
@@ -165,6 +165,15 @@ export class SyncMapEngine implements Engine {
       }
     }
     return this.#getNumberMissed(num, hash, s, w, table === 0 ? NOT_FOUND : slot);
+  }
+
+  /** has() of a number key: the generic lookup. */
+  hasNumber(num: number, hash: number): boolean {
+    const probe = this.#probe;
+    probe.tag = T_NUMBER;
+    probe.num = num === 0 ? 0 : num;
+    probe.hash = hash;
+    return this.lookup(probe, false) !== ABSENT;
   }
 
   /** get() of a short string key: the generic lookup (syncmap has no WebAssembly path yet). */

@@ -14,7 +14,7 @@
  */
 import { AMENDED_BIT, H_CHECKSUM, H_SEED, H_SYNC_EPOCH, OWNER_EPOCH, ownerWord } from '../layout.js';
 import { corruptError } from '../errors.js';
-import type { Views } from '../memory.js';
+import type { Views } from '../views.js';
 import type { Shards } from '../shard.js';
 import { tableCapacity } from '../table.js';
 

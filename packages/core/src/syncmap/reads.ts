@@ -7,7 +7,7 @@
 import { AMENDED_BIT, CELL_BYTES, SLOT_CELL, cellWord, slotOffset, slotWord } from '../layout.js';
 import type { ProbeKey } from '../codecs.js';
 import { corruptError } from '../errors.js';
-import type { Views } from '../memory.js';
+import type { Views } from '../views.js';
 import { BUSY, type Shards } from '../shard.js';
 import { TORN, findSlot, tableCapacity } from '../table.js';
 import { NIL, SEALED, gone, visible, type Cells } from './cells.js';

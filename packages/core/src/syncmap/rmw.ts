@@ -8,7 +8,7 @@
  */
 import type { EncodedValue, ProbeKey } from '../codecs.js';
 import { RMW_DELETE, RMW_KEEP, RMW_STORE, type RmwCompute, type RmwDecision, type UserUpdate } from '../engine.js';
-import type { Views } from '../memory.js';
+import type { Views } from '../views.js';
 import type { Shards } from '../shard.js';
 import { NIL, SEALED, inlineState, isInline, present, type Cells } from './cells.js';
 import type { DirtyTables } from './dirty.js';

@@ -4,7 +4,7 @@
  * 4), the recovery hook that unseals what a dead lock holder sealed, and the per-shard figures.
  */
 import { AMENDED_BIT, slotOffset } from '../layout.js';
-import type { Views } from '../memory.js';
+import type { Views } from '../views.js';
 import type { Shards } from '../shard.js';
 import type { EngineConfig } from '../buffer.js';
 import { RawValue, readKeyLocked } from '../slots.js';

@@ -10,6 +10,8 @@ import { compileModule, instantiate, type CompiledModule, type SharedMemory } fr
 export const STATUS_ABSENT = 0;
 export const STATUS_NAN = 1;
 export const STATUS_SLOW = 2;
+/** hasNumber's answer when JavaScript must decide (1 present and 0 absent are the others). */
+export const HAS_SLOW = 2;
 
 /** setNumber's answers (hot.wat): nothing done; stored and released; the lock taken and kept. */
 export const SET_NOT_LOCKED = 0;
@@ -20,6 +22,8 @@ export interface WasmHotPaths {
   /** The value of number key `num` (hash `hash`) if it is a number other than NaN; otherwise NaN, and `status()` says why. */
   getNumber(num: number, hash: number): number;
   status(): number;
+  /** 1 if number key `num` is present, 0 if absent (validated), HAS_SLOW otherwise. */
+  hasNumber(num: number, hash: number): number;
   /** Takes the shard's lock by one compareExchange `hint` -> `locked`, overwrites a number value in place: SET_*. */
   setNumber(num: number, hash: number, value: number, hint: number, locked: number): number;
   /** getNumber for a string key of n <= 16 code units packed two a word (unit 2k low, 2k+1 high); hashes it too. */
@@ -45,3 +49,18 @@ export function adoptHotModule(module: CompiledModule | undefined): void {
 export function wasmHotPaths(memory: SharedMemory, shardBits: number, seed: number, hashMask: number): WasmHotPaths {
   return instantiate(hotModule(), { env: { memory, shardBits, seed, blockKey: blockKey(seed), hashMask } }) as unknown as WasmHotPaths;
 }
+
+/** getString of `key` (at most 16 code units): the units cross as eight numbers, two a number. */
+export const getShortStringIn = (wasm: WasmHotPaths, key: string): number =>
+  // Units past the end read as NaN, which `|` makes 0: what the hash and the compare expect.
+  wasm.getString(
+    key.length,
+    key.charCodeAt(0) | (key.charCodeAt(1) << 16),
+    key.charCodeAt(2) | (key.charCodeAt(3) << 16),
+    key.charCodeAt(4) | (key.charCodeAt(5) << 16),
+    key.charCodeAt(6) | (key.charCodeAt(7) << 16),
+    key.charCodeAt(8) | (key.charCodeAt(9) << 16),
+    key.charCodeAt(10) | (key.charCodeAt(11) << 16),
+    key.charCodeAt(12) | (key.charCodeAt(13) << 16),
+    key.charCodeAt(14) | (key.charCodeAt(15) << 16),
+  );

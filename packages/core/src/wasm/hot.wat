@@ -19,6 +19,8 @@
 ;;   else SLOW. Result: the value found (any number but NaN), or NaN with `status`:
 ;;   STATUS_ABSENT 0 (validated miss), STATUS_NAN 1 (found, the value is NaN), STATUS_SLOW 2.
 ;;
+;; hasNumber(num, hash) -> i32: getNumber's attempt for has(): 1 present, 0 absent, 2 SLOW.
+;;
 ;; getString(n, p0..p7) -> f64: getNumber for a string key of n <= 16 UTF-16 code units, which
 ;;   cross as eight numbers (two units a word) and are hashed here as hash.ts hashString hashes
 ;;   them (`lastHash` keeps it, so a SLOW answer costs JavaScript no second hash), then compared
@@ -240,6 +242,19 @@
     (if (f64.ne (local.get $value) (local.get $value)) (then (global.set $status (i32.const 1)) (return (f64.const nan))))
     (local.get $value))
 
+  ;; hasNumber(num, hash) -> i32: getNumber's attempt for has(), whatever the value: 1 present,
+  ;; 0 absent (both validated), 2 SLOW.
+  (func (export "hasNumber") (param $num f64) (param $hash i32) (result i32)
+    (local $lock i32) (local $seq i32) (local $at i32)
+    ;; @use FIND_LOCALS
+    (local.set $lock (call $lockOf (local.get $hash)))
+    (local.set $seq (i32.atomic.load (local.get $lock)))
+    (if (i32.and (local.get $seq) (i32.const 1)) (then (return (i32.const 2))))
+    ;; @use find
+    (if (i32.lt_s (local.get $at) (i32.const 0)) (then (return (i32.const 2))))
+    (if (i32.ne (i32.atomic.load (local.get $lock)) (local.get $seq)) (then (return (i32.const 2))))
+    (i32.ne (local.get $at) (i32.const 0)))
+
   (func (export "setNumber") (param $num f64) (param $hash i32) (param $value f64) (param $hint i32) (param $locked i32) (result i32)
     (local $lock i32) (local $at i32)
     ;; @use FIND_LOCALS
@@ -260,7 +275,9 @@
       (then (drop (memory.atomic.notify (local.get $lock) (i32.const 1)))))
     (i32.const 1))
 
-  ;; getString(n, p0..p7) -> f64: getNumber for a string key of n <= 16 code units, packed two a
+  ;; hasNumber(num, hash) -> i32: getNumber's attempt for has(): 1 present, 0 absent, 2 SLOW.
+;;
+;; getString(n, p0..p7) -> f64: getNumber for a string key of n <= 16 code units, packed two a
   ;; word (unit 2k in the low half of pk, 2k+1 in the high half; units past the end are 0). The
   ;; key is hashed here as hash.ts hashString hashes it; `lastHash` keeps that hash.
   (func (export "getString") (param $n i32) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32)

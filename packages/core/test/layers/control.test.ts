@@ -15,7 +15,7 @@ import {
 import { NOT_FOUND, findSlot, initTable } from '../../src/table.js';
 import { SLOT_HASH, SLOT_KEY, SLOT_TAGS, ctrlStart, slotOffset, tableBytes } from '../../src/layout.js';
 import { ProbeKey, T_NUMBER } from '../../src/codecs.js';
-import { Views } from '../../src/memory.js';
+import { Views } from '../../src/views.js';
 import { sharedMemory } from '../helpers/memory.js';
 
 const wordOf = (bytes: number[]): number => (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) | 0;

@@ -2,7 +2,8 @@
 // reuse and splitting by size class, growth up to maxBytes, and Views catching up with growth.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Heap, Views } from '../../src/memory.js';
+import { Heap } from '../../src/memory.js';
+import { Views } from '../../src/views.js';
 import { sharedMemory } from '../helpers/memory.js';
 import { lockedBy, type LockOwner } from '../../src/lock.js';
 import { ALIGN, GROW_STEP_BYTES, H_HEAP_LOCK, H_HIGH_WATER, H_PUBLISHED_LENGTH, MAX_SMALL_CLASS, MIN_CLASS, S_SMALL_FREE, arenaStart, blockBytes, classBytes, shardWord, sizeClassOf, largeClassOf, largeClassBytes, LARGE_CLASS_COUNT, MIN_LARGE_BYTES, MAX_BYTES_LIMIT, tableBlockBytes, tableBytes } from '../../src/layout.js';

@@ -19,7 +19,7 @@ import { DELETED, EMPTY, matchEmpty, tagOf } from '../../src/control.js';
 import { H_PUBLISHED_LENGTH, SLOT_BYTES, SLOT_HASH, SLOT_KEY, SLOT_TAGS, SLOT_VALUE, TBL_CAPACITY, ctrlStart, maxLoad, slotOffset, tableBytes } from '../../src/layout.js';
 import { ProbeKey, T_BYTES, T_NUMBER, T_STRING } from '../../src/codecs.js';
 import { hashNumber } from '../../src/hash.js';
-import { Views } from '../../src/memory.js';
+import { Views } from '../../src/views.js';
 import { sharedMemory } from '../helpers/memory.js';
 
 const SHARD_BITS = 2;
