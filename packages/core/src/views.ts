@@ -14,17 +14,29 @@ import type { SharedMemory } from './wasm-api.js';
 
 /** Loads of `memory.buffer` bufferHolding makes before it gives up (~50 ms). */
 const GROW_SPINS = 1 << 20;
+/** Loads after which it asks the memory itself (grow(0)) for its current length. */
+const REFRESH_AFTER = 1024;
 
 /**
  * The memory's buffer once it holds `bytes`, or undefined. Another thread's `grow()` reaches this
  * thread's memory object by an interrupt, which V8 handles at a loop back-edge or a call: a thread
  * that has just loaded a length another thread published may still get the shorter buffer from
- * `memory.buffer` for a moment (seen in the kill campaign). This loop is where it takes the interrupt.
+ * `memory.buffer` for a moment (seen in the kill campaign). This loop is where it takes the
+ * interrupt. A memory object that missed the interrupt altogether (Node 24, a thread attaching
+ * while another grows: its buffer stayed short until the next growth) is refreshed by
+ * `grow(0)`, which makes V8 build this thread's buffer at the memory's current length.
  */
 export function bufferHolding(memory: SharedMemory, bytes: number): SharedArrayBuffer | undefined {
   for (let spin = 0; spin < GROW_SPINS; spin++) {
     const buffer = memory.buffer as SharedArrayBuffer;
     if (buffer.byteLength >= bytes) return buffer;
+    if (spin === REFRESH_AFTER) {
+      try {
+        memory.grow(0);
+      } catch {
+        // grow(0) cannot pass the maximum; a platform that refuses it leaves the spin to decide
+      }
+    }
   }
   return undefined;
 }

@@ -166,5 +166,30 @@ describe('attach', () => {
     for (let i = 0; i < 2000; i++) other.set(`grow-${i}`, i); // past the old length: the views took the grown buffer
     expect(map.get('grow-1999')).toBe(1999);
   });
+
+  it("attaches when this thread's memory object missed another thread's growth: grow(0) refreshes it", () => {
+    // Node 24, seen in the kill campaign: a thread attaching while another grew kept the short
+    // buffer until the next growth. Staged: memory.buffer answers the old buffer until grow is called.
+    const { map, memory, sab } = setup();
+    const before = state(map);
+    const grown = sab.byteLength + GROW_STEP_BYTES;
+    memory.grow(1);
+    Atomics.store(new Int32Array(sab, 0, 64), H_PUBLISHED_LENGTH, grown);
+    const real = Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, 'buffer')!.get!;
+    const realGrow = WebAssembly.Memory.prototype.grow;
+    let refreshed = false;
+    Object.defineProperty(memory, 'buffer', { configurable: true, get: () => (refreshed ? real.call(memory) : sab) });
+    Object.defineProperty(memory, 'grow', { configurable: true, value: (delta: number) => ((refreshed = true), realGrow.call(memory, delta)) });
+    let other: ShardedMap<any, any>;
+    try {
+      other = ShardedMap.attach<any, any>(map.handle);
+    } finally {
+      delete (memory as { buffer?: unknown }).buffer;
+      delete (memory as { grow?: unknown }).grow;
+    }
+    expect(refreshed).toBe(true);
+    expect(memory.buffer.byteLength).toBe(grown); // grow(0) added nothing
+    expect(state(other)).toEqual(before);
+  });
 });
 
