@@ -39,6 +39,22 @@ export class ProbeKey {
   hash = 0;
 }
 
+/** `probe` as number key `num` (-0 folded) of masked hash `hash`: a number path's way into the generic one. */
+export const numberProbe = (probe: ProbeKey, num: number, hash: number): ProbeKey => {
+  probe.tag = T_NUMBER;
+  probe.num = num === 0 ? 0 : num;
+  probe.hash = hash;
+  return probe;
+};
+
+/** `probe` as string key `str` of masked hash `hash` (lookups tag strings T_STRING: tags.ts). */
+export const stringProbe = (probe: ProbeKey, str: string, hash: number): ProbeKey => {
+  probe.tag = T_STRING;
+  probe.str = str;
+  probe.hash = hash;
+  return probe;
+};
+
 /** Fills `probe` from `key`; false if the codec cannot hold the key (lookups answer "not found"). */
 export const prepareKey = (codec: number, key: unknown, probe: ProbeKey, seed: number, mask: number): boolean => {
   switch (typeof key) {

@@ -28,7 +28,7 @@
  * budget, which costs ~40 ns a lookup.
  */
 import { SLOT_VALUE, TBL_CAPACITY, slotF64, slotOffset, tableWord } from './layout.js';
-import { type EncodedValue, type ProbeKey, T_NUMBER, T_STRING, finishValue, plausibleValue } from './codecs.js';
+import { type EncodedValue, type ProbeKey, T_NUMBER, T_STRING, finishValue, numberProbe, plausibleValue } from './codecs.js';
 import { hashString } from './hash.js';
 import { corruptError, tableError } from './errors.js';
 import type { Views } from './views.js';
@@ -117,11 +117,7 @@ export class StripedEngine implements Engine {
   hasNumber(num: number, hash: number): boolean {
     const answer = this.#wasm.hasNumber(num, hash);
     if (answer !== HAS_SLOW) return answer === 1;
-    const probe = this.#probe;
-    probe.tag = T_NUMBER;
-    probe.num = num === 0 ? 0 : num;
-    probe.hash = hash;
-    return this.lookup(probe, false) !== ABSENT;
+    return this.lookup(numberProbe(this.#probe, num, hash), false) !== ABSENT;
   }
 
   /** getNumber in JavaScript: retries, takes the lock, catches up with growth, reports corruption. */
@@ -146,11 +142,7 @@ export class StripedEngine implements Engine {
       }
       if (seqValidate(i32, lock, seq)) return value; // one validation site: less bytecode to inline
     }
-    const probe = this.#probe;
-    probe.tag = T_NUMBER;
-    probe.num = num === 0 ? 0 : num;
-    probe.hash = hash;
-    const value = this.lookup(probe, true);
+    const value = this.lookup(numberProbe(this.#probe, num, hash), true);
     return value === ABSENT ? undefined : value;
   }
 
@@ -286,11 +278,7 @@ export class StripedEngine implements Engine {
       encoded.tag = T_NUMBER;
       encoded.num = value;
       if (slot >= 0) return replaceValueLocked(this.#shards, s, slot, encoded, this.#c.maxBytes);
-      const probe = this.#probe;
-      probe.tag = T_NUMBER;
-      probe.num = num;
-      probe.hash = hash;
-      insertEntryLocked(this.#shards, s, probe, encoded, this.#c.maxBytes);
+      insertEntryLocked(this.#shards, s, numberProbe(this.#probe, num, hash), encoded, this.#c.maxBytes);
     } finally {
       shards.unlock(s);
     }

@@ -74,7 +74,7 @@
  * whole.ts range, snapshot(), clear() and unsealing; recovery.ts the repair after a death.
  */
 import { AMENDED_BIT, CELL_BYTES, SLOT_CELL, cellWord, slotOffset, slotWord } from '../layout.js';
-import { type EncodedValue, type ProbeKey, T_NUMBER, T_STRING } from '../codecs.js';
+import { type EncodedValue, type ProbeKey, T_NUMBER, numberProbe, stringProbe } from '../codecs.js';
 import { hashString } from '../hash.js';
 import type { Views } from '../views.js';
 import type { Shards } from '../shard.js';
@@ -169,29 +169,18 @@ export class SyncMapEngine implements Engine {
 
   /** has() of a number key: the generic lookup. */
   hasNumber(num: number, hash: number): boolean {
-    const probe = this.#probe;
-    probe.tag = T_NUMBER;
-    probe.num = num === 0 ? 0 : num;
-    probe.hash = hash;
-    return this.lookup(probe, false) !== ABSENT;
+    return this.lookup(numberProbe(this.#probe, num, hash), false) !== ABSENT;
   }
 
   /** get() of a short string key: the generic lookup (syncmap has no WebAssembly path yet). */
   getShortString(key: string): unknown {
-    const probe = this.#probe;
-    probe.tag = T_STRING;
-    probe.str = key;
-    probe.hash = hashString(key, this.#c.seed) & this.#c.hashMask;
-    const value = this.lookup(probe, true);
+    const value = this.lookup(stringProbe(this.#probe, key, hashString(key, this.#c.seed) & this.#c.hashMask), true);
     return value === ABSENT ? undefined : value;
   }
 
   /** getNumber past its fast path: `slot` is the probe's answer in snapshot `w` (NOT_FOUND: none, or no snapshot). */
   #getNumberMissed(num: number, hash: number, s: number, w: number, slot: number): unknown {
-    const probe = this.#probe;
-    probe.tag = T_NUMBER;
-    probe.num = num === 0 ? 0 : num;
-    probe.hash = hash;
+    const probe = numberProbe(this.#probe, num, hash);
     // Not in this snapshot: carry on from the probe just made (absent keys probe once, not twice).
     const st = slot === NOT_FOUND ? this.#reads.loadMissed(s, w, 0, probe) : this.#reads.load(probe);
     return st === NIL ? undefined : this.#cells.decode(st);
@@ -229,10 +218,7 @@ export class SyncMapEngine implements Engine {
 
   /** set() of a number to a number key: the generic store (a cell CAS when the value is inline). */
   setNumber(num: number, hash: number, value: number): void {
-    const probe = this.#probe;
-    probe.tag = T_NUMBER;
-    probe.num = num;
-    probe.hash = hash;
+    const probe = numberProbe(this.#probe, num, hash);
     const encoded = this.#value;
     encoded.tag = T_NUMBER;
     encoded.num = value;
