@@ -12,6 +12,11 @@
  * fixed GC schedule and hash seed): with --single-threaded alone a run's total moved by ~5M
  * instructions (±45 a call), with it by ~0.1M (±1 a call). Compare two trees by running both, side by side,
  * in one session (a figure moves by ±100–200 with the bundle's shape, i.e. what V8 inlines).
+ * --no-liftoff: the WebAssembly counted is always its optimizing tier's code, which a real run
+ * reaches after its first milliseconds. Under --predictable, tier-up is not assured: a harness that
+ * instantiated hot.wat a second time counted its baseline code (a direct getNumber call, 360
+ * instructions against 240 optimized). The driver's counts were the same either way.
+ * The m* ops (mget, mset, mhas, msget) run the same loop over a plain Map: the reference.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -38,7 +43,7 @@ async function totalInstructions(mode, op, calls) {
   const out = join(dir, `cg.${mode}.${op}.${calls}`);
   await run('valgrind', [
     '--tool=cachegrind', '--cache-sim=no', '--smc-check=all', `--cachegrind-out-file=${out}`,
-    process.execPath, '--predictable', driver, bundle, mode, op, String(calls),
+    process.execPath, '--predictable', '--no-liftoff', driver, bundle, mode, op, String(calls),
   ], { maxBuffer: 1 << 26 });
   const summary = /^summary:\s+(\d+)/m.exec(readFileSync(out, 'utf8'));
   if (summary === null) throw new Error(`no summary line in ${out}`);

@@ -3,7 +3,7 @@
  *
  *   node driver.mjs <bundle index.js> <striped|syncmap> <op> <calls>
  *
- * The map (a ShardedCache for the CACHE_OPS) holds KEYS int keys (or 16-char string keys for the
+ * The map (a ShardedCache for the CACHE_OPS, a Map for the MAP_OPS) holds KEYS int keys (or 16-char string keys for the
  * s* ops), warmed up by WARMUP calls of the same op so the JIT has settled, then runs <calls>
  * more. count.mjs runs it at two call counts and divides the difference of the totals: start-up,
  * warm-up and JIT cost cancel out.
@@ -14,8 +14,13 @@ const KEYS = 1023;
 const WARMUP = 300_000;
 const calls = Number(callsArg);
 
-const strings = op.startsWith('s');
-const keyOf = strings
+const strings = op.startsWith('s') || op === 'msget';
+// bget: a string key built per lookup, as a service builds it ('user:' + id + ':profile'; 13 to 17
+// code units over ids 0..KEYS-1), against the stored keys built the same way.
+const built = op === 'bget' || op === 'mbget';
+const keyOf = built
+  ? (i) => 'user:' + i + ':profile'
+  : strings
   ? (() => {
       const ks = [];
       for (let i = 0; i < KEYS; i++) ks.push(('k' + i).padEnd(15, '-') + 'x');
@@ -25,7 +30,9 @@ const keyOf = strings
 // Each cache op is the map op it names, run on a ShardedCache that holds every key (each cget a
 // hit), for its hit cost against the map's get (the cache has one engine: `mode` does not apply).
 const CACHE_OPS = { cget: 'get', cgetmiss: 'getmiss', cset: 'set' };
-const map = op in CACHE_OPS ? ShardedCache.create({ maxEntries: 4 * KEYS, seed: 1 }) : ShardedMap.create({ mode, seed: 1 });
+// The m* ops are the op on a plain Map of the same keys: the reference the bars are ratios to.
+const MAP_OPS = { mget: 'get', mset: 'set', mhas: 'has', msget: 'sget', mbget: 'bget' };
+const map = op in MAP_OPS ? new Map() : op in CACHE_OPS ? ShardedCache.create({ maxEntries: 4 * KEYS, seed: 1 }) : ShardedMap.create({ mode, seed: 1 });
 for (let i = 0; i < KEYS; i++) map.set(keyOf(i), i);
 
 const OPS = {
@@ -40,10 +47,11 @@ const OPS = {
   add: (i) => map.add(i, 0),
   update: (i) => map.update(i, (v) => v),
   sget: (i) => map.get(keyOf(i)),
+  bget: (i) => map.get(keyOf(i)),
   sset: (i) => map.set(keyOf(i), i),
 };
-const fn = OPS[CACHE_OPS[op] ?? op];
-if (fn === undefined) throw new Error(`unknown op ${op}: one of ${[...Object.keys(OPS), ...Object.keys(CACHE_OPS)].join(', ')}`);
+const fn = OPS[CACHE_OPS[op] ?? MAP_OPS[op] ?? op];
+if (fn === undefined) throw new Error(`unknown op ${op}: one of ${[...Object.keys(OPS), ...Object.keys(CACHE_OPS), ...Object.keys(MAP_OPS)].join(', ')}`);
 
 function loop(n) {
   let sink = 0;
