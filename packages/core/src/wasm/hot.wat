@@ -36,6 +36,8 @@
 ;;   A thread killed between the compareExchange and the exchange leaves the lock to be taken
 ;;   over as a JavaScript holder's would be; the overwrite is one store, so there is nothing to
 ;;   roll back (as for the JavaScript overwrite, which logs no intent either).
+;; Small helpers are written out in each caller (the lock word's offset, the value tag test: byte 5
+;; of a slot is its value tag): V8 on Node 20 does not inline wasm calls, ~20 instructions each.
 ;; @define find
   ;; Sets $at to the byte offset of the slot holding number key $num (hash $hash) in the table of
   ;; the shard whose lock word is at $lock; to 0 if the probe met an EMPTY byte first (absent);
@@ -202,23 +204,14 @@
   ;; --- layout.ts and lock.ts, restated (checked by wasm-hot.test.ts) ---
   ;; HEADER_BYTES 256, SHARD_BYTES 256, S_TABLE word 4, S_LAST_SEQUENCE word 1,
   ;; S_LOCK_ACQUISITIONS word 6, TABLE_HEADER_BYTES 8, TBL_CAPACITY word 0, SLOT_BYTES 24,
-  ;; SLOT_HASH word 0, SLOT_TAGS word 1 (key tag in bits 0-7, value tag in 8-15), SLOT_KEY f64
+  ;; SLOT_HASH word 0, SLOT_TAGS word 1 (key tag in bits 0-7, value tag in 8-15: VALUE_TAG_BYTE 5
+  ;; of the slot, little-endian), SLOT_KEY f64
   ;; at byte 8, SLOT_VALUE f64 at byte 16, T_NUMBER 5, LOCKED 1, WAITERS 2, HELD 4,
   ;; SEQUENCE_STEP 8, GROUP_WIDTH 4, MAX_CAPACITY 2^26, T_STRING 6, T_LATIN1 12, PAYLOAD_LENGTH word 1
   ;; (a string key's length, at byte 12 of the slot).
 
   (func (export "status") (result i32) (global.get $status))
   (func (export "lastHash") (result i32) (global.get $lastHash))
-
-  ;; Byte offset of the lock word of the shard `hash` picks: HEADER_BYTES + shard * SHARD_BYTES.
-  (func $lockOf (param $hash i32) (result i32)
-    (i32.add (i32.const 256)
-      (i32.shl (i32.and (local.get $hash) (i32.sub (i32.shl (i32.const 1) (global.get $shardBits)) (i32.const 1)))
-               (i32.const 8))))
-
-  ;; The value tag of the slot at `at` is T_NUMBER.
-  (func $holdsNumber (param $at i32) (result i32)
-    (i32.eq (i32.and (i32.shr_u (i32.load offset=4 (local.get $at)) (i32.const 8)) (i32.const 0xff)) (i32.const 5)))
 
   (func $slow (result f64)
     (global.set $status (i32.const 2))
@@ -227,7 +220,9 @@
   (func (export "getNumber") (param $num f64) (param $hash i32) (result f64)
     (local $lock i32) (local $seq i32) (local $at i32) (local $value f64)
     ;; @use FIND_LOCALS
-    (local.set $lock (call $lockOf (local.get $hash)))
+    (local.set $lock (i32.add (i32.const 256) ;; the lock word: HEADER_BYTES + shard * SHARD_BYTES
+      (i32.shl (i32.and (local.get $hash) (i32.sub (i32.shl (i32.const 1) (global.get $shardBits)) (i32.const 1)))
+               (i32.const 8))))
     (local.set $seq (i32.atomic.load (local.get $lock)))
     (if (i32.and (local.get $seq) (i32.const 1)) (then (return (call $slow))))
     ;; @use find
@@ -235,7 +230,7 @@
     (if (local.get $at)
       (then
         ;; a value that is not a number is decoded by JavaScript
-        (if (i32.eqz (call $holdsNumber (local.get $at))) (then (return (call $slow))))
+        (if (i32.ne (i32.load8_u offset=5 (local.get $at)) (i32.const 5)) (then (return (call $slow))))
         (local.set $value (f64.load offset=16 (local.get $at)))))
     (if (i32.ne (i32.atomic.load (local.get $lock)) (local.get $seq)) (then (return (call $slow))))
     (if (i32.eqz (local.get $at)) (then (global.set $status (i32.const 0)) (return (f64.const nan))))
@@ -247,7 +242,9 @@
   (func (export "hasNumber") (param $num f64) (param $hash i32) (result i32)
     (local $lock i32) (local $seq i32) (local $at i32)
     ;; @use FIND_LOCALS
-    (local.set $lock (call $lockOf (local.get $hash)))
+    (local.set $lock (i32.add (i32.const 256) ;; the lock word: HEADER_BYTES + shard * SHARD_BYTES
+      (i32.shl (i32.and (local.get $hash) (i32.sub (i32.shl (i32.const 1) (global.get $shardBits)) (i32.const 1)))
+               (i32.const 8))))
     (local.set $seq (i32.atomic.load (local.get $lock)))
     (if (i32.and (local.get $seq) (i32.const 1)) (then (return (i32.const 2))))
     ;; @use find
@@ -258,7 +255,9 @@
   (func (export "setNumber") (param $num f64) (param $hash i32) (param $value f64) (param $hint i32) (param $locked i32) (result i32)
     (local $lock i32) (local $at i32)
     ;; @use FIND_LOCALS
-    (local.set $lock (call $lockOf (local.get $hash)))
+    (local.set $lock (i32.add (i32.const 256) ;; the lock word: HEADER_BYTES + shard * SHARD_BYTES
+      (i32.shl (i32.and (local.get $hash) (i32.sub (i32.shl (i32.const 1) (global.get $shardBits)) (i32.const 1)))
+               (i32.const 8))))
     (if (i32.ne (i32.atomic.rmw.cmpxchg (local.get $lock) (local.get $hint) (local.get $locked)) (local.get $hint))
       (then (return (i32.const 0))))
     ;; lock()'s bookkeeping: S_LAST_SEQUENCE (what a takeover releases past), acquisitions
@@ -266,7 +265,7 @@
     (i32.store offset=24 (local.get $lock) (i32.add (i32.load offset=24 (local.get $lock)) (i32.const 1)))
     ;; @use find
     (if (i32.le_s (local.get $at) (i32.const 0)) (then (return (i32.const 2))))
-    (if (i32.eqz (call $holdsNumber (local.get $at))) (then (return (i32.const 2))))
+    (if (i32.ne (i32.load8_u offset=5 (local.get $at)) (i32.const 5)) (then (return (i32.const 2))))
     (f64.store offset=16 (local.get $at) (local.get $value))
     ;; lock.ts unlock(): the next sequence published in one exchange, then wake a sleeper
     (if (i32.and
@@ -300,14 +299,16 @@
     (local.set $h (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 13))) (i32.const 0xc2b2ae35)))
     (local.set $hash (i32.and (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))) (global.get $hashMask)))
     (global.set $lastHash (local.get $hash))
-    (local.set $lock (call $lockOf (local.get $hash)))
+    (local.set $lock (i32.add (i32.const 256) ;; the lock word: HEADER_BYTES + shard * SHARD_BYTES
+      (i32.shl (i32.and (local.get $hash) (i32.sub (i32.shl (i32.const 1) (global.get $shardBits)) (i32.const 1)))
+               (i32.const 8))))
     (local.set $seq (i32.atomic.load (local.get $lock)))
     (if (i32.and (local.get $seq) (i32.const 1)) (then (return (call $slow))))
     ;; @use findString
     (if (i32.lt_s (local.get $at) (i32.const 0)) (then (return (call $slow))))
     (if (local.get $at)
       (then
-        (if (i32.eqz (call $holdsNumber (local.get $at))) (then (return (call $slow))))
+        (if (i32.ne (i32.load8_u offset=5 (local.get $at)) (i32.const 5)) (then (return (call $slow))))
         (local.set $value (f64.load offset=16 (local.get $at)))))
     (if (i32.ne (i32.atomic.load (local.get $lock)) (local.get $seq)) (then (return (call $slow))))
     (if (i32.eqz (local.get $at)) (then (global.set $status (i32.const 0)) (return (f64.const nan))))
