@@ -16,7 +16,8 @@
  * reaches after its first milliseconds. Under --predictable, tier-up is not assured: a harness that
  * instantiated hot.wat a second time counted its baseline code (a direct getNumber call, 360
  * instructions against 240 optimized). The driver's counts were the same either way.
- * The m* ops (mget, mset, mhas, msget) run the same loop over a plain Map: the reference.
+ * The m* ops (mget, mset, mhas, msget, mbget) run the same loop over a plain Map: the reference;
+ * bget is sget with its key built per lookup.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

@@ -14,10 +14,17 @@ const KEYS = 1023;
 const WARMUP = 300_000;
 const calls = Number(callsArg);
 
-const strings = op.startsWith('s') || op === 'msget';
-// bget: a string key built per lookup, as a service builds it ('user:' + id + ':profile'; 13 to 17
-// code units over ids 0..KEYS-1), against the stored keys built the same way.
-const built = op === 'bget' || op === 'mbget';
+// Each cache op is the map op it names, run on a ShardedCache that holds every key (each cget a
+// hit), for its hit cost against the map's get (the cache has one engine: `mode` does not apply).
+const CACHE_OPS = { cget: 'get', cgetmiss: 'getmiss', cset: 'set' };
+// The m* ops are the op on a plain Map of the same keys: the reference the bars are ratios to.
+const MAP_OPS = { mget: 'get', mset: 'set', mhas: 'has', msget: 'sget', mbget: 'bget' };
+// bget is sget of a string key built per lookup, as a service builds it ('user:' + id + ':profile';
+// 13 to 17 code units over ids 0..KEYS-1), against stored keys built the same way.
+const BUILT_OPS = { bget: 'sget' };
+const mapOp = CACHE_OPS[op] ?? MAP_OPS[op] ?? op;
+const built = mapOp in BUILT_OPS;
+const strings = mapOp.startsWith('s');
 const keyOf = built
   ? (i) => 'user:' + i + ':profile'
   : strings
@@ -27,11 +34,6 @@ const keyOf = built
       return (i) => ks[i];
     })()
   : (i) => i;
-// Each cache op is the map op it names, run on a ShardedCache that holds every key (each cget a
-// hit), for its hit cost against the map's get (the cache has one engine: `mode` does not apply).
-const CACHE_OPS = { cget: 'get', cgetmiss: 'getmiss', cset: 'set' };
-// The m* ops are the op on a plain Map of the same keys: the reference the bars are ratios to.
-const MAP_OPS = { mget: 'get', mset: 'set', mhas: 'has', msget: 'sget', mbget: 'bget' };
 const map = op in MAP_OPS ? new Map() : op in CACHE_OPS ? ShardedCache.create({ maxEntries: 4 * KEYS, seed: 1 }) : ShardedMap.create({ mode, seed: 1 });
 for (let i = 0; i < KEYS; i++) map.set(keyOf(i), i);
 
@@ -47,11 +49,10 @@ const OPS = {
   add: (i) => map.add(i, 0),
   update: (i) => map.update(i, (v) => v),
   sget: (i) => map.get(keyOf(i)),
-  bget: (i) => map.get(keyOf(i)),
   sset: (i) => map.set(keyOf(i), i),
 };
-const fn = OPS[CACHE_OPS[op] ?? MAP_OPS[op] ?? op];
-if (fn === undefined) throw new Error(`unknown op ${op}: one of ${[...Object.keys(OPS), ...Object.keys(CACHE_OPS), ...Object.keys(MAP_OPS)].join(', ')}`);
+const fn = OPS[BUILT_OPS[mapOp] ?? mapOp];
+if (fn === undefined) throw new Error(`unknown op ${op}: one of ${[...Object.keys(OPS), ...Object.keys(CACHE_OPS), ...Object.keys(MAP_OPS), ...Object.keys(BUILT_OPS)].join(', ')}`);
 
 function loop(n) {
   let sink = 0;

@@ -36,8 +36,14 @@
 ;;   A thread killed between the compareExchange and the exchange leaves the lock to be taken
 ;;   over as a JavaScript holder's would be; the overwrite is one store, so there is nothing to
 ;;   roll back (as for the JavaScript overwrite, which logs no intent either).
-;; Small helpers are written out in each caller (the lock word's offset, the value tag test: byte 5
+;; Small helpers are fragments spliced into each caller, or written out (the value tag test: byte 5
 ;; of a slot is its value tag): V8 on Node 20 does not inline wasm calls, ~20 instructions each.
+;; @define lockOf
+    ;; $lock = the byte offset of the lock word of the shard $hash picks: HEADER_BYTES + shard * SHARD_BYTES
+    (local.set $lock (i32.add (i32.const 256)
+      (i32.shl (i32.and (local.get $hash) (i32.sub (i32.shl (i32.const 1) (global.get $shardBits)) (i32.const 1)))
+               (i32.const 8))))
+;; @end
 ;; @define find
   ;; Sets $at to the byte offset of the slot holding number key $num (hash $hash) in the table of
   ;; the shard whose lock word is at $lock; to 0 if the probe met an EMPTY byte first (absent);
@@ -220,9 +226,7 @@
   (func (export "getNumber") (param $num f64) (param $hash i32) (result f64)
     (local $lock i32) (local $seq i32) (local $at i32) (local $value f64)
     ;; @use FIND_LOCALS
-    (local.set $lock (i32.add (i32.const 256) ;; the lock word: HEADER_BYTES + shard * SHARD_BYTES
-      (i32.shl (i32.and (local.get $hash) (i32.sub (i32.shl (i32.const 1) (global.get $shardBits)) (i32.const 1)))
-               (i32.const 8))))
+    ;; @use lockOf
     (local.set $seq (i32.atomic.load (local.get $lock)))
     (if (i32.and (local.get $seq) (i32.const 1)) (then (return (call $slow))))
     ;; @use find
@@ -242,9 +246,7 @@
   (func (export "hasNumber") (param $num f64) (param $hash i32) (result i32)
     (local $lock i32) (local $seq i32) (local $at i32)
     ;; @use FIND_LOCALS
-    (local.set $lock (i32.add (i32.const 256) ;; the lock word: HEADER_BYTES + shard * SHARD_BYTES
-      (i32.shl (i32.and (local.get $hash) (i32.sub (i32.shl (i32.const 1) (global.get $shardBits)) (i32.const 1)))
-               (i32.const 8))))
+    ;; @use lockOf
     (local.set $seq (i32.atomic.load (local.get $lock)))
     (if (i32.and (local.get $seq) (i32.const 1)) (then (return (i32.const 2))))
     ;; @use find
@@ -255,9 +257,7 @@
   (func (export "setNumber") (param $num f64) (param $hash i32) (param $value f64) (param $hint i32) (param $locked i32) (result i32)
     (local $lock i32) (local $at i32)
     ;; @use FIND_LOCALS
-    (local.set $lock (i32.add (i32.const 256) ;; the lock word: HEADER_BYTES + shard * SHARD_BYTES
-      (i32.shl (i32.and (local.get $hash) (i32.sub (i32.shl (i32.const 1) (global.get $shardBits)) (i32.const 1)))
-               (i32.const 8))))
+    ;; @use lockOf
     (if (i32.ne (i32.atomic.rmw.cmpxchg (local.get $lock) (local.get $hint) (local.get $locked)) (local.get $hint))
       (then (return (i32.const 0))))
     ;; lock()'s bookkeeping: S_LAST_SEQUENCE (what a takeover releases past), acquisitions
@@ -299,9 +299,7 @@
     (local.set $h (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 13))) (i32.const 0xc2b2ae35)))
     (local.set $hash (i32.and (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))) (global.get $hashMask)))
     (global.set $lastHash (local.get $hash))
-    (local.set $lock (i32.add (i32.const 256) ;; the lock word: HEADER_BYTES + shard * SHARD_BYTES
-      (i32.shl (i32.and (local.get $hash) (i32.sub (i32.shl (i32.const 1) (global.get $shardBits)) (i32.const 1)))
-               (i32.const 8))))
+    ;; @use lockOf
     (local.set $seq (i32.atomic.load (local.get $lock)))
     (if (i32.and (local.get $seq) (i32.const 1)) (then (return (call $slow))))
     ;; @use findString
