@@ -19,9 +19,9 @@
  * before lock() returns.
  *
  * Two of these steps also exist in WebAssembly (wasm/hot.wat), for striped's number paths: one
- * seqlock attempt (seqBegin, probe, seqValidate), and lock()'s first compareExchange from the
- * hint with its bookkeeping, then unlock()'s exchange. They keep this protocol word for word and
- * hand every other case back (hintOf, releasedFast, adoptLock), so the invariants stay here.
+ * seqlock attempt (seqBegin, probe, seqValidate), and lock()'s second compareExchange (from the
+ * word just loaded, if not TAKEN) with its bookkeeping, then unlock()'s exchange. They keep this
+ * protocol word for word and hand every other case back (adoptLock), so the invariants stay here.
  */
 import { S_HOLDER, S_LAST_SEQUENCE, S_LOCK, S_LOCK_ACQUISITIONS, S_LOCK_CONTENDED, S_LOCK_WAITS, S_OPTIMISTIC_RETRIES, S_TABLE, shardWord } from './layout.js';
 import { HELD, LOCKED, TAKEN, hold, lockSlow, lockedBy, nextSequence, touch, unlock, type LockCounters, type LockOwner } from './lock.js';
@@ -110,22 +110,14 @@ export abstract class ShardLocks {
   }
 
   /**
-   * For lock()'s fast path in WebAssembly (wasm/hot.wat setNumber), which takes the lock with one
-   * compareExchange from this hint to `lockedWord` and records S_LAST_SEQUENCE and the
-   * acquisition as lock() does: the hint to try.
+   * lock()'s fast path in WebAssembly (wasm/hot.wat setNumber) took shard `s`'s lock and kept it:
+   * this instance holds it, as after lock(). That path records S_LAST_SEQUENCE and the
+   * acquisition as lock() does, so the word it took over is read back from S_LAST_SEQUENCE
+   * (stable: only a holder writes it). It leaves `hints` alone: a stale hint costs lock() its
+   * second compareExchange, never correctness.
    */
-  hintOf(s: number): number {
-    return this.hints[s]!;
-  }
-
-  /** That fast path released shard `s`'s lock, taken over `hint`, as unlock() would: the next hint. */
-  releasedFast(s: number, hint: number): void {
-    this.hints[s] = nextSequence(hint);
-  }
-
-  /** That fast path took shard `s`'s lock over `hint` and kept it: this instance holds it, as after lock(). */
-  adoptLock(s: number, hint: number): void {
-    this.acquired[s] = hint;
+  adoptLock(s: number): void {
+    this.acquired[s] = this.views.i32[shardWord(s, S_LAST_SEQUENCE)]!;
     this.holding[s] = 1;
   }
 

@@ -70,7 +70,7 @@ export class StripedEngine implements Engine {
     this.#probe = probe;
     this.#value = value;
     this.#whole = new StripedWhole(config, shards, (s, slot) => this.#readLocked(s, slot));
-    this.#wasm = wasmHotPaths(shards.views.memory, shards.shardBits, config.seed, config.hashMask);
+    this.#wasm = wasmHotPaths(shards.views.memory, shards.shardBits, config.seed, config.hashMask, shards.lockedWord);
   }
 
   // --- reads ---------------------------------------------------------------------------------
@@ -254,15 +254,14 @@ export class StripedEngine implements Engine {
 
   /** Overwriting a number in place is one store under the lock; the rest takes the shared paths. */
   setNumber(num: number, hash: number, value: number): void {
+    // The lock's fast path and a number-over-number overwrite in WebAssembly (three atomic
+    // instructions, not builtin calls); otherwise the lock as it left it, and on below.
+    const answer = this.#wasm.setNumber(num, hash, value);
+    if (answer === SET_STORED) return;
     const s = hash & this.#shardMask;
     const shards = this.#shards;
     const views = this.#views;
-    // The lock's fast path and a number-over-number overwrite in WebAssembly (two atomic
-    // instructions, not builtin calls); otherwise the lock as it left it, and on below.
-    const hint = shards.hintOf(s);
-    const answer = this.#wasm.setNumber(num, hash, value, hint, shards.lockedWord);
-    if (answer === SET_STORED) return shards.releasedFast(s, hint);
-    if (answer === SET_LOCKED) shards.adoptLock(s, hint);
+    if (answer === SET_LOCKED) shards.adoptLock(s);
     else shards.lock(s);
     try {
       const table = shards.tableLocked(s);

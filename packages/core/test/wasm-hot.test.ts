@@ -15,11 +15,14 @@ import { T_LATIN1, T_NUMBER, T_STRING } from '../src/tags.js';
 
 const shardBitsOf = (shards: number) => Math.log2(shards);
 
+/** An owner id no map instance here has: the locked word setNumber's acquires show. */
+const mine = lockedBy(7);
+
 function reader(map: ShardedMap<number, unknown>, shards: number) {
   const i32 = () => new Int32Array(map.handle.memory.buffer);
   const seed = i32()[layout.H_SEED]!;
   const mask = i32()[layout.H_HASH_MASK]!;
-  const wasm = wasmHotPaths(map.handle.memory, shardBitsOf(shards), seed, mask);
+  const wasm = wasmHotPaths(map.handle.memory, shardBitsOf(shards), seed, mask, mine);
   const ask = (key: number): { value: number; status: number | undefined } => {
     const value = wasm.getNumber(key, hashNumber(key, seed) & mask);
     return { value, status: value === value ? undefined : wasm.status() };
@@ -104,41 +107,65 @@ describe('wasm reads', () => {
     expect(ask(7).value).toBe(14);
   });
 
-  it("setNumber: one compareExchange from the hint takes the lock; a number over a number is stored and released, anything else keeps the lock unchanged", () => {
+  it('setNumber: a free lock is taken by one compareExchange from the word loaded; a number over a number is stored and released, anything else keeps the lock unchanged', () => {
     const map = ShardedMap.create<number, unknown>({ keys: 'number', values: 'any', shards: 4 });
     for (let i = 0; i < 100; i++) map.set(i, i * 2);
     map.set(1000, 'text');
     const { ask, i32, wasm, hash } = reader(map, 4);
-    const mine = lockedBy(7);
     const words = (key: number) => {
       const lock = layout.shardWord(hash(key) & 3, layout.S_LOCK);
       return { lock, word: Atomics.load(i32(), lock), last: i32()[lock + layout.S_LAST_SEQUENCE]!, acquisitions: i32()[lock + layout.S_LOCK_ACQUISITIONS]! };
     };
     const before = words(5);
-    expect(wasm.setNumber(5, hash(5), 55.5, before.word + SEQUENCE_STEP, mine)).toBe(SET_NOT_LOCKED); // a stale hint
-    expect(words(5)).toEqual(before);
-    expect(wasm.setNumber(5, hash(5), 55.5, before.word, mine)).toBe(SET_STORED);
+    expect(wasm.setNumber(5, hash(5), 55.5)).toBe(SET_STORED);
     expect(words(5)).toEqual({ ...before, word: before.word + SEQUENCE_STEP, last: before.word, acquisitions: before.acquisitions + 1 });
     expect(map.get(5)).toBe(55.5);
     for (const key of [1000, 4242]) { // a value JavaScript encodes; an absent key
       const at = words(key);
-      expect(wasm.setNumber(key, hash(key), 1, at.word, mine)).toBe(SET_LOCKED);
+      expect(wasm.setNumber(key, hash(key), 1)).toBe(SET_LOCKED);
       expect(words(key)).toEqual({ ...at, word: mine, last: at.word, acquisitions: at.acquisitions + 1 });
       Atomics.store(i32(), at.lock, at.word); // released unchanged, for the next case
     }
     expect(map.get(1000)).toBe('text');
     expect(map.has(4242)).toBe(false);
-    const held = words(6);
-    Atomics.store(i32(), held.lock, held.word | HELD);
-    expect(wasm.setNumber(6, hash(6), 1, held.word, mine)).toBe(SET_NOT_LOCKED);
-    Atomics.store(i32(), held.lock, held.word);
+    // A taken word (another's LOCKED, a HELD one, with or without WAITERS) is never acquired.
+    const taken = words(6);
+    for (const word of [lockedBy(3), lockedBy(3) | WAITERS, taken.word | HELD, taken.word | HELD | WAITERS]) {
+      Atomics.store(i32(), taken.lock, word);
+      expect(wasm.setNumber(6, hash(6), 1), `word ${word}`).toBe(SET_NOT_LOCKED);
+      expect(words(6)).toEqual({ ...taken, word });
+    }
+    Atomics.store(i32(), taken.lock, taken.word);
     expect(ask(6).value).toBe(12);
+  });
+
+  it('the map adopts a lock setNumber kept: an insert, a replaced value and a delete after it each advance the sequence by one step', () => {
+    const map = ShardedMap.create<number, unknown>({ keys: 'number', values: 'any', shards: 4 });
+    for (let i = 0; i < 40; i++) map.set(i, i);
+    map.set(1000, 'text');
+    const { i32, hash } = reader(map, 4);
+    const lockOf = (key: number) => layout.shardWord(hash(key) & 3, layout.S_LOCK);
+    let beside = 5000; // an absent key in 5's shard
+    while ((hash(beside) & 3) !== (hash(5) & 3)) beside++;
+    for (const [key, write] of [
+      [4242, () => map.set(4242, 1)], // absent: SET_LOCKED, inserted under the adopted lock
+      [1000, () => map.set(1000, 2)], // a string value: SET_LOCKED, replaced
+      [5, () => map.set(5, 3)], // SET_STORED: this instance's hint for the shard is now stale
+      [beside, () => map.set(beside, 4)], // SET_LOCKED after it: adopted over the word it took, not the hint
+      [5, () => map.set(5, 3.5)], // SET_STORED again
+      [5, () => map.delete(5)], // JavaScript's lock() after it, its hint stale
+      [6, () => map.set(6, 'six')], // and JavaScript's set
+    ] as const) {
+      const before = Atomics.load(i32(), lockOf(key));
+      write();
+      expect(Atomics.load(i32(), lockOf(key)), `key ${key}`).toBe(before + SEQUENCE_STEP);
+    }
+    expect([map.get(4242), map.get(1000), map.get(beside), map.has(5), map.get(6), map.size]).toEqual([1, 2, 4, false, 'six', 42]);
   });
 
   it('the map takes the WebAssembly paths: get and has of int keys and set over a number run no Atomics call', () => {
     const map = ShardedMap.create<number, number>({ keys: 'number', values: 'number', shards: 4 });
     for (let i = 0; i < 100; i++) map.set(i, i + 0.5);
-    for (let i = 0; i < 100; i++) map.set(i, i + 0.5); // every hint now current
     const names = ['load', 'store', 'compareExchange', 'exchange', 'add', 'notify'] as const;
     const saved = names.map((name) => Atomics[name]);
     let calls = 0;
@@ -172,7 +199,7 @@ describe('wasm reads', () => {
     const map = ShardedMap.create<string, number>({ keys: 'string', values: 'number', shards: 4 });
     const i32 = new Int32Array(map.handle.memory.buffer);
     const seed = i32[layout.H_SEED]!;
-    const wasm = wasmHotPaths(map.handle.memory, 2, seed, -1);
+    const wasm = wasmHotPaths(map.handle.memory, 2, seed, -1, mine);
     fc.assert(
       fc.property(fc.oneof(shortString, fc.string({ maxLength: 16, unit: 'binary' })), (key) => {
         fc.pre(key.length <= 16);

@@ -24,8 +24,8 @@ export interface WasmHotPaths {
   status(): number;
   /** 1 if number key `num` is present, 0 if absent (validated), HAS_SLOW otherwise. */
   hasNumber(num: number, hash: number): number;
-  /** Takes the shard's lock by one compareExchange `hint` -> `locked`, overwrites a number value in place: SET_*. */
-  setNumber(num: number, hash: number, value: number, hint: number, locked: number): number;
+  /** Takes the shard's lock if it is free (one load, one compareExchange to this instance's locked word), overwrites a number value in place: SET_*. */
+  setNumber(num: number, hash: number, value: number): number;
   /** getNumber for a string key of n <= 16 code units packed two a word (unit 2k low, 2k+1 high); hashes it too. */
   getString(n: number, p0: number, p1: number, p2: number, p3: number, p4: number, p5: number, p6: number, p7: number): number;
   /** getString's hash of its key (masked), as hashString gives it. */
@@ -46,8 +46,9 @@ export function adoptHotModule(module: CompiledModule | undefined): void {
   if (module !== undefined) compiled ??= module;
 }
 
-export function wasmHotPaths(memory: SharedMemory, shardBits: number, seed: number, hashMask: number): WasmHotPaths {
-  return instantiate(hotModule(), { env: { memory, shardBits, seed, blockKey: blockKey(seed), hashMask } }) as unknown as WasmHotPaths;
+/** `locked` is this instance's locked word (lock.ts lockedBy(owner)), which setNumber acquires with. */
+export function wasmHotPaths(memory: SharedMemory, shardBits: number, seed: number, hashMask: number, locked: number): WasmHotPaths {
+  return instantiate(hotModule(), { env: { memory, shardBits, seed, blockKey: blockKey(seed), hashMask, locked } }) as unknown as WasmHotPaths;
 }
 
 /** getString of `key` (at most 16 code units): the units cross as eight numbers, two a number. */

@@ -13,6 +13,10 @@
 ;; a dead owner's lock or report corruption. Every offset they load is checked against
 ;; memory.size first, so a torn or scribbled word cannot trap.
 ;;
+;; Number keys come hashed (hash.ts hashNumber, masked): hashing them here measured slower, 13
+;; instructions a get (JavaScript hashes a small-integer key it already knows is one, and the
+;; key then crosses once, as a double, not back again to an integer).
+;;
 ;; getNumber(num, hash) -> f64, one attempt of shard-lock.ts's seqlock read:
 ;;   seq = atomic load of the shard's lock word (LOCKED set -> SLOW); table, capacity, the probe
 ;;   (table.ts findNumber), all plain loads; the lock word again equals seq -> the answer stands,
@@ -26,18 +30,26 @@
 ;;   them (`lastHash` keeps it, so a SLOW answer costs JavaScript no second hash), then compared
 ;;   in place with the stored key, UTF-16 or one byte a unit (T_LATIN1).
 ;;
-;; setNumber(num, hash, value, hint, locked) -> i32, shard-lock.ts's lock() fast path:
-;;   one compareExchange hint -> locked (this thread's locked word) takes the lock; it fails
-;;   (contended, held, hint stale) -> SET_NOT_LOCKED 0, nothing done. Taken: S_LAST_SEQUENCE = hint
-;;   and one more acquisition, as lock() records them; then if the key is there holding a number,
-;;   one f64 store of `value` and the release of lock.ts's unlock() (exchange to the next
-;;   sequence, notify if WAITERS) -> SET_STORED 1. Otherwise the lock stays taken, unchanged,
-;;   -> SET_LOCKED 2: the caller adopts it (ShardLocks.adoptLock) and goes on under it.
+;; setNumber(num, hash, value) -> i32, shard-lock.ts's lock() fast path:
+;;   the lock word, one atomic load; TAKEN (lock.ts invariant 2: never acquired) -> SET_NOT_LOCKED 0,
+;;   nothing done. Otherwise one compareExchange from that word to `locked` (this instance's
+;;   locked word); it fails (another thread came first) -> SET_NOT_LOCKED. Taken: S_LAST_SEQUENCE
+;;   = the word taken over and one more acquisition, as lock() records them; then if the key is
+;;   there holding a number, one f64 store of `value` and the release of lock.ts's unlock()
+;;   (exchange to the next sequence, notify if WAITERS) -> SET_STORED 1. Otherwise the lock stays
+;;   taken, unchanged, -> SET_LOCKED 2: the caller adopts it (ShardLocks.adoptLock, which reads
+;;   the word taken over from S_LAST_SEQUENCE) and goes on under it.
 ;;   A thread killed between the compareExchange and the exchange leaves the lock to be taken
 ;;   over as a JavaScript holder's would be; the overwrite is one store, so there is nothing to
 ;;   roll back (as for the JavaScript overwrite, which logs no intent either).
 ;; Small helpers are fragments spliced into each caller, or written out (the value tag test: byte 5
 ;; of a slot is its value tag): V8 on Node 20 does not inline wasm calls, ~20 instructions each.
+;; @define finalizeHash
+    ;; $hash = hash.ts finalize($h) (Murmur3's fmix32), then the mask (H_HASH_MASK)
+    (local.set $h (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))) (i32.const 0x85ebca6b)))
+    (local.set $h (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 13))) (i32.const 0xc2b2ae35)))
+    (local.set $hash (i32.and (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))) (global.get $hashMask)))
+;; @end
 ;; @define lockOf
     ;; $lock = the byte offset of the lock word of the shard $hash picks: HEADER_BYTES + shard * SHARD_BYTES
     (local.set $lock (i32.add (i32.const 256)
@@ -202,6 +214,8 @@
   (import "env" "seed" (global $seed i32))
   (import "env" "blockKey" (global $blockKey i32))
   (import "env" "hashMask" (global $hashMask i32))
+  ;; This instance's locked word (lock.ts lockedBy(owner)), which setNumber's acquire stores.
+  (import "env" "locked" (global $locked i32))
 
   (global $status (mut i32) (i32.const 0))
   ;; getString's hash of its key, for JavaScript's generic lookup when the answer is SLOW.
@@ -254,14 +268,17 @@
     (if (i32.ne (i32.atomic.load (local.get $lock)) (local.get $seq)) (then (return (i32.const 2))))
     (i32.ne (local.get $at) (i32.const 0)))
 
-  (func (export "setNumber") (param $num f64) (param $hash i32) (param $value f64) (param $hint i32) (param $locked i32) (result i32)
-    (local $lock i32) (local $at i32)
+  (func (export "setNumber") (param $num f64) (param $hash i32) (param $value f64) (result i32)
+    (local $lock i32) (local $seen i32) (local $at i32)
     ;; @use FIND_LOCALS
     ;; @use lockOf
-    (if (i32.ne (i32.atomic.rmw.cmpxchg (local.get $lock) (local.get $hint) (local.get $locked)) (local.get $hint))
+    (local.set $seen (i32.atomic.load (local.get $lock)))
+    ;; TAKEN (LOCKED | HELD): lock.ts invariant 2, never acquired; JavaScript waits for it
+    (if (i32.and (local.get $seen) (i32.const 5)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.atomic.rmw.cmpxchg (local.get $lock) (local.get $seen) (global.get $locked)) (local.get $seen))
       (then (return (i32.const 0))))
     ;; lock()'s bookkeeping: S_LAST_SEQUENCE (what a takeover releases past), acquisitions
-    (i32.store offset=4 (local.get $lock) (local.get $hint))
+    (i32.store offset=4 (local.get $lock) (local.get $seen))
     (i32.store offset=24 (local.get $lock) (i32.add (i32.load offset=24 (local.get $lock)) (i32.const 1)))
     ;; @use find
     (if (i32.le_s (local.get $at) (i32.const 0)) (then (return (i32.const 2))))
@@ -269,14 +286,12 @@
     (f64.store offset=16 (local.get $at) (local.get $value))
     ;; lock.ts unlock(): the next sequence published in one exchange, then wake a sleeper
     (if (i32.and
-          (i32.atomic.rmw.xchg (local.get $lock) (i32.add (i32.and (local.get $hint) (i32.const -8)) (i32.const 8)))
+          (i32.atomic.rmw.xchg (local.get $lock) (i32.add (i32.and (local.get $seen) (i32.const -8)) (i32.const 8)))
           (i32.const 2))
       (then (drop (memory.atomic.notify (local.get $lock) (i32.const 1)))))
     (i32.const 1))
 
-  ;; hasNumber(num, hash) -> i32: getNumber's attempt for has(): 1 present, 0 absent, 2 SLOW.
-;;
-;; getString(n, p0..p7) -> f64: getNumber for a string key of n <= 16 code units, packed two a
+  ;; getString(n, p0..p7) -> f64: getNumber for a string key of n <= 16 code units, packed two a
   ;; word (unit 2k in the low half of pk, 2k+1 in the high half; units past the end are 0). The
   ;; key is hashed here as hash.ts hashString hashes it; `lastHash` keeps that hash.
   (func (export "getString") (param $n i32) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32)
@@ -293,11 +308,9 @@
     ;; @use hashPair k=5
     ;; @use hashPair k=6
     ;; @use hashPair k=7
-    ;; hash.ts finalize(h ^ (n << 1)), then the mask
+    ;; hash.ts finalize(h ^ (n << 1))
     (local.set $h (i32.xor (local.get $h) (i32.shl (local.get $n) (i32.const 1))))
-    (local.set $h (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))) (i32.const 0x85ebca6b)))
-    (local.set $h (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 13))) (i32.const 0xc2b2ae35)))
-    (local.set $hash (i32.and (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))) (global.get $hashMask)))
+    ;; @use finalizeHash
     (global.set $lastHash (local.get $hash))
     ;; @use lockOf
     (local.set $seq (i32.atomic.load (local.get $lock)))
