@@ -51,6 +51,10 @@ describe('pnpm bench --quick machinery, tiny sizes', () => {
     expect(single.results.some((r) => r.target === 'sharded')).toBe(true);
     expect(single.results.some((r) => r.target === 'sharedmap' && r.keyKind === 'str16')).toBe(true);
     expect(single.results.some((r) => r.target === 'sharedmap' && r.keyKind === 'int')).toBe(false);
+    // Every key kind ran for every subject that takes it, built keys included.
+    for (const target of ['map', 'sharded']) {
+      expect(new Set(single.results.filter((r) => r.target === target).map((r) => r.keyKind)), target).toEqual(new Set(['int', 'str16', 'built']));
+    }
 
     // Multi thread: every available baseline ran, every cell completed and passed its checks.
     const multi = results.multi!;

@@ -5,6 +5,7 @@
  */
 import type { BenchResults, MultiCell } from './results.js';
 import { MIN_RUN_MS_FOR_RATIO, SUBJECT, findCell, longEnough, medianCpuShare, ratio, scalingEfficiency } from './analysis.js';
+import { KEY_KINDS, KEY_LABELS } from '../single/suite.js';
 import { fmtOps, fmtPct, fmtRatio, fmtSpread, table } from './format.js';
 
 function cellText(cell: MultiCell | undefined): string {
@@ -147,7 +148,7 @@ function singleSection(r: BenchResults, chartFiles: ReadonlySet<string>): string
   for (const size of sizes) {
     out.push(`### ${size.toLocaleString('en-US')} entries`, '');
     if (chartFiles.has(`single-${size}.svg`)) out.push(`![single ${size}](charts/single-${size}.svg)`, '');
-    for (const keyKind of ['int', 'str16'] as const) {
+    for (const keyKind of KEY_KINDS) {
       for (const valueKind of ['number', 'object'] as const) {
         const rows = single.results.filter((x) => x.size === size && x.keyKind === keyKind && x.valueKind === valueKind);
         if (rows.length === 0) continue;
@@ -166,7 +167,7 @@ function singleSection(r: BenchResults, chartFiles: ReadonlySet<string>): string
           ];
         });
         const header = ['op', ...targets.flatMap((t) => (t === 'map' ? ['Map'] : [t, `${t} ÷ Map`]))];
-        out.push(`**${keyKind} keys → ${valueKind} values**`, '', table(header, body), '');
+        out.push(`**${KEY_LABELS[keyKind]} → ${valueKind} values**`, '', table(header, body), '');
       }
     }
   }
