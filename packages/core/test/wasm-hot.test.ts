@@ -50,18 +50,23 @@ describe('wasm reads', () => {
     expect(layout.slotWord(0, layout.SLOT_KEY + layout.PAYLOAD_LENGTH) * 4).toBe(12); // a string key's length
   });
 
-  it('answers as the map does for random int and double keys with number values', () => {
+  it('answers as a model Map does (and as the map does) for random int and double keys with number values, NaN and -0 among them', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.oneof(fc.integer({ min: -50, max: 50 }), fc.double()), fc.double()), { maxLength: 300 }),
+        fc.array(fc.tuple(fc.oneof(fc.integer({ min: -50, max: 50 }), fc.double(), fc.constantFrom(NaN, -0, 0, Infinity)), fc.double()), { maxLength: 300 }),
         fc.array(fc.oneof(fc.integer({ min: -60, max: 60 }), fc.double()), { maxLength: 50 }),
         (entries, probes) => {
           const map = ShardedMap.create<number, number>({ keys: 'number', values: 'number', shards: 4 });
-          for (const [k, v] of entries) map.set(k, v);
+          const model = new Map<number, number>();
+          for (const [k, v] of entries) {
+            map.set(k, v);
+            model.set(k, v);
+          }
           const { ask } = reader(map, 4);
-          for (const key of [...entries.map(([k]) => k), ...probes]) {
+          for (const key of [...entries.map(([k]) => k), ...probes, NaN, -0, 0]) {
             const { value, status } = ask(key);
-            const expected = map.get(key);
+            const expected = model.get(key);
+            expect(map.get(key)).toBe(expected);
             if (status === STATUS_SLOW) return false; // nothing here should need the slow path
             if (expected === undefined) expect(status, `key ${key}`).toBe(STATUS_ABSENT);
             else if (Number.isNaN(expected)) expect(status).toBe(STATUS_NAN);

@@ -61,19 +61,21 @@
   ;; the shard whose lock word is at $lock; to 0 if the probe met an EMPTY byte first (absent);
   ;; to -1 if the table is implausible or every group was full (JavaScript decides). Spliced into
   ;; each caller by scripts/assemble-wasm.mjs: V8 on Node 20 does not inline wasm calls (~55
-  ;; instructions a get). The caller declares the locals of FIND_LOCALS.
+  ;; instructions a get). The caller declares the locals of FIND_LOCALS. Tests are branches, not
+  ;; i32.and/or of comparisons: V8 materializes each comparison so combined as a setcc.
   (block $probe
     (local.set $at (i32.const -1))
     (local.set $end (i32.shl (memory.size) (i32.const 16)))
     (local.set $table (i32.load offset=16 (local.get $lock)))
     ;; table > 0, 8-aligned, its header inside the memory (unsigned: a negative is huge)
-    (br_if $probe (i32.or (i32.eqz (local.get $table)) (i32.and (local.get $table) (i32.const 7))))
+    (br_if $probe (i32.eqz (local.get $table)))
+    (br_if $probe (i32.and (local.get $table) (i32.const 7)))
     (br_if $probe (i32.gt_u (local.get $table) (i32.sub (local.get $end) (i32.const 8))))
     (local.set $capacity (i32.load (local.get $table)))
     ;; 8 <= capacity <= 2^26, a power of two
-    (br_if $probe (i32.or (i32.gt_u (local.get $capacity) (i32.const 67108864))
-                          (i32.or (i32.lt_u (local.get $capacity) (i32.const 8))
-                                  (i32.and (local.get $capacity) (i32.sub (local.get $capacity) (i32.const 1))))))
+    (br_if $probe (i32.gt_u (local.get $capacity) (i32.const 67108864)))
+    (br_if $probe (i32.lt_u (local.get $capacity) (i32.const 8)))
+    (br_if $probe (i32.and (local.get $capacity) (i32.sub (local.get $capacity) (i32.const 1))))
     ;; table + 8 + capacity * 25 <= end (no overflow: table < end <= 2^31, capacity * 25 < 2^31)
     (br_if $probe (i32.gt_u (i32.add (i32.add (local.get $table) (i32.const 8)) (i32.mul (local.get $capacity) (i32.const 25))) (local.get $end)))
     (local.set $slots (i32.add (i32.add (local.get $table) (i32.const 8)) (local.get $capacity)))
@@ -94,14 +96,18 @@
             (i32.add (local.get $slots)
               (i32.mul (i32.add (i32.shl (local.get $g) (i32.const 2)) (i32.shr_u (i32.ctz (local.get $m)) (i32.const 3)))
                        (i32.const 24))))
-          (if (i32.and (i32.eq (i32.load (local.get $candidate)) (local.get $hash))
-                       (i32.eq (i32.and (i32.load offset=4 (local.get $candidate)) (i32.const 0xff)) (i32.const 5)))
+          (if (i32.eq (i32.load (local.get $candidate)) (local.get $hash))
             (then
-              (local.set $stored (f64.load offset=8 (local.get $candidate)))
-              ;; SameValueZero: equal, or both NaN
-              (if (i32.or (f64.eq (local.get $stored) (local.get $num))
-                          (i32.and (f64.ne (local.get $stored) (local.get $stored)) (f64.ne (local.get $num) (local.get $num))))
-                (then (local.set $at (local.get $candidate)) (br $probe)))))
+              (if (i32.eq (i32.load8_u offset=4 (local.get $candidate)) (i32.const 5))
+                (then
+                  (local.set $stored (f64.load offset=8 (local.get $candidate)))
+                  ;; SameValueZero: equal (the hit, nearly always, once hash and tag agree), or both NaN
+                  (if (f64.eq (local.get $stored) (local.get $num))
+                    (then (local.set $at (local.get $candidate)) (br $probe)))
+                  (if (f64.ne (local.get $num) (local.get $num))
+                    (then
+                      (if (f64.ne (local.get $stored) (local.get $stored))
+                        (then (local.set $at (local.get $candidate)) (br $probe)))))))))
           (local.set $m (i32.and (local.get $m) (i32.sub (local.get $m) (i32.const 1))))
           (br $matches)))
       ;; control.ts matchEmpty: an EMPTY byte ends the probe
@@ -152,12 +158,13 @@
     (local.set $at (i32.const -1))
     (local.set $end (i32.shl (memory.size) (i32.const 16)))
     (local.set $table (i32.load offset=16 (local.get $lock)))
-    (br_if $probe (i32.or (i32.eqz (local.get $table)) (i32.and (local.get $table) (i32.const 7))))
+    (br_if $probe (i32.eqz (local.get $table)))
+    (br_if $probe (i32.and (local.get $table) (i32.const 7)))
     (br_if $probe (i32.gt_u (local.get $table) (i32.sub (local.get $end) (i32.const 8))))
     (local.set $capacity (i32.load (local.get $table)))
-    (br_if $probe (i32.or (i32.gt_u (local.get $capacity) (i32.const 67108864))
-                          (i32.or (i32.lt_u (local.get $capacity) (i32.const 8))
-                                  (i32.and (local.get $capacity) (i32.sub (local.get $capacity) (i32.const 1))))))
+    (br_if $probe (i32.gt_u (local.get $capacity) (i32.const 67108864)))
+    (br_if $probe (i32.lt_u (local.get $capacity) (i32.const 8)))
+    (br_if $probe (i32.and (local.get $capacity) (i32.sub (local.get $capacity) (i32.const 1))))
     (br_if $probe (i32.gt_u (i32.add (i32.add (local.get $table) (i32.const 8)) (i32.mul (local.get $capacity) (i32.const 25))) (local.get $end)))
     (local.set $slots (i32.add (i32.add (local.get $table) (i32.const 8)) (local.get $capacity)))
     (local.set $groupMask (i32.sub (i32.shr_u (local.get $capacity) (i32.const 2)) (i32.const 1)))
