@@ -48,7 +48,7 @@ export function adoptHotModule(module: CompiledModule | undefined): void {
 
 /** `locked` is this instance's locked word (lock.ts lockedBy(owner)), which setNumber acquires with. */
 export function wasmHotPaths(memory: SharedMemory, shardBits: number, seed: number, hashMask: number, locked: number): WasmHotPaths {
-  return instantiate(hotModule(), { env: { memory, shardBits, seed, blockKey: blockKey(seed), hashMask, locked } }) as unknown as WasmHotPaths;
+  return instantiate(hotModule(), { env: { memory, shardBits, shardMask: (1 << shardBits) - 1, seed, blockKey: blockKey(seed), hashMask, locked } }) as unknown as WasmHotPaths;
 }
 
 /** getString of `key` (at most 16 code units): the units cross as eight numbers, two a number. */
