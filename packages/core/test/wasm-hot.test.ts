@@ -41,6 +41,7 @@ describe('wasm reads', () => {
       T_STRING, T_LATIN1, PAYLOAD_LENGTH: layout.PAYLOAD_LENGTH,
       S_LAST_SEQUENCE: layout.S_LAST_SEQUENCE, S_LOCK_ACQUISITIONS: layout.S_LOCK_ACQUISITIONS, WAITERS, HELD, SEQUENCE_STEP,
       GROUP_WIDTH: layout.GROUP_WIDTH, MAX_CAPACITY: 2 ** 26, VALUE_TAG_BYTE: layout.SLOT_TAGS * 4 + 1,
+      SLOT_NODE_SHIFT: layout.SLOT_NODE_SHIFT,
     };
     expect(stated.size).toBeGreaterThanOrEqual(Object.keys(actual).length);
     for (const [name, value] of Object.entries(actual)) expect(stated.get(name), name).toBe(value);

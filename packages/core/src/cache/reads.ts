@@ -6,6 +6,7 @@
 import {
   C_BYTES,
   C_BYTES_BUDGET,
+  C_DEFAULT_TTL,
   C_HEADER_WORDS,
   C_MAXIMUM,
   MAX_CACHE_NODES,
@@ -32,6 +33,7 @@ import { NOT_FOUND, TORN, findNumber, findSlot, isFull, tableCapacity } from '..
 import { EvictionPolicy, policyLayout } from './policy.js';
 import { HIT_BUFFER, replaySampleLocked } from './replay.js';
 import type { EngineConfig } from '../buffer.js';
+import { CACHE_MISS, wasmHotPaths, type WasmHotPaths } from '../wasm/hot.js';
 
 /** Stats f64 indexes (layout.ts C_STATS). */
 export const STAT_HITS = 0;
@@ -77,6 +79,12 @@ export abstract class CacheReads {
   protected readonly anyNumber: boolean;
   /** A clock for expiry; tests replace it. */
   now: () => number = Date.now;
+  /** The WebAssembly hot paths (wasm/hot.wat): getNumber's first attempt. */
+  protected readonly wasm: WasmHotPaths;
+  /** Each shard's expiry array (layout.ts cacheExpiryF64), as a byte offset: cacheGetNumber reads it. */
+  protected readonly expiryBytes: Int32Array;
+  /** The cache has a default ttl: every entry may expire, so a get passes the clock to cacheGetNumber. */
+  protected readonly timed: boolean;
 
   constructor(config: EngineConfig, shards: Shards) {
     this.c = config;
@@ -95,6 +103,10 @@ export abstract class CacheReads {
       this.nodes[s] = this.views.i32[cacheWord(region, C_MAXIMUM)]! + 1;
       this.policies.push(this.openPolicy(s, region));
     }
+    this.expiryBytes = new Int32Array(n);
+    for (let s = 0; s < n; s++) this.expiryBytes[s] = 8 * cacheExpiryF64(this.regions[s]!, this.nodes[s]!, 0);
+    this.timed = this.views.i32[cacheWord(this.regions[0]!, C_DEFAULT_TTL)]! !== 0;
+    this.wasm = wasmHotPaths(this.views.memory, this.shardBits, config.seed, config.hashMask, shards.lockedWord);
     this.hitNodes = new Int32Array(n * HIT_BUFFER);
     this.hitCount = new Int32Array(n);
     this.pending = new Float64Array(n * 2);
@@ -172,13 +184,36 @@ export abstract class CacheReads {
   }
 
   /**
-   * get() of a number key whose value is a number, in few bytecodes (striped.ts's getNumber, plus
-   * the node's expiry): the value, undefined on a miss, or SLOW for everything else (other value
-   * tags, an expired entry, failed reads), which the caller takes to lookup(). The front hashes
-   * the key (`hash`), as ShardedMap's does: the hash's bytecode stays out of this function's
-   * inlining budget, and the seqlock steps are shard.ts's module functions for the same reason.
+   * get() of a number key whose value is a number: one validated attempt in WebAssembly
+   * (hot.wat cacheGetNumber: the probe, the node and its expiry inside one seqlock window, with
+   * atomic loads that are instructions, not builtin calls), then the hit buffered here. The value,
+   * undefined on a miss, or SLOW for everything else (other value tags, an expired entry, failed
+   * reads), which the caller takes to lookup(). The front hashes the key (`hash`), as
+   * ShardedMap's does.
    */
   getNumber(num: number, hash: number): unknown {
+    if (!this.anyNumber) return SLOW; // a stored number must pass the codec's plausibility check
+    const s = hash & this.shardMask;
+    // Without a default ttl, only entries set with one expire: +Infinity sends those here, below,
+    // and spares every other get a read of the clock.
+    const node = this.wasm.cacheGetNumber(num, hash, this.timed ? this.now() : Infinity, this.expiryBytes[s]!, this.nodes[s]!);
+    if (node >= 0) {
+      this.recordHit(s, node);
+      return this.wasm.value();
+    }
+    if (node === CACHE_MISS) {
+      this.pending[2 * s + 1]!++;
+      return undefined;
+    }
+    return this.getNumberSlow(num, hash);
+  }
+
+  /**
+   * getNumber in JavaScript, in few bytecodes (striped.ts's getNumber, plus the node's expiry):
+   * the same answers, by shard.ts's seqlock steps (module functions, to stay out of this
+   * function's inlining budget).
+   */
+  private getNumberSlow(num: number, hash: number): unknown {
     const s = hash & this.shardMask;
     const views = this.views;
     const lock = lockWord(s);

@@ -18,6 +18,10 @@ export const SET_NOT_LOCKED = 0;
 export const SET_STORED = 1;
 export const SET_LOCKED = 2;
 
+/** cacheGetNumber's answers other than a hit's node (hot.wat). */
+export const CACHE_MISS = -1;
+export const CACHE_SLOW = -2;
+
 export interface WasmHotPaths {
   /** The value of number key `num` (hash `hash`) if it is a number other than NaN; otherwise NaN, and `status()` says why. */
   getNumber(num: number, hash: number): number;
@@ -30,6 +34,14 @@ export interface WasmHotPaths {
   getString(n: number, p0: number, p1: number, p2: number, p3: number, p4: number, p5: number, p6: number, p7: number): number;
   /** getString's hash of its key (masked), as hashString gives it. */
   lastHash(): number;
+  /**
+   * getNumber for a cache: the policy node of a validated hit whose value is a number and whose
+   * expiry (f64 at byte expiryBase + 8 * node, for node < nodes) is 0 or after `now` (+Infinity:
+   * none is), the value then kept for `value()`; CACHE_MISS or CACHE_SLOW.
+   */
+  cacheGetNumber(num: number, hash: number, now: number, expiryBase: number, nodes: number): number;
+  /** cacheGetNumber's value of its last hit. */
+  value(): number;
 }
 
 let compiled: CompiledModule | undefined;

@@ -1,6 +1,7 @@
 ;; The hot paths in WebAssembly, over the layout layout.ts owns: the seqlock-validated get of a
-;; number key (striped.ts getNumber) and of a short string key (getShortString), and the lock
-;; fast path with the in-place overwrite of a number value by a number (striped.ts setNumber).
+;; number key (striped.ts getNumber) and of a short string key (getShortString), a cache's get
+;; of a number key (cache/reads.ts getNumber), and the lock fast path with the in-place overwrite
+;; of a number value by a number (striped.ts setNumber).
 ;; Their offsets are restated below as constants; wasm-hot.test.ts checks every one against
 ;; layout.ts, so the two cannot drift.
 ;;
@@ -43,6 +44,16 @@
 ;;   A thread killed between the compareExchange and the exchange leaves the lock to be taken
 ;;   over as a JavaScript holder's would be; the overwrite is one store, so there is nothing to
 ;;   roll back (as for the JavaScript overwrite, which logs no intent either).
+;; cacheGetNumber(num, hash, now, expiryBase, nodes) -> i32: getNumber's attempt for a cache
+;;   (cache/reads.ts getNumber): also reads, inside the same seqlock window, the entry's policy
+;;   node (tags >>> SLOT_NODE_SHIFT 16) and, for a node < `nodes`, its expiry f64 at
+;;   expiryBase + 8 * node (the shard's expiry array, layout.ts cacheExpiryF64; JavaScript checked
+;;   at attach that all `nodes` of it lie in the memory, which never shrinks). Result: the node of
+;;   a validated hit whose value is a number and whose expiry is 0 or after `now`, the value kept
+;;   for `value()`; CACHE_MISS -1 (validated miss); CACHE_SLOW -2 otherwise (JavaScript then reads
+;;   as if this code did not exist: it counts and removes an expired entry). `now` = +Infinity
+;;   makes every entry with an expiry SLOW: a cache without a default ttl passes it, so a get
+;;   reads the clock only for the entries that have one.
 ;; Small helpers are fragments spliced into each caller, or written out (the value tag test: byte 5
 ;; of a slot is its value tag): V8 on Node 20 does not inline wasm calls, ~20 instructions each.
 ;; @define finalizeHash
@@ -244,6 +255,8 @@
   (global $status (mut i32) (i32.const 0))
   ;; getString's hash of its key, for JavaScript's generic lookup when the answer is SLOW.
   (global $lastHash (mut i32) (i32.const 0))
+  ;; cacheGetNumber's value of its last hit.
+  (global $value (mut f64) (f64.const 0))
 
   ;; --- layout.ts and lock.ts, restated (checked by wasm-hot.test.ts) ---
   ;; HEADER_BYTES 256, SHARD_BYTES 256, S_TABLE word 4, S_LAST_SEQUENCE word 1,
@@ -252,10 +265,12 @@
   ;; of the slot, little-endian), SLOT_KEY f64
   ;; at byte 8, SLOT_VALUE f64 at byte 16, T_NUMBER 5, LOCKED 1, WAITERS 2, HELD 4,
   ;; SEQUENCE_STEP 8, GROUP_WIDTH 4, MAX_CAPACITY 2^26, T_STRING 6, T_LATIN1 12, PAYLOAD_LENGTH word 1
-  ;; (a string key's length, at byte 12 of the slot).
+  ;; (a string key's length, at byte 12 of the slot), SLOT_NODE_SHIFT 16 (a cache slot's policy
+;; node: its tags word >>> 16).
 
   (func (export "status") (result i32) (global.get $status))
   (func (export "lastHash") (result i32) (global.get $lastHash))
+  (func (export "value") (result f64) (global.get $value))
 
   (func $slow (result f64)
     (global.set $status (i32.const 2))
@@ -349,5 +364,30 @@
     (if (i32.eqz (local.get $at)) (then (global.set $status (i32.const 0)) (return (f64.const nan))))
     (if (f64.ne (local.get $value) (local.get $value)) (then (global.set $status (i32.const 1)) (return (f64.const nan))))
     (local.get $value))
+
+
+  (func (export "cacheGetNumber") (param $num f64) (param $hash i32) (param $now f64)
+        (param $expiryBase i32) (param $nodes i32) (result i32)
+    (local $lock i32) (local $seq i32) (local $at i32) (local $value f64) (local $node i32) (local $expiry f64)
+    ;; @use FIND_LOCALS
+    ;; @use lockOf
+    (local.set $seq (i32.atomic.load (local.get $lock)))
+    (if (i32.and (local.get $seq) (i32.const 1)) (then (return (i32.const -2))))
+    ;; @use find
+    (if (i32.lt_s (local.get $at) (i32.const 0)) (then (return (i32.const -2))))
+    (if (local.get $at)
+      (then
+        (if (i32.ne (i32.load8_u offset=5 (local.get $at)) (i32.const 5)) (then (return (i32.const -2))))
+        (local.set $node (i32.shr_u (i32.load offset=4 (local.get $at)) (i32.const 16)))
+        (if (i32.lt_u (local.get $node) (local.get $nodes))
+          (then (local.set $expiry (f64.load (i32.add (local.get $expiryBase) (i32.shl (local.get $node) (i32.const 3)))))))
+        (local.set $value (f64.load offset=16 (local.get $at)))))
+    (if (i32.ne (i32.atomic.load (local.get $lock)) (local.get $seq)) (then (return (i32.const -2))))
+    (if (i32.eqz (local.get $at)) (then (return (i32.const -1))))
+    ;; an expiry not after `now` (or any, for now = +Infinity): JavaScript decides
+    (if (f64.ne (local.get $expiry) (f64.const 0))
+      (then (if (i32.eqz (f64.gt (local.get $expiry) (local.get $now))) (then (return (i32.const -2))))))
+    (global.set $value (local.get $value))
+    (local.get $node))
 
 )
