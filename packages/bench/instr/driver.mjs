@@ -16,7 +16,7 @@ const calls = Number(callsArg);
 
 // Each cache op is the map op it names, run on a ShardedCache that holds every key (each cget a
 // hit), for its hit cost against the map's get (the cache has one engine: `mode` does not apply).
-const CACHE_OPS = { cget: 'get', cgetmiss: 'getmiss', cset: 'set' };
+const CACHE_OPS = { cget: 'get', cgetmiss: 'getmiss', chas: 'has', cset: 'set' };
 // The m* ops are the op on a plain Map of the same keys: the reference the bars are ratios to.
 const MAP_OPS = { mget: 'get', mset: 'set', mhas: 'has', msget: 'sget', mbget: 'bget' };
 // bget is sget of a string key built per lookup, as a service builds it ('user:' + id + ':profile';

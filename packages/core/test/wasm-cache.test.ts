@@ -142,4 +142,20 @@ describe('ShardedCache.get of number keys through WebAssembly', () => {
     expect(sum).toBe(2016);
     expect(calls).toBe(0);
   });
+
+  it('has() of number keys answers as get() does: live true, absent or expired false, a value WebAssembly does not decode true', () => {
+    const cache = ShardedCache.create<number, unknown>({ maxEntries: 100, shards: 2, keys: 'number', ttl: 100 });
+    let now = 7_000;
+    cache._engine.now = () => now;
+    cache.set(1, 10);
+    cache.set(2, 'text');
+    cache.set(3, 30, { ttl: 5 });
+    expect([cache.has(1), cache.has(2), cache.has(3), cache.has(4)]).toEqual([true, true, true, false]);
+    now += 5;
+    expect([cache.has(1), cache.has(2), cache.has(3)]).toEqual([true, true, false]);
+    now += 95;
+    expect([cache.has(1), cache.has(2)]).toEqual([false, false]);
+    const stats = cache.stats();
+    expect([stats.hits, stats.misses, stats.expirations, stats.size]).toEqual([5, 4, 3, 0]);
+  });
 });

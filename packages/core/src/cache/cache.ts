@@ -134,6 +134,12 @@ export class ShardedCache<K = unknown, V = unknown> {
   }
 
   has(key: K): boolean {
+    if (typeof key === 'number' && this.#numberKeys && (!this.#int32Keys || (key | 0) === key)) {
+      // get()'s WebAssembly read: a hit is a number, never undefined
+      const c = this.#config;
+      const value = this.#engine.getNumber(key, hashNumber(key, c.seed) & c.hashMask);
+      if (value !== SLOW) return value !== undefined;
+    }
     return this.#read(key, false, true) !== MISSING;
   }
 
