@@ -60,6 +60,8 @@ export interface Engine {
   hasNumber(num: number, hash: number): boolean;
   /** get() of a string key of at most SHORT_STRING units, the key codec taking strings: the value, or undefined. */
   getShortString(key: string): unknown;
+  /** has() of a string key of at most SHORT_STRING units, the key codec taking strings. */
+  hasShortString(key: string): boolean;
   /** The value of `probe`, or ABSENT. `wantValue` false: any non-ABSENT answer (has()). */
   lookup(probe: ProbeKey, wantValue: boolean): unknown;
   /** set() of a number value to a number key (the codecs take both; -0 folded), `hash` the key's masked hash. */
@@ -115,6 +117,7 @@ export function disposedEngine(name: Engine['name']): Engine {
     extraStats: [],
     getNumber: refuse,
     getShortString: refuse,
+    hasShortString: refuse,
     hasNumber: refuse,
     lookup: refuse,
     setNumber: refuse,

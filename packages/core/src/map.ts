@@ -182,6 +182,7 @@ export class ShardedMap<K = unknown, V = unknown> {
       const c = this.#config;
       return this.#engine.hasNumber(key, hashNumber(key, c.seed) & c.hashMask);
     }
+    if (typeof key === 'string' && this.#stringKeys && key.length <= SHORT_STRING) return this.#engine.hasShortString(key);
     const probe = this.#probe;
     if (!prepareLookup(key, probe, this.#config)) return false;
     return this.#engine.lookup(probe, false) !== ABSENT;

@@ -28,7 +28,7 @@
  * budget, which costs ~40 ns a lookup.
  */
 import { SLOT_VALUE, TBL_CAPACITY, slotF64, slotOffset, tableWord } from './layout.js';
-import { type EncodedValue, type ProbeKey, T_NUMBER, T_STRING, finishValue, numberProbe, plausibleValue } from './codecs.js';
+import { type EncodedValue, type ProbeKey, T_NUMBER, T_STRING, finishValue, numberProbe, plausibleValue, stringProbe } from './codecs.js';
 import { hashString } from './hash.js';
 import { corruptError, tableError } from './errors.js';
 import type { Views } from './views.js';
@@ -40,7 +40,7 @@ import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, 
 import type { EngineConfig } from './buffer.js';
 import { StripedWhole } from './striped-whole.js';
 import { insertEntryLocked, replaceValueLocked } from './striped-writes.js';
-import { HAS_SLOW, SET_LOCKED, SET_STORED, STATUS_ABSENT, STATUS_NAN, getShortStringIn, wasmHotPaths, type WasmHotPaths } from './wasm/hot.js';
+import { HAS_SLOW, SET_LOCKED, SET_STORED, STATUS_ABSENT, STATUS_NAN, getShortStringIn, hasShortStringIn, wasmHotPaths, type WasmHotPaths } from './wasm/hot.js';
 
 export class StripedEngine implements Engine {
   readonly name = 'striped';
@@ -112,6 +112,13 @@ export class StripedEngine implements Engine {
     probe.hash = this.#anyNumber ? this.#wasm.lastHash() : hashString(key, this.#c.seed) & this.#c.hashMask;
     const value = this.lookup(probe, true);
     return value === ABSENT ? undefined : value;
+  }
+
+  /** has() of a string key of at most SHORT_STRING units: getShortString's path, whatever the value. */
+  hasShortString(key: string): boolean {
+    const answer = hasShortStringIn(this.#wasm, key);
+    if (answer !== HAS_SLOW) return answer === 1;
+    return this.lookup(stringProbe(this.#probe, key, this.#wasm.lastHash()), false) !== ABSENT;
   }
 
   hasNumber(num: number, hash: number): boolean {

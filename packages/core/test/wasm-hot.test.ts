@@ -230,7 +230,10 @@ describe('wasm reads', () => {
             map.set(k, v);
             model.set(k, v);
           }
-          for (const key of [...model.keys(), ...probes, '']) expect(map.get(key), JSON.stringify(key)).toBe(model.get(key));
+          for (const key of [...model.keys(), ...probes, '']) {
+            expect(map.get(key), JSON.stringify(key)).toBe(model.get(key));
+            expect(map.has(key), JSON.stringify(key)).toBe(model.has(key));
+          }
         },
       ),
       { numRuns: 120 },
@@ -253,6 +256,26 @@ describe('wasm reads', () => {
     Atomics.store(i32, lock, word | HELD); // a holder running user code: readers read through it
     expect(map.get('user:2:profile')).toBe(2.5);
     Atomics.store(i32, lock, word);
+  });
+
+  it('hasString answers 1 and 0 plainly whatever the value, 2 while the shard is locked, and keeps the hash', () => {
+    const map = ShardedMap.create<string, unknown>({ shards: 4 });
+    map.set('user:1:profile', { name: 'a' });
+    map.set('café', 'text');
+    const i32 = new Int32Array(map.handle.memory.buffer);
+    const seed = i32[layout.H_SEED]!;
+    const mask = i32[layout.H_HASH_MASK]!;
+    const wasm = wasmHotPaths(map.handle.memory, 2, seed, mask, mine);
+    const has = (key: string) => wasm.hasString(key.length, ...(pack(key) as [number, number, number, number, number, number, number, number]));
+    expect([has('user:1:profile'), has('café'), has('user:3:profile'), has('')]).toEqual([1, 1, 0, 0]);
+    expect(wasm.lastHash()).toBe(hashString('', seed) & mask);
+    const lock = layout.shardWord(hashString('café', seed) & 3, layout.S_LOCK);
+    const word = Atomics.load(i32, lock);
+    Atomics.store(i32, lock, word | LOCKED);
+    expect(has('café')).toBe(HAS_SLOW);
+    expect(wasm.lastHash()).toBe(hashString('café', seed) & mask);
+    Atomics.store(i32, lock, word);
+    expect([map.has('café'), map.has('user:1:profile'), map.has('nope')]).toEqual([true, true, false]);
   });
 });
 

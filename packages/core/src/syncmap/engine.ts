@@ -178,6 +178,11 @@ export class SyncMapEngine implements Engine {
     return value === ABSENT ? undefined : value;
   }
 
+  /** has() of a short string key: the generic lookup. */
+  hasShortString(key: string): boolean {
+    return this.lookup(stringProbe(this.#probe, key, hashString(key, this.#c.seed) & this.#c.hashMask), false) !== ABSENT;
+  }
+
   /** getNumber past its fast path: `slot` is the probe's answer in snapshot `w` (NOT_FOUND: none, or no snapshot). */
   #getNumberMissed(num: number, hash: number, s: number, w: number, slot: number): unknown {
     const probe = numberProbe(this.#probe, num, hash);

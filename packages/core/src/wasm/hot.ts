@@ -32,6 +32,8 @@ export interface WasmHotPaths {
   setNumber(num: number, hash: number, value: number): number;
   /** getNumber for a string key of n <= 16 code units packed two a word (unit 2k low, 2k+1 high); hashes it too. */
   getString(n: number, p0: number, p1: number, p2: number, p3: number, p4: number, p5: number, p6: number, p7: number): number;
+  /** hasNumber for a string key as getString takes it: 1 present, 0 absent, HAS_SLOW otherwise; hashes it too. */
+  hasString(n: number, p0: number, p1: number, p2: number, p3: number, p4: number, p5: number, p6: number, p7: number): number;
   /** getString's hash of its key (masked), as hashString gives it. */
   lastHash(): number;
   /**
@@ -67,6 +69,20 @@ export function wasmHotPaths(memory: SharedMemory, shardBits: number, seed: numb
 export const getShortStringIn = (wasm: WasmHotPaths, key: string): number =>
   // Units past the end read as NaN, which `|` makes 0: what the hash and the compare expect.
   wasm.getString(
+    key.length,
+    key.charCodeAt(0) | (key.charCodeAt(1) << 16),
+    key.charCodeAt(2) | (key.charCodeAt(3) << 16),
+    key.charCodeAt(4) | (key.charCodeAt(5) << 16),
+    key.charCodeAt(6) | (key.charCodeAt(7) << 16),
+    key.charCodeAt(8) | (key.charCodeAt(9) << 16),
+    key.charCodeAt(10) | (key.charCodeAt(11) << 16),
+    key.charCodeAt(12) | (key.charCodeAt(13) << 16),
+    key.charCodeAt(14) | (key.charCodeAt(15) << 16),
+  );
+
+/** hasString of `key` (at most 16 code units), crossing as getShortStringIn's does. */
+export const hasShortStringIn = (wasm: WasmHotPaths, key: string): number =>
+  wasm.hasString(
     key.length,
     key.charCodeAt(0) | (key.charCodeAt(1) << 16),
     key.charCodeAt(2) | (key.charCodeAt(3) << 16),

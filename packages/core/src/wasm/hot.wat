@@ -32,6 +32,9 @@
 ;;   them (`lastHash` keeps it, so a SLOW answer costs JavaScript no second hash), then compared
 ;;   in place with the stored key, UTF-16 or one byte a unit (T_LATIN1).
 ;;
+;; hasString(n, p0..p7) -> i32: getString's attempt for has(), whatever the value: 1 present,
+;;   0 absent (both validated), 2 SLOW; `lastHash` keeps the key's hash, as getString's does.
+;;
 ;; setNumber(num, hash, value) -> i32, shard-lock.ts's lock() fast path:
 ;;   the lock word, one atomic load; TAKEN (lock.ts invariant 2: never acquired) -> SET_NOT_LOCKED 0,
 ;;   nothing done. Otherwise one compareExchange from that word to `locked` (this instance's
@@ -158,6 +161,22 @@
         (local.set $b (i32.mul (i32.rotl (local.get $b) (i32.const 15)) (i32.const 0x1b873593)))
         (local.set $h (i32.rotl (i32.xor (local.get $h) (local.get $b)) (i32.const 13)))
         (local.set $h (i32.add (i32.mul (local.get $h) (i32.const 5)) (i32.const 0xe6546b64)))))
+;; @end
+;; @define hashShortString
+    ;; $hash = hash.ts hashString of the n <= 16 units in $p0..$p7, kept in $lastHash too
+    (local.set $h (global.get $seed))
+    ;; @use hashPair k=0
+    ;; @use hashPair k=1
+    ;; @use hashPair k=2
+    ;; @use hashPair k=3
+    ;; @use hashPair k=4
+    ;; @use hashPair k=5
+    ;; @use hashPair k=6
+    ;; @use hashPair k=7
+    ;; hash.ts finalize(h ^ (n << 1))
+    (local.set $h (i32.xor (local.get $h) (i32.shl (local.get $n) (i32.const 1))))
+    ;; @use finalizeHash
+    (global.set $lastHash (local.get $hash))
 ;; @end
 ;; @define comparePair
     ;; units 2k, 2k+1 of the stored key (UTF-16, or Latin-1 bytes spread to units) against pair k
@@ -338,19 +357,7 @@
     (local $hash i32) (local $h i32) (local $b i32) (local $lock i32) (local $seq i32) (local $at i32)
     (local $value f64) (local $wide i32) (local $blob i32) (local $y i32)
     ;; @use FIND_LOCALS
-    (local.set $h (global.get $seed))
-    ;; @use hashPair k=0
-    ;; @use hashPair k=1
-    ;; @use hashPair k=2
-    ;; @use hashPair k=3
-    ;; @use hashPair k=4
-    ;; @use hashPair k=5
-    ;; @use hashPair k=6
-    ;; @use hashPair k=7
-    ;; hash.ts finalize(h ^ (n << 1))
-    (local.set $h (i32.xor (local.get $h) (i32.shl (local.get $n) (i32.const 1))))
-    ;; @use finalizeHash
-    (global.set $lastHash (local.get $hash))
+    ;; @use hashShortString
     ;; @use lockOf
     (local.set $seq (i32.atomic.load (local.get $lock)))
     (if (i32.and (local.get $seq) (i32.const 1)) (then (return (call $slow))))
@@ -365,6 +372,22 @@
     (if (f64.ne (local.get $value) (local.get $value)) (then (global.set $status (i32.const 1)) (return (f64.const nan))))
     (local.get $value))
 
+
+
+  ;; hasString(n, p0..p7) -> i32: getString's attempt for has(): 1 present, 0 absent, 2 SLOW.
+  (func (export "hasString") (param $n i32) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32)
+        (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (result i32)
+    (local $hash i32) (local $h i32) (local $b i32) (local $lock i32) (local $seq i32) (local $at i32)
+    (local $wide i32) (local $blob i32) (local $y i32)
+    ;; @use FIND_LOCALS
+    ;; @use hashShortString
+    ;; @use lockOf
+    (local.set $seq (i32.atomic.load (local.get $lock)))
+    (if (i32.and (local.get $seq) (i32.const 1)) (then (return (i32.const 2))))
+    ;; @use findString
+    (if (i32.lt_s (local.get $at) (i32.const 0)) (then (return (i32.const 2))))
+    (if (i32.ne (i32.atomic.load (local.get $lock)) (local.get $seq)) (then (return (i32.const 2))))
+    (i32.ne (local.get $at) (i32.const 0)))
 
   (func (export "cacheGetNumber") (param $num f64) (param $hash i32) (param $now f64)
         (param $expiryBase i32) (param $nodes i32) (result i32)
