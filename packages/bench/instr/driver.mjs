@@ -18,7 +18,7 @@ const calls = Number(callsArg);
 // hit), for its hit cost against the map's get (the cache has one engine: `mode` does not apply).
 const CACHE_OPS = { cget: 'get', cgetmiss: 'getmiss', chas: 'has', cset: 'set' };
 // The m* ops are the op on a plain Map of the same keys: the reference the bars are ratios to.
-const MAP_OPS = { mget: 'get', mset: 'set', mhas: 'has', msget: 'sget', mshas: 'shas', mbget: 'bget' };
+const MAP_OPS = { mget: 'get', mset: 'set', mhas: 'has', msget: 'sget', mshas: 'shas', msset: 'sset', mbget: 'bget' };
 // bget is sget of a string key built per lookup, as a service builds it ('user:' + id + ':profile';
 // 13 to 17 code units over ids 0..KEYS-1), against stored keys built the same way.
 const BUILT_OPS = { bget: 'sget' };

@@ -66,6 +66,8 @@ export interface Engine {
   lookup(probe: ProbeKey, wantValue: boolean): unknown;
   /** set() of a number value to a number key (the codecs take both; -0 folded), `hash` the key's masked hash. */
   setNumber(num: number, hash: number, value: number): void;
+  /** set() of a number value to a string key of at most SHORT_STRING units (the codecs take both). */
+  setShortString(key: string, value: number): void;
   /** set(): `probe` → `value`. */
   store(probe: ProbeKey, value: EncodedValue): void;
   /** The value already there (nothing stored), or ABSENT (then `value` was stored). */
@@ -121,6 +123,7 @@ export function disposedEngine(name: Engine['name']): Engine {
     hasNumber: refuse,
     lookup: refuse,
     setNumber: refuse,
+    setShortString: refuse,
     store: refuse,
     loadOrStore: refuse,
     swap: refuse,

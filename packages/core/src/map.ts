@@ -208,6 +208,10 @@ export class ShardedMap<K = unknown, V = unknown> {
       this.#engine.setNumber(key === 0 ? 0 : key, hashNumber(key, c.seed) & c.hashMask, value);
       return this;
     }
+    if (typeof key === 'string' && typeof value === 'number' && this.#stringKeys && this.#anyNumber && key.length <= SHORT_STRING) {
+      this.#engine.setShortString(key, value);
+      return this;
+    }
     prepareWrite(this.#config, key, value, this.#probe, this.#value);
     this.#engine.store(this.#probe, this.#value);
     return this;

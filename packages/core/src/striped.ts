@@ -40,7 +40,7 @@ import { ABSENT, RMW_DELETE, RMW_KEEP, RMW_STORE, type Engine, type RmwCompute, 
 import type { EngineConfig } from './buffer.js';
 import { StripedWhole } from './striped-whole.js';
 import { insertEntryLocked, replaceValueLocked } from './striped-writes.js';
-import { HAS_SLOW, SET_LOCKED, SET_STORED, STATUS_ABSENT, STATUS_NAN, getShortStringIn, hasShortStringIn, wasmHotPaths, type WasmHotPaths } from './wasm/hot.js';
+import { HAS_SLOW, SET_LOCKED, SET_STORED, STATUS_ABSENT, STATUS_NAN, getShortStringIn, hasShortStringIn, setShortStringIn, wasmHotPaths, type WasmHotPaths } from './wasm/hot.js';
 
 export class StripedEngine implements Engine {
   readonly name = 'striped';
@@ -292,6 +292,31 @@ export class StripedEngine implements Engine {
       encoded.num = value;
       if (slot >= 0) return replaceValueLocked(this.#shards, s, slot, encoded, this.#c.maxBytes);
       insertEntryLocked(this.#shards, s, numberProbe(this.#probe, num, hash), encoded, this.#c.maxBytes);
+    } finally {
+      shards.unlock(s);
+    }
+  }
+
+  /** setNumber for a string key of at most SHORT_STRING units: the same WebAssembly fast path. */
+  setShortString(key: string, value: number): void {
+    const answer = setShortStringIn(this.#wasm, key, value);
+    if (answer !== SET_STORED) this.#setStringSlow(key, value, answer);
+  }
+
+  /** setShortString past WebAssembly's overwrite, with the hash it computed; `answer` says whether it kept the lock. */
+  #setStringSlow(key: string, value: number, answer: number): void {
+    const probe = stringProbe(this.#probe, key, this.#wasm.lastHash());
+    const s = probe.hash & this.#shardMask;
+    const shards = this.#shards;
+    if (answer === SET_LOCKED) shards.adoptLock(s);
+    else shards.lock(s);
+    try {
+      const encoded = this.#value;
+      encoded.tag = T_NUMBER;
+      encoded.num = value;
+      const slot = shards.findLocked(s, probe);
+      if (slot >= 0) replaceValueLocked(this.#shards, s, slot, encoded, this.#c.maxBytes);
+      else insertEntryLocked(this.#shards, s, probe, encoded, this.#c.maxBytes);
     } finally {
       shards.unlock(s);
     }

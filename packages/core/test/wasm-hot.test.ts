@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ShardedMap } from '@shardmap/core';
-import { HAS_SLOW, SET_LOCKED, SET_NOT_LOCKED, SET_STORED, STATUS_ABSENT, STATUS_NAN, STATUS_SLOW, wasmHotPaths } from '../src/wasm/hot.js';
+import { HAS_SLOW, SET_LOCKED, SET_NOT_LOCKED, SET_STORED, setShortStringIn, STATUS_ABSENT, STATUS_NAN, STATUS_SLOW, wasmHotPaths } from '../src/wasm/hot.js';
 import { hashNumber, hashString } from '../src/hash.js';
 import * as layout from '../src/layout.js';
 import { HELD, LOCKED, SEQUENCE_STEP, WAITERS, lockedBy } from '../src/lock.js';
@@ -276,6 +276,64 @@ describe('wasm reads', () => {
     expect(wasm.lastHash()).toBe(hashString('café', seed) & mask);
     Atomics.store(i32, lock, word);
     expect([map.has('café'), map.has('user:1:profile'), map.has('nope')]).toEqual([true, true, false]);
+  });
+
+  it('setString: the lock fast path of setNumber, for a short string key; a number over a number stored and released, anything else keeps the lock', () => {
+    const map = ShardedMap.create<string, unknown>({ shards: 4 });
+    map.set('café', 1.5); // Latin-1, stored one byte a unit
+    map.set('user:1:profile', 'text');
+    map.set('😀x', 2);
+    const i32 = new Int32Array(map.handle.memory.buffer);
+    const seed = i32[layout.H_SEED]!;
+    const mask = i32[layout.H_HASH_MASK]!;
+    const wasm = wasmHotPaths(map.handle.memory, 2, seed, mask, mine);
+    const hash = (key: string) => hashString(key, seed) & mask;
+    const words = (key: string) => {
+      const lock = layout.shardWord(hash(key) & 3, layout.S_LOCK);
+      return { lock, word: Atomics.load(i32, lock), last: i32[lock + layout.S_LAST_SEQUENCE]!, acquisitions: i32[lock + layout.S_LOCK_ACQUISITIONS]! };
+    };
+    for (const [key, value] of [['café', 7.25], ['😀x', -0]] as const) {
+      const before = words(key);
+      expect(setShortStringIn(wasm, key, value)).toBe(SET_STORED);
+      expect(wasm.lastHash()).toBe(hash(key));
+      expect(words(key)).toEqual({ ...before, word: before.word + SEQUENCE_STEP, last: before.word, acquisitions: before.acquisitions + 1 });
+      expect(Object.is(map.get(key), value)).toBe(true);
+    }
+    for (const key of ['user:1:profile', 'absent']) { // a value JavaScript encodes; an absent key
+      const at = words(key);
+      expect(setShortStringIn(wasm, key, 1)).toBe(SET_LOCKED);
+      expect(words(key)).toEqual({ ...at, word: mine, last: at.word, acquisitions: at.acquisitions + 1 });
+      Atomics.store(i32, at.lock, at.word);
+    }
+    const taken = words('café');
+    for (const word of [lockedBy(3), taken.word | HELD]) {
+      Atomics.store(i32, taken.lock, word);
+      expect(setShortStringIn(wasm, 'café', 9)).toBe(SET_NOT_LOCKED);
+      expect(words('café')).toEqual({ ...taken, word });
+    }
+    Atomics.store(i32, taken.lock, taken.word);
+    expect([map.get('café'), map.get('user:1:profile'), map.has('absent'), map.size]).toEqual([7.25, 'text', false, 3]);
+  });
+
+  it('map.set of short string keys to numbers answers as a model Map, over values of every kind, in both modes', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<'striped' | 'syncmap'>('striped', 'syncmap'),
+        fc.array(fc.tuple(fc.oneof(shortString, fc.constantFrom('a', 'b', 'café', '')), fc.oneof(fc.double(), fc.integer(), fc.string())), { maxLength: 200 }),
+        (mode, entries) => {
+          const map = ShardedMap.create<string, unknown>({ shards: 4, mode });
+          const model = new Map<string, unknown>();
+          for (const [k, v] of entries) {
+            map.set(k, v);
+            model.set(k, v);
+            expect(map.get(k), JSON.stringify(k)).toBe(v);
+          }
+          expect(map.size).toBe(model.size);
+          for (const [k, v] of model) expect(map.get(k), JSON.stringify(k)).toBe(v);
+        },
+      ),
+      { numRuns: 120 },
+    );
   });
 });
 

@@ -230,6 +230,15 @@ export class SyncMapEngine implements Engine {
     this.#swapState(probe, encoded);
   }
 
+  /** set() of a number to a short string key: the generic store. */
+  setShortString(key: string, value: number): void {
+    const probe = stringProbe(this.#probe, key, hashString(key, this.#c.seed) & this.#c.hashMask);
+    const encoded = this.#value;
+    encoded.tag = T_NUMBER;
+    encoded.num = value;
+    this.#swapState(probe, encoded);
+  }
+
   /** Store (set): Swap without its answer (Go's Store is the same since 1.20). */
   store(probe: ProbeKey, value: EncodedValue): void {
     this.#swapState(probe, value);

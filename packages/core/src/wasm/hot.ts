@@ -34,6 +34,8 @@ export interface WasmHotPaths {
   getString(n: number, p0: number, p1: number, p2: number, p3: number, p4: number, p5: number, p6: number, p7: number): number;
   /** hasNumber for a string key as getString takes it: 1 present, 0 absent, HAS_SLOW otherwise; hashes it too. */
   hasString(n: number, p0: number, p1: number, p2: number, p3: number, p4: number, p5: number, p6: number, p7: number): number;
+  /** setNumber for a string key as getString takes it, `value` last: SET_*; hashes it too. */
+  setString(n: number, p0: number, p1: number, p2: number, p3: number, p4: number, p5: number, p6: number, p7: number, value: number): number;
   /** getString's hash of its key (masked), as hashString gives it. */
   lastHash(): number;
   /**
@@ -92,4 +94,19 @@ export const hasShortStringIn = (wasm: WasmHotPaths, key: string): number =>
     key.charCodeAt(10) | (key.charCodeAt(11) << 16),
     key.charCodeAt(12) | (key.charCodeAt(13) << 16),
     key.charCodeAt(14) | (key.charCodeAt(15) << 16),
+  );
+
+/** setString of `key` (at most 16 code units) to number `value`, crossing as getShortStringIn's does. */
+export const setShortStringIn = (wasm: WasmHotPaths, key: string, value: number): number =>
+  wasm.setString(
+    key.length,
+    key.charCodeAt(0) | (key.charCodeAt(1) << 16),
+    key.charCodeAt(2) | (key.charCodeAt(3) << 16),
+    key.charCodeAt(4) | (key.charCodeAt(5) << 16),
+    key.charCodeAt(6) | (key.charCodeAt(7) << 16),
+    key.charCodeAt(8) | (key.charCodeAt(9) << 16),
+    key.charCodeAt(10) | (key.charCodeAt(11) << 16),
+    key.charCodeAt(12) | (key.charCodeAt(13) << 16),
+    key.charCodeAt(14) | (key.charCodeAt(15) << 16),
+    value,
   );

@@ -57,6 +57,9 @@
 ;;   as if this code did not exist: it counts and removes an expired entry). `now` = +Infinity
 ;;   makes every entry with an expiry SLOW: a cache without a default ttl passes it, so a get
 ;;   reads the clock only for the entries that have one.
+;; setString(n, p0..p7, value) -> i32: setNumber for a string key as getString takes it (hashed
+;;   here, `lastHash` keeping the hash): the same lock fast path and answers.
+;;
 ;; Small helpers are fragments spliced into each caller, or written out (the value tag test: byte 5
 ;; of a slot is its value tag): V8 on Node 20 does not inline wasm calls, ~20 instructions each.
 ;; @define finalizeHash
@@ -177,6 +180,24 @@
     (local.set $h (i32.xor (local.get $h) (i32.shl (local.get $n) (i32.const 1))))
     ;; @use finalizeHash
     (global.set $lastHash (local.get $hash))
+;; @end
+;; @define acquireLock
+    ;; lock()'s fast path on the lock word at $lock, or out of the function with SET_NOT_LOCKED 0
+    (local.set $seen (i32.atomic.load (local.get $lock)))
+    ;; TAKEN (LOCKED | HELD): lock.ts invariant 2, never acquired; JavaScript waits for it
+    (if (i32.and (local.get $seen) (i32.const 5)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.atomic.rmw.cmpxchg (local.get $lock) (local.get $seen) (global.get $locked)) (local.get $seen))
+      (then (return (i32.const 0))))
+    ;; lock()'s bookkeeping: S_LAST_SEQUENCE (what a takeover releases past), acquisitions
+    (i32.store offset=4 (local.get $lock) (local.get $seen))
+    (i32.store offset=24 (local.get $lock) (i32.add (i32.load offset=24 (local.get $lock)) (i32.const 1)))
+;; @end
+;; @define releaseLock
+    ;; lock.ts unlock(): the next sequence published in one exchange, then wake a sleeper
+    (if (i32.and
+          (i32.atomic.rmw.xchg (local.get $lock) (i32.add (i32.and (local.get $seen) (i32.const -8)) (i32.const 8)))
+          (i32.const 2))
+      (then (drop (memory.atomic.notify (local.get $lock) (i32.const 1)))))
 ;; @end
 ;; @define comparePair
     ;; units 2k, 2k+1 of the stored key (UTF-16, or Latin-1 bytes spread to units) against pair k
@@ -330,23 +351,12 @@
     (local $lock i32) (local $seen i32) (local $at i32)
     ;; @use FIND_LOCALS
     ;; @use lockOf
-    (local.set $seen (i32.atomic.load (local.get $lock)))
-    ;; TAKEN (LOCKED | HELD): lock.ts invariant 2, never acquired; JavaScript waits for it
-    (if (i32.and (local.get $seen) (i32.const 5)) (then (return (i32.const 0))))
-    (if (i32.ne (i32.atomic.rmw.cmpxchg (local.get $lock) (local.get $seen) (global.get $locked)) (local.get $seen))
-      (then (return (i32.const 0))))
-    ;; lock()'s bookkeeping: S_LAST_SEQUENCE (what a takeover releases past), acquisitions
-    (i32.store offset=4 (local.get $lock) (local.get $seen))
-    (i32.store offset=24 (local.get $lock) (i32.add (i32.load offset=24 (local.get $lock)) (i32.const 1)))
+    ;; @use acquireLock
     ;; @use find
     (if (i32.le_s (local.get $at) (i32.const 0)) (then (return (i32.const 2))))
     (if (i32.ne (i32.load8_u offset=5 (local.get $at)) (i32.const 5)) (then (return (i32.const 2))))
     (f64.store offset=16 (local.get $at) (local.get $value))
-    ;; lock.ts unlock(): the next sequence published in one exchange, then wake a sleeper
-    (if (i32.and
-          (i32.atomic.rmw.xchg (local.get $lock) (i32.add (i32.and (local.get $seen) (i32.const -8)) (i32.const 8)))
-          (i32.const 2))
-      (then (drop (memory.atomic.notify (local.get $lock) (i32.const 1)))))
+    ;; @use releaseLock
     (i32.const 1))
 
   ;; getString(n, p0..p7) -> f64: getNumber for a string key of n <= 16 code units, packed two a
@@ -388,6 +398,24 @@
     (if (i32.lt_s (local.get $at) (i32.const 0)) (then (return (i32.const 2))))
     (if (i32.ne (i32.atomic.load (local.get $lock)) (local.get $seq)) (then (return (i32.const 2))))
     (i32.ne (local.get $at) (i32.const 0)))
+
+
+  ;; setString(n, p0..p7, value) -> i32: setNumber for a string key of n <= 16 code units packed
+  ;; as getString's: SET_NOT_LOCKED 0, SET_STORED 1, SET_LOCKED 2; `lastHash` keeps the hash.
+  (func (export "setString") (param $n i32) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32)
+        (param $p4 i32) (param $p5 i32) (param $p6 i32) (param $p7 i32) (param $value f64) (result i32)
+    (local $hash i32) (local $h i32) (local $b i32) (local $lock i32) (local $seen i32) (local $at i32)
+    (local $wide i32) (local $blob i32) (local $y i32)
+    ;; @use FIND_LOCALS
+    ;; @use hashShortString
+    ;; @use lockOf
+    ;; @use acquireLock
+    ;; @use findString
+    (if (i32.le_s (local.get $at) (i32.const 0)) (then (return (i32.const 2))))
+    (if (i32.ne (i32.load8_u offset=5 (local.get $at)) (i32.const 5)) (then (return (i32.const 2))))
+    (f64.store offset=16 (local.get $at) (local.get $value))
+    ;; @use releaseLock
+    (i32.const 1))
 
   (func (export "cacheGetNumber") (param $num f64) (param $hash i32) (param $now f64)
         (param $expiryBase i32) (param $nodes i32) (result i32)
