@@ -1,7 +1,9 @@
 /**
  * Fragments. A `;; @define NAME` ... `;; @end` block (outside the module) is spliced in place of
  * each `;; @use NAME` line (`;; @use NAME k=3` also fills {k}-placeholders): the inlining V8 does
- * not do across wasm calls on Node 20, and the unrolling of loops over parameters.
+ * not do across wasm calls on Node 20, and the unrolling of loops over parameters. A line
+ * `;; @include NAME.frag.wat` stands for that file's text: fragments kept in a file of their own
+ * (a .frag.wat file is not a module and is not assembled alone).
  *
  * Assembles every src/wasm/*.wat into src/wasm/<name>.bytes.ts, a module exporting the binary as
  * a Uint8Array literal: the package ships its WebAssembly inside its JavaScript, so bundlers,
@@ -14,6 +16,8 @@ import initWabt from 'wabt';
 
 function expandFragments(source, file) {
   const fragments = new Map();
+  // `;; @include NAME.frag.wat`: that file's text here (its fragments, for this module to use).
+  source = source.replace(/^;; @include ([\w.-]+\.frag\.wat)\n/gm, (_, name) => readFileSync(dir + name, 'utf8'));
   let body = source.replace(/^;; @define (\w+)\n([\s\S]*?)^;; @end\n/gm, (_, name, text) => (fragments.set(name, text), ''));
   // `;; @use NAME k=3`: {k}, {k*4}, {k*2+1} in the fragment become 3, 12, 7. Fragments may use fragments.
   for (let pass = 0; /;; @use /.test(body); pass++) {
@@ -28,7 +32,7 @@ function expandFragments(source, file) {
 
 const dir = fileURLToPath(new URL('../src/wasm/', import.meta.url));
 const wabt = await initWabt();
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
+for (const file of readdirSync(dir).filter((f) => f.endsWith('.wat') && !f.endsWith('.frag.wat'))) {
   const name = file.slice(0, -'.wat'.length);
   const parsed = wabt.parseWat(file, expandFragments(readFileSync(dir + file, 'utf8'), file), { threads: true });
   const bytes = parsed.toBinary({}).buffer;
