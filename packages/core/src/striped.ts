@@ -248,12 +248,17 @@ export class StripedEngine implements Engine {
 
   store(probe: ProbeKey, value: EncodedValue): void {
     const s = probe.hash & this.#shardMask;
+    this.#shards.lock(s);
+    this.#storeThenUnlock(s, probe, value);
+  }
+
+  /** store() under shard `s`'s lock, taken by the caller (or adopted from WebAssembly), released here. */
+  #storeThenUnlock(s: number, probe: ProbeKey, value: EncodedValue): void {
     const shards = this.#shards;
-    shards.lock(s);
     try {
       const slot = shards.findLocked(s, probe);
-      if (slot >= 0) replaceValueLocked(this.#shards, s, slot, value, this.#c.maxBytes);
-      else insertEntryLocked(this.#shards, s, probe, value, this.#c.maxBytes);
+      if (slot >= 0) replaceValueLocked(shards, s, slot, value, this.#c.maxBytes);
+      else insertEntryLocked(shards, s, probe, value, this.#c.maxBytes);
     } finally {
       shards.unlock(s);
     }
@@ -308,18 +313,12 @@ export class StripedEngine implements Engine {
     const probe = stringProbe(this.#probe, key, this.#wasm.lastHash());
     const s = probe.hash & this.#shardMask;
     const shards = this.#shards;
+    const encoded = this.#value;
+    encoded.tag = T_NUMBER;
+    encoded.num = value;
     if (answer === SET_LOCKED) shards.adoptLock(s);
     else shards.lock(s);
-    try {
-      const encoded = this.#value;
-      encoded.tag = T_NUMBER;
-      encoded.num = value;
-      const slot = shards.findLocked(s, probe);
-      if (slot >= 0) replaceValueLocked(this.#shards, s, slot, encoded, this.#c.maxBytes);
-      else insertEntryLocked(this.#shards, s, probe, encoded, this.#c.maxBytes);
-    } finally {
-      shards.unlock(s);
-    }
+    this.#storeThenUnlock(s, probe, encoded);
   }
 
   loadOrStore(probe: ProbeKey, value: EncodedValue): unknown {

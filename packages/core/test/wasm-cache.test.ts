@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { countAtomicsCalls } from './helpers/atomics.js';
 import { ShardedCache } from '../src/cache/cache.js';
 import { CACHE_MISS, CACHE_SLOW, wasmHotPaths } from '../src/wasm/hot.js';
 import { hashNumber } from '../src/hash.js';
@@ -126,19 +127,11 @@ describe('ShardedCache.get of number keys through WebAssembly', () => {
   it('takes the WebAssembly path: 63 hits and a miss of int keys run no Atomics call (the 64th hit replays, under the lock)', () => {
     const cache = ShardedCache.create<number, number>({ maxEntries: 1000, shards: 1, keys: 'number', values: 'number' });
     for (let i = 0; i < 100; i++) cache.set(i, i + 1);
-    const names = ['load', 'store', 'compareExchange', 'exchange', 'add', 'notify'] as const;
-    const saved = names.map((name) => Atomics[name]);
-    let calls = 0;
-    names.forEach((name, n) => {
-      (Atomics as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => (calls++, (saved[n] as (...a: unknown[]) => unknown)(...args));
-    });
     let sum = 0;
-    try {
+    const calls = countAtomicsCalls(() => {
       for (let i = 0; i < 63; i++) sum += cache.get(i)!;
       expect(cache.get(1000)).toBeUndefined();
-    } finally {
-      names.forEach((name, n) => ((Atomics as unknown as Record<string, unknown>)[name] = saved[n]));
-    }
+    });
     expect(sum).toBe(2016);
     expect(calls).toBe(0);
   });

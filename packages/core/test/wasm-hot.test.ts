@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { countAtomicsCalls } from './helpers/atomics.js';
 import fc from 'fast-check';
 import { ShardedMap } from '@shardmap/core';
 import { HAS_SLOW, SET_LOCKED, SET_NOT_LOCKED, SET_STORED, setShortStringIn, STATUS_ABSENT, STATUS_NAN, STATUS_SLOW, wasmHotPaths } from '../src/wasm/hot.js';
@@ -172,22 +173,14 @@ describe('wasm reads', () => {
   it('the map takes the WebAssembly paths: get and has of int keys and set over a number run no Atomics call', () => {
     const map = ShardedMap.create<number, number>({ keys: 'number', values: 'number', shards: 4 });
     for (let i = 0; i < 100; i++) map.set(i, i + 0.5);
-    const names = ['load', 'store', 'compareExchange', 'exchange', 'add', 'notify'] as const;
-    const saved = names.map((name) => Atomics[name]);
-    let calls = 0;
-    names.forEach((name, n) => {
-      (Atomics as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => (calls++, (saved[n] as (...a: unknown[]) => unknown)(...args));
-    });
     let sum = 0;
-    try {
+    const calls = countAtomicsCalls(() => {
       for (let i = 0; i < 100; i++) map.set(i, i + 1);
       for (let i = 0; i < 100; i++) sum += map.get(i)!;
       expect(map.get(1000)).toBeUndefined();
       for (let i = 0; i < 100; i++) expect(map.has(i)).toBe(true);
       expect(map.has(1000)).toBe(false);
-    } finally {
-      names.forEach((name, n) => ((Atomics as unknown as Record<string, unknown>)[name] = saved[n]));
-    }
+    });
     expect(sum).toBe(5050);
     expect(calls).toBe(0);
   });
