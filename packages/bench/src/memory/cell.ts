@@ -3,7 +3,7 @@
  * run-memory.ts): `Map` and `ShardedMap` filled with the same N entries of one kind, side by side
  * in this process. Prints one JSON line (a MemoryCell) on stdout.
  *
- * Map's cost is the JS heap's growth across the fill, after full collections, with its keys
+ * Map's cost is the JS heap's growth across a fill (the median of MAP_FILLS fills), after full collections, with its keys
  * (string keys are built per entry, as a service builds them, and stay referenced only by the Map).
  * ShardedMap's is what stats() reports (its entries live in the SharedArrayBuffer, outside the JS
  * heap), and its JS heap growth is reported beside it.
@@ -59,6 +59,29 @@ function heapUsed(): number {
   return used;
 }
 
+/**
+ * Map fills measured per cell; the median is reported. One reading in some tens under a loaded
+ * machine was hundreds of KB off (a 2,000-entry Map measured -219 B an entry) with no cause found
+ * in the cell (with bytecode flushing off too), so one outlier must not decide the figure.
+ */
+const MAP_FILLS = 5;
+
+/** One fill of a fresh Map with `entries` keys of `kind`: JS heap bytes per entry, keys included. */
+function mapFillBytes(kind: MemoryKind, entries: number): number {
+  const before = heapUsed();
+  const map = new Map<number | string, number>();
+  for (let i = 0; i < entries; i++) map.set(keyOf(kind, i), i);
+  const bytes = (heapUsed() - before) / entries;
+  if (map.size !== entries) throw new Error('Map lost entries');
+  return bytes;
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** The i-th key of `kind`: a fresh 16-char string for string keys. */
 function keyOf(kind: MemoryKind, i: number): number | string {
   return kind === '16-char string→number' ? `user:${i.toString().padStart(11, '0')}` : i;
@@ -69,12 +92,7 @@ export function measureCell(kind: MemoryKind, mode: 'striped' | 'syncmap', entri
   const warm = new Map<number | string, number>();
   for (let i = 0; i < Math.min(entries, 1000); i++) warm.set(keyOf(kind, i), i);
   warm.clear();
-  const before = heapUsed();
-  let map: Map<number | string, number> | undefined = new Map();
-  for (let i = 0; i < entries; i++) map.set(keyOf(kind, i), i);
-  const mapBytes = (heapUsed() - before) / entries;
-  if (map.size !== entries) throw new Error('Map lost entries');
-  map = undefined;
+  const mapBytes = median(Array.from({ length: MAP_FILLS }, () => mapFillBytes(kind, entries)));
 
   const base = heapUsed();
   const sharded = ShardedMap.create({ ...KINDS[kind], mode } as ShardedMapOptions) as unknown as ShardedMap<number | string, number>;
